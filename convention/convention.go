@@ -1,0 +1,122 @@
+// Package convention is in charge of the facts and rules of the partnership convention between the
+// Métropole de Lyon and a commune for laclasse.com: communes, schools and their administrators, the
+// lists a commune sends, the changes they carry and the dates they set. It does no I/O and imports
+// nothing of this module, so every other package can depend on it.
+package convention
+
+import (
+	"strings"
+	"time"
+)
+
+// ActivationDelay is the time the Métropole has to open access to a school: "dans les deux semaines
+// suivant la réception du document".
+const ActivationDelay = 14 * 24 * time.Hour
+
+// DueAt returns the date by which access to a school received at receivedAt must be opened.
+func DueAt(receivedAt time.Time) time.Time { return receivedAt.Add(ActivationDelay) }
+
+// Status is the state of a school in the registry.
+type Status string
+
+const (
+	// StatusPending is a school known to the registry whose access is not yet opened.
+	StatusPending Status = "pending"
+	// StatusActive is a school whose access has been opened.
+	StatusActive Status = "active"
+	// StatusRemoved is a school taken out of the convention; its history stays.
+	StatusRemoved Status = "removed"
+)
+
+// Action is what a row of a list of changes asks for. The zero value means the list carries no
+// action column: the row is simply part of the commune's list.
+type Action string
+
+const (
+	ActionNone        Action = ""
+	ActionAdd         Action = "add"
+	ActionRemove      Action = "remove"
+	ActionChangeAdmin Action = "change_admin"
+	ActionKeep        Action = "keep"
+)
+
+// Contact is a person named in a commune's list: a school's administrator, the commune's technical
+// referent or the person following the project. Email is lower case; Phone is E.164 (+33…).
+type Contact struct {
+	LastName  string `json:"last_name"`
+	FirstName string `json:"first_name"`
+	Role      string `json:"role"`
+	Email     string `json:"email"`
+	Phone     string `json:"phone"`
+}
+
+// FullName returns "Prénom Nom", or whichever part is known.
+func (c Contact) FullName() string {
+	return strings.TrimSpace(c.FirstName + " " + c.LastName)
+}
+
+// CommuneContacts are the commune's own contacts that the convention asks for.
+type CommuneContacts struct {
+	TechnicalReferent *Contact `json:"technical_referent"`
+	ProjectLead       *Contact `json:"project_lead"`
+}
+
+// SchoolEntry is one accepted row of a list: a school and its administrator.
+type SchoolEntry struct {
+	Sheet  string  `json:"sheet"`
+	Row    int     `json:"row"` // 1-based, as the spreadsheet shows it
+	UAI    string  `json:"uai"`
+	Name   string  `json:"name"`
+	Action Action  `json:"action"`
+	Admin  Contact `json:"admin"`
+}
+
+// Severity says whether a problem refuses its row (error) or only deserves a mention (warning).
+type Severity string
+
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+)
+
+// Problem is something wrong in a list, located so that the commune can find it. Message is in
+// French, for the commune.
+type Problem struct {
+	Sheet    string   `json:"sheet"`
+	Row      int      `json:"row"`    // 1-based; 0 when the problem concerns the whole file
+	Column   string   `json:"column"` // letter(s), "" when the problem concerns the whole row or file
+	Field    string   `json:"field"`  // uai, name, last_name, first_name, role, email, phone, action, file…
+	Severity Severity `json:"severity"`
+	Message  string   `json:"message"`
+}
+
+// List is what a spreadsheet says: the schools it lists, the commune's contacts, and every problem
+// found while reading it.
+type List struct {
+	File     string          `json:"file"`
+	Format   string          `json:"format"` // xlsx, ods, xls, csv
+	Commune  CommuneContacts `json:"commune"`
+	Schools  []SchoolEntry   `json:"schools"`
+	Problems []Problem       `json:"problems"`
+}
+
+// Errors returns the problems of severity error.
+func (l *List) Errors() []Problem {
+	var out []Problem
+	for _, p := range l.Problems {
+		if p.Severity == SeverityError {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// HasActions reports whether the list carries an action column (a list of changes).
+func (l *List) HasActions() bool {
+	for _, s := range l.Schools {
+		if s.Action != ActionNone {
+			return true
+		}
+	}
+	return false
+}
