@@ -88,6 +88,7 @@ type Problem struct {
 	Field    string   `json:"field"`  // uai, name, last_name, first_name, role, email, phone, action, file…
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
+	File     string   `json:"-"` // the attachment, when a message carried several
 }
 
 // List is what a spreadsheet says: the schools it lists, the commune's contacts, and every problem
@@ -119,4 +120,54 @@ func (l *List) HasActions() bool {
 		}
 	}
 	return false
+}
+
+// Commune is a commune that signed the convention, as the configuration declares it.
+type Commune struct {
+	Name    string
+	INSEE   string
+	Senders []string // addresses, or "@domain" for a whole domain
+	Notify  []string // more addresses to tell
+}
+
+// ValidSenderPattern reports whether s is an address (a@b.c) or a whole domain (@b.c).
+func ValidSenderPattern(s string) bool {
+	s = strings.TrimSpace(s)
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 || at == len(s)-1 || strings.ContainsAny(s, " <>,;") {
+		return false
+	}
+	return strings.Contains(s[at+1:], ".")
+}
+
+// Accepts reports whether a message from the bare address addr comes from one of the commune's
+// declared senders. Addresses compare case-insensitively; "@ville.example" accepts every address of
+// that exact domain.
+func (c Commune) Accepts(addr string) bool {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	at := strings.LastIndexByte(addr, '@')
+	if at <= 0 {
+		return false
+	}
+	for _, s := range c.Senders {
+		s = strings.ToLower(strings.TrimSpace(s))
+		if strings.HasPrefix(s, "@") {
+			if addr[at:] == s {
+				return true
+			}
+		} else if addr == s {
+			return true
+		}
+	}
+	return false
+}
+
+// CommuneOf returns the commune that declared addr as a sender.
+func CommuneOf(communes []Commune, addr string) (Commune, bool) {
+	for _, c := range communes {
+		if c.Accepts(addr) {
+			return c, true
+		}
+	}
+	return Commune{}, false
 }

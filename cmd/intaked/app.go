@@ -1,0 +1,565 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/intake"
+	"github.com/laclasse/intake/intake/mailparse"
+	"github.com/laclasse/intake/scheduler"
+	"github.com/laclasse/intake/sheet"
+	"github.com/laclasse/intake/smtp"
+	"github.com/laclasse/intake/sqlite"
+)
+
+// Main is the program, with its outside world made explicit so that tests can run it whole.
+type Main struct {
+	Stdout, Stderr io.Writer
+	// Now is the clock; --now replaces it for one run.
+	Now func() time.Time
+	// Logger is chosen here only; the packages take it.
+	Logger *slog.Logger
+}
+
+// NewMain returns a Main on the process's streams and clock.
+func NewMain() *Main {
+	return &Main{Stdout: os.Stdout, Stderr: os.Stderr, Now: time.Now}
+}
+
+const usage = `intaked runs the partnership mailbox of laclasse.com.
+
+Usage:
+  intaked demo                               run the whole path on built-in samples
+  intaked run --config FILE [--once] [--now RFC3339]
+  intaked parse [--json] FILE...             read spreadsheets, touching nothing else
+  intaked schools --config FILE [--json]     the registry
+  intaked pending --config FILE [--json]     activations to do
+  intaked activate --config FILE UAI...      mark schools whose access was opened by hand
+  intaked template --format xlsx|ods -o FILE the model spreadsheet for communes
+  intaked check-config --config FILE
+`
+
+// Run runs the subcommand named by args[0].
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if m.Logger == nil {
+		m.Logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if len(args) == 0 {
+		fmt.Fprint(m.Stderr, usage)
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "run":
+		return m.runCmd(ctx, rest)
+	case "demo":
+		return m.demoCmd(ctx, rest)
+	case "parse":
+		return m.parseCmd(ctx, rest)
+	case "schools":
+		return m.schoolsCmd(ctx, rest)
+	case "pending":
+		return m.pendingCmd(ctx, rest)
+	case "activate":
+		return m.activateCmd(ctx, rest)
+	case "template":
+		return m.templateCmd(ctx, rest)
+	case "check-config":
+		return m.checkConfigCmd(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(m.Stderr, usage)
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	}
+}
+
+// flags returns a flag set that reports to stderr and fails with errUsage.
+func (m *Main) flags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	return fs
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errUsage
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
+// nowFlag adds --now to fs and returns a function that applies it to m.
+func (m *Main) nowFlag(fs *flag.FlagSet) func() error {
+	v := fs.String("now", "", "run as on this date (RFC 3339)")
+	return func() error {
+		if *v == "" {
+			return nil
+		}
+		t, err := time.Parse(time.RFC3339, *v)
+		if err != nil {
+			return fmt.Errorf("%w: --now: %v", errUsage, err)
+		}
+		m.Now = func() time.Time { return t }
+		return nil
+	}
+}
+
+func (m *Main) loadConfig(path string) (*Config, error) {
+	if path == "" {
+		return nil, fmt.Errorf("%w: --config FILE is required", errUsage)
+	}
+	return LoadConfig(path)
+}
+
+func (m *Main) openStore(ctx context.Context, cfg *Config) (*sqlite.DB, error) {
+	db, err := sqlite.Open(ctx, cfg.Store.Path, m.Now)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.SyncCommunes(ctx, cfg.CommuneList()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (m *Main) checkConfigCmd(_ context.Context, args []string) error {
+	fs := m.flags("check-config")
+	path := fs.String("config", "", "configuration file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "%s: OK (%d communes, mailbox %s on %s, store %s)\n", *path, len(cfg.Communes), cfg.IMAP.Mailbox, cfg.IMAP.Address, cfg.Store.Path)
+	return nil
+}
+
+// daemon is the wired program for one configuration.
+type daemon struct {
+	store     *sqlite.DB
+	watcher   *intake.Watcher
+	scheduler *scheduler.Scheduler
+	outbox    *smtp.Outbox
+}
+
+func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
+	loc := cfg.Location()
+	handler := &intake.Handler{
+		Store:             store,
+		Communes:          cfg.CommuneList(),
+		From:              cfg.SMTP.From,
+		FromName:          "Laclasse.com – Métropole de Lyon",
+		Signature:         "L'équipe laclasse.com, Métropole de Lyon",
+		Processed:         cfg.IMAP.ProcessedMailbox,
+		Rejected:          cfg.IMAP.RejectedMailbox,
+		Location:          loc,
+		YearlyUpdateMonth: time.July,
+		YearlyUpdateDay:   1,
+		SheetLimits:       sheet.DefaultLimits(),
+		MailLimits:        mailparse.DefaultLimits(),
+		Now:               m.Now,
+	}
+	d := &daemon{store: store}
+	d.outbox = &smtp.Outbox{
+		Queue:  store,
+		Server: smtp.Server{Address: cfg.SMTP.Address, TLS: cfg.SMTP.TLS, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password},
+		Now:    m.Now,
+		Logger: m.Logger,
+		IsNone: func(err error) bool { return errors.Is(err, sqlite.ErrNoneDue) },
+	}
+	d.watcher = &intake.Watcher{
+		Config: intake.MailboxConfig{
+			Address: cfg.IMAP.Address, TLS: cfg.IMAP.TLS, Username: cfg.IMAP.Username, Password: cfg.IMAP.Password,
+			Mailbox: cfg.IMAP.Mailbox, Processed: cfg.IMAP.ProcessedMailbox, Rejected: cfg.IMAP.RejectedMailbox,
+			PollInterval: cfg.IMAP.PollInterval.Duration, CommandTimeout: cfg.IMAP.CommandTimeout.Duration,
+		},
+		Store:   store,
+		Handler: handler,
+		Logger:  m.Logger,
+		Now:     m.Now,
+	}
+	mailer := scheduler.Mailer{From: cfg.SMTP.From, FromName: handler.FromName, To: cfg.Metropole.SummaryTo, Location: loc, Now: m.Now}
+	d.scheduler = &scheduler.Scheduler{
+		Store:    store,
+		Location: loc,
+		Jobs:     []scheduler.Job{scheduler.DigestJob(store, mailer, cfg.Schedule.DailyDigest)},
+		Now:      m.Now,
+		Logger:   m.Logger,
+	}
+	return d
+}
+
+func (m *Main) runCmd(ctx context.Context, args []string) error {
+	fs := m.flags("run")
+	path := fs.String("config", "", "configuration file")
+	once := fs.Bool("once", false, "handle what is in the mailbox, send what is due, and exit")
+	applyNow := m.nowFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyNow(); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	d := m.wire(cfg, store)
+	if *once {
+		return d.once(ctx, m.Logger)
+	}
+	return d.run(ctx, m.Logger)
+}
+
+// once handles the mailbox, runs the jobs due, and sends what the outbox holds.
+func (d *daemon) once(ctx context.Context, log *slog.Logger) error {
+	if err := d.watcher.RunOnce(ctx); err != nil {
+		return err
+	}
+	if _, err := d.scheduler.Due(ctx); err != nil {
+		return err
+	}
+	if _, err := d.outbox.Flush(ctx); err != nil {
+		log.Warn("some mail could not be sent; it stays in the outbox", "err", err)
+	}
+	return nil
+}
+
+// run is the daemon: the mailbox watcher, the calendar and the outbox, until ctx ends. On the
+// way out it finishes the message in hand and gives the outbox ten seconds.
+func (d *daemon) run(ctx context.Context, log *slog.Logger) error {
+	wake := make(chan struct{}, 1)
+	kick := func(context.Context) {
+		select {
+		case wake <- struct{}{}:
+		default:
+		}
+	}
+	d.watcher.AfterPass = kick
+	d.scheduler.AfterRun = kick
+	done := make(chan struct{}, 3)
+	go func() { _ = d.watcher.Run(ctx); done <- struct{}{} }()
+	go func() { _ = d.scheduler.Run(ctx); done <- struct{}{} }()
+	go func() {
+		t := time.NewTicker(15 * time.Second)
+		defer t.Stop()
+		for ctx.Err() == nil {
+			if _, err := d.outbox.Flush(ctx); err != nil && ctx.Err() == nil {
+				log.Debug("outbox flush stopped", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-wake:
+			case <-t.C:
+			}
+		}
+		done <- struct{}{}
+	}()
+	log.Info("intaked started")
+	<-ctx.Done()
+	for range 3 {
+		<-done
+	}
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if n, err := d.outbox.Flush(flushCtx); err != nil {
+		log.Warn("stopping with mail left in the outbox", "sent", n, "err", err)
+	}
+	log.Info("intaked stopped")
+	return nil
+}
+
+// parseResult is one line of `parse --json`.
+type parseResult struct {
+	*convention.List
+	Error string `json:"error,omitempty"`
+}
+
+func (m *Main) parseCmd(ctx context.Context, args []string) error {
+	fs := m.flags("parse")
+	asJSON := fs.Bool("json", false, "one JSON object per file, one per line")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: parse needs at least one FILE", errUsage)
+	}
+	failed := false
+	for _, name := range fs.Args() {
+		res := parseResult{}
+		data, err := os.ReadFile(name)
+		if err == nil {
+			res.List, err = sheet.Read(ctx, name, data, sheet.DefaultLimits())
+		}
+		if err != nil {
+			failed = true
+			reason := err.Error()
+			var ue *sheet.UnreadableError
+			if errors.As(err, &ue) {
+				reason = ue.Reason
+			}
+			res = parseResult{List: &convention.List{File: name, Format: string(sheet.Detect(data)), Schools: []convention.SchoolEntry{}, Problems: []convention.Problem{{Row: 0, Field: "file", Severity: convention.SeverityError, Message: reason}}}, Error: reason}
+		}
+		if res.Schools == nil {
+			res.Schools = []convention.SchoolEntry{}
+		}
+		if res.Problems == nil {
+			res.Problems = []convention.Problem{}
+		}
+		if *asJSON {
+			b, err := json.Marshal(res)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(m.Stdout, string(b))
+			continue
+		}
+		m.printList(res)
+	}
+	if failed {
+		return errSilent
+	}
+	return nil
+}
+
+func (m *Main) printList(res parseResult) {
+	l := res.List
+	fmt.Fprintf(m.Stdout, "%s (%s)\n", l.File, l.Format)
+	if res.Error != "" {
+		fmt.Fprintf(m.Stdout, "  illisible : %s\n\n", res.Error)
+		return
+	}
+	for _, c := range []struct {
+		label string
+		c     *convention.Contact
+	}{{"Référent technique", l.Commune.TechnicalReferent}, {"Suivi du projet", l.Commune.ProjectLead}} {
+		if c.c != nil {
+			fmt.Fprintf(m.Stdout, "  %s : %s, %s, %s\n", c.label, c.c.FullName(), c.c.Email, c.c.Phone)
+		}
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "  FEUILLE\tLIGNE\tUAI\tÉCOLE\tACTION\tADMINISTRATEUR\tEMAIL\tTÉLÉPHONE")
+	for _, s := range l.Schools {
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Sheet, s.Row, s.UAI, s.Name, s.Action, s.Admin.FullName(), s.Admin.Email, s.Admin.Phone)
+	}
+	tw.Flush()
+	if len(l.Problems) > 0 {
+		fmt.Fprintln(m.Stdout, "  Problèmes :")
+		for _, p := range l.Problems {
+			fmt.Fprintf(m.Stdout, "  - [%s] feuille « %s », ligne %d, colonne %s (%s) : %s\n", p.Severity, p.Sheet, p.Row, p.Column, p.Field, p.Message)
+		}
+	}
+	fmt.Fprintf(m.Stdout, "  %d école(s) acceptée(s), %d erreur(s)\n\n", len(l.Schools), len(l.Errors()))
+}
+
+// schoolJSON is one element of `schools --json` (a contract).
+type schoolJSON struct {
+	Commune    string             `json:"commune"`
+	UAI        string             `json:"uai"`
+	Name       string             `json:"name"`
+	Status     convention.Status  `json:"status"`
+	Admin      convention.Contact `json:"admin"`
+	ReceivedAt string             `json:"received_at"`
+	DueAt      string             `json:"due_at"`
+}
+
+func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
+	fs := m.flags("schools")
+	path := fs.String("config", "", "configuration file")
+	asJSON := fs.Bool("json", false, "one JSON array")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	schools, err := store.Schools(ctx)
+	if err != nil {
+		return err
+	}
+	loc := cfg.Location()
+	if *asJSON {
+		out := make([]schoolJSON, 0, len(schools))
+		for _, s := range schools {
+			out = append(out, schoolJSON{Commune: s.Commune, UAI: s.UAI, Name: s.Name, Status: s.Status, Admin: s.Admin,
+				ReceivedAt: s.ReceivedAt.In(loc).Format(time.RFC3339), DueAt: s.DueAt.In(loc).Format(time.RFC3339)})
+		}
+		return writeJSON(m.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMMUNE\tUAI\tÉCOLE\tSTATUT\tADMINISTRATEUR\tREÇU LE\tÀ OUVRIR AVANT LE")
+	for _, s := range schools {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s <%s>\t%s\t%s\n", s.Commune, s.UAI, s.Name, statusFR(s), s.Admin.FullName(), s.Admin.Email,
+			s.ReceivedAt.In(loc).Format("02/01/2006"), s.DueAt.In(loc).Format("02/01/2006"))
+	}
+	return tw.Flush()
+}
+
+func statusFR(s convention.School) string {
+	switch s.Status {
+	case convention.StatusPending:
+		return "en attente"
+	case convention.StatusActive:
+		if s.RemoveAt != nil {
+			return "actif (radiation le " + s.RemoveAt.Format("02/01/2006") + ")"
+		}
+		return "actif"
+	case convention.StatusRemoved:
+		return "retiré"
+	}
+	return string(s.Status)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// pendingJSON is one element of `pending --json` (a contract).
+type pendingJSON struct {
+	Commune  string `json:"commune"`
+	UAI      string `json:"uai"`
+	Name     string `json:"name"`
+	DueAt    string `json:"due_at"`
+	DaysLeft int    `json:"days_left"`
+}
+
+func (m *Main) pendingCmd(ctx context.Context, args []string) error {
+	fs := m.flags("pending")
+	path := fs.String("config", "", "configuration file")
+	asJSON := fs.Bool("json", false, "one JSON array")
+	applyNow := m.nowFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyNow(); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	schools, err := store.Schools(ctx)
+	if err != nil {
+		return err
+	}
+	loc := cfg.Location()
+	now := m.Now()
+	out := []pendingJSON{}
+	for _, s := range schools {
+		if s.Status != convention.StatusPending {
+			continue
+		}
+		out = append(out, pendingJSON{Commune: s.Commune, UAI: s.UAI, Name: s.Name, DueAt: s.DueAt.In(loc).Format(time.RFC3339), DaysLeft: daysLeft(now, s.DueAt, loc)})
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMMUNE\tUAI\tÉCOLE\tÀ OUVRIR AVANT LE\tJOURS RESTANTS")
+	for _, p := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", p.Commune, p.UAI, p.Name, p.DueAt[:10], p.DaysLeft)
+	}
+	return tw.Flush()
+}
+
+// daysLeft counts calendar days from now to due in loc (negative when overdue).
+func daysLeft(now, due time.Time, loc *time.Location) int {
+	a, b := now.In(loc), due.In(loc)
+	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
+}
+
+func (m *Main) activateCmd(ctx context.Context, args []string) error {
+	fs := m.flags("activate")
+	path := fs.String("config", "", "configuration file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fmt.Errorf("%w: activate needs at least one UAI", errUsage)
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var uais []string
+	for _, a := range fs.Args() {
+		uais = append(uais, convention.NormalizeUAI(a))
+	}
+	schools, err := store.Activate(ctx, uais, m.Now())
+	if err != nil {
+		return err
+	}
+	for _, s := range schools {
+		fmt.Fprintf(m.Stdout, "%s %s (%s) : %s\n", s.UAI, s.Name, s.Commune, statusFR(s))
+	}
+	return nil
+}
+
+func (m *Main) templateCmd(_ context.Context, args []string) error {
+	fs := m.flags("template")
+	format := fs.String("format", "xlsx", "xlsx or ods")
+	out := fs.String("o", "", "output file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	f := sheet.Format(strings.ToLower(*format))
+	if f != sheet.FormatXLSX && f != sheet.FormatODS {
+		return fmt.Errorf("%w: --format must be xlsx or ods", errUsage)
+	}
+	if *out == "" {
+		return fmt.Errorf("%w: -o FILE is required", errUsage)
+	}
+	var buf bytes.Buffer
+	if err := sheet.WriteTemplate(&buf, f, nil); err != nil {
+		return err
+	}
+	return os.WriteFile(*out, buf.Bytes(), 0o644)
+}

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
+
+	"github.com/laclasse/intake/convention"
+)
+
+// Config is the daemon's configuration, read from TOML. Every key is documented in
+// config.example.toml; a test keeps the two in step.
+type Config struct {
+	IMAP      IMAPConfig      `toml:"imap"`
+	SMTP      SMTPConfig      `toml:"smtp"`
+	Store     StoreConfig     `toml:"store"`
+	Metropole MetropoleConfig `toml:"metropole"`
+	Schedule  ScheduleConfig  `toml:"schedule"`
+	Communes  []CommuneConfig `toml:"commune"`
+}
+
+// IMAPConfig says where the partnership mailbox is.
+type IMAPConfig struct {
+	Address          string   `toml:"address"`
+	TLS              string   `toml:"tls"`
+	Username         string   `toml:"username"`
+	Password         string   `toml:"password"`
+	PasswordFile     string   `toml:"password_file"`
+	Mailbox          string   `toml:"mailbox"`
+	ProcessedMailbox string   `toml:"processed_mailbox"`
+	RejectedMailbox  string   `toml:"rejected_mailbox"`
+	PollInterval     Duration `toml:"poll_interval"`
+	CommandTimeout   Duration `toml:"command_timeout"`
+}
+
+// SMTPConfig says where outgoing mail goes.
+type SMTPConfig struct {
+	Address      string `toml:"address"`
+	TLS          string `toml:"tls"`
+	Username     string `toml:"username"`
+	Password     string `toml:"password"`
+	PasswordFile string `toml:"password_file"`
+	From         string `toml:"from"`
+}
+
+// StoreConfig locates the registry.
+type StoreConfig struct {
+	Path string `toml:"path"`
+}
+
+// MetropoleConfig is about the Métropole's staff who read the summaries.
+type MetropoleConfig struct {
+	SummaryTo []string `toml:"summary_to"`
+	Timezone  string   `toml:"timezone"`
+}
+
+// ScheduleConfig holds the cron specs of the calendar's jobs, in the Métropole's time zone.
+type ScheduleConfig struct {
+	DailyDigest string `toml:"daily_digest"`
+}
+
+// CommuneConfig declares a commune that signed the convention.
+type CommuneConfig struct {
+	Name    string   `toml:"name"`
+	INSEE   string   `toml:"insee"`
+	Senders []string `toml:"senders"`
+	Notify  []string `toml:"notify"`
+}
+
+// Duration is a time.Duration written as "5m" in TOML.
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+// DefaultConfig returns the configuration that a file's keys override.
+func DefaultConfig() Config {
+	return Config{
+		IMAP: IMAPConfig{
+			TLS:              "implicit",
+			Mailbox:          "INBOX",
+			ProcessedMailbox: "Traites",
+			RejectedMailbox:  "Rejetes",
+			PollInterval:     Duration{5 * time.Minute},
+			CommandTimeout:   Duration{2 * time.Minute},
+		},
+		SMTP:      SMTPConfig{TLS: "starttls"},
+		Store:     StoreConfig{Path: "/var/lib/intaked/intake.db"},
+		Metropole: MetropoleConfig{Timezone: "Europe/Paris"},
+		Schedule:  ScheduleConfig{DailyDigest: "0 7 * * *"},
+	}
+}
+
+// LoadConfig reads, decodes and validates the file at path. Every problem is reported at once.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(data)
+}
+
+// ParseConfig decodes TOML over the defaults, refuses unknown keys, validates, and reads the
+// password files.
+func ParseConfig(data []byte) (*Config, error) {
+	cfg := DefaultConfig()
+	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var errs []error
+	for _, k := range md.Undecoded() {
+		errs = append(errs, fmt.Errorf("%s: unknown key", k))
+	}
+	errs = append(errs, cfg.validate()...)
+	if len(errs) > 0 {
+		return nil, &ConfigError{Errs: errs}
+	}
+	return &cfg, nil
+}
+
+// ConfigError lists every problem of a configuration.
+type ConfigError struct{ Errs []error }
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString("invalid config:")
+	for _, err := range e.Errs {
+		b.WriteString("\n  ")
+		b.WriteString(err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.Is and errors.As see each problem.
+func (e *ConfigError) Unwrap() []error { return e.Errs }
+
+func (c *Config) validate() []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	checkAddr := func(key, v string) {
+		if v == "" {
+			bad(key, "required (host:port)")
+		} else if _, _, err := net.SplitHostPort(v); err != nil {
+			bad(key, "%q is not host:port", v)
+		}
+	}
+	checkTLS := func(key, v string) {
+		switch v {
+		case "implicit", "starttls", "none":
+		default:
+			bad(key, "%q: want \"implicit\", \"starttls\" or \"none\"", v)
+		}
+	}
+	checkSecret := func(key, pw, file string) string {
+		if pw != "" && file != "" {
+			bad(key+"_file", "set either password or password_file, not both")
+			return pw
+		}
+		if file == "" {
+			return pw
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			bad(key+"_file", "%v", err)
+			return ""
+		}
+		return strings.TrimRight(string(b), "\r\n")
+	}
+
+	checkAddr("imap.address", c.IMAP.Address)
+	checkTLS("imap.tls", c.IMAP.TLS)
+	if c.IMAP.Username == "" {
+		bad("imap.username", "required")
+	}
+	c.IMAP.Password = checkSecret("imap.password", c.IMAP.Password, c.IMAP.PasswordFile)
+	for key, v := range map[string]string{"imap.mailbox": c.IMAP.Mailbox, "imap.processed_mailbox": c.IMAP.ProcessedMailbox, "imap.rejected_mailbox": c.IMAP.RejectedMailbox} {
+		if v == "" {
+			bad(key, "required")
+		}
+	}
+	if c.IMAP.ProcessedMailbox == c.IMAP.Mailbox || c.IMAP.RejectedMailbox == c.IMAP.Mailbox {
+		bad("imap.processed_mailbox", "processed and rejected mailboxes must differ from imap.mailbox %q", c.IMAP.Mailbox)
+	}
+	if c.IMAP.PollInterval.Duration < time.Second {
+		bad("imap.poll_interval", "%v is too short (at least 1s)", c.IMAP.PollInterval.Duration)
+	}
+	if c.IMAP.CommandTimeout.Duration < time.Second {
+		bad("imap.command_timeout", "%v is too short (at least 1s)", c.IMAP.CommandTimeout.Duration)
+	}
+
+	checkAddr("smtp.address", c.SMTP.Address)
+	checkTLS("smtp.tls", c.SMTP.TLS)
+	c.SMTP.Password = checkSecret("smtp.password", c.SMTP.Password, c.SMTP.PasswordFile)
+	if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+		bad("smtp.from", "%q is not an e-mail address", c.SMTP.From)
+	}
+
+	if c.Store.Path == "" {
+		bad("store.path", "required")
+	}
+	if len(c.Metropole.SummaryTo) == 0 {
+		bad("metropole.summary_to", "at least one address is required")
+	}
+	for i, a := range c.Metropole.SummaryTo {
+		if _, err := mail.ParseAddress(a); err != nil {
+			bad(fmt.Sprintf("metropole.summary_to[%d]", i), "%q is not an e-mail address", a)
+		}
+	}
+	if _, err := time.LoadLocation(c.Metropole.Timezone); err != nil || c.Metropole.Timezone == "" {
+		bad("metropole.timezone", "%q is not a time zone", c.Metropole.Timezone)
+	}
+	if _, err := cron.ParseStandard(c.Schedule.DailyDigest); err != nil {
+		bad("schedule.daily_digest", "%q: %v", c.Schedule.DailyDigest, err)
+	}
+
+	if len(c.Communes) == 0 {
+		bad("commune", "declare at least one [[commune]]")
+	}
+	names, insees, senders := map[string]int{}, map[string]int{}, map[string]int{}
+	for i, cc := range c.Communes {
+		key := fmt.Sprintf("commune[%d]", i)
+		if cc.Name == "" {
+			bad(key+".name", "required")
+		} else if j, dup := names[strings.ToLower(cc.Name)]; dup {
+			bad(key+".name", "%q is already commune[%d]", cc.Name, j)
+		} else {
+			names[strings.ToLower(cc.Name)] = i
+		}
+		if !validINSEE(cc.INSEE) {
+			bad(key+".insee", "%q is not an INSEE code (5 characters, e.g. 69091)", cc.INSEE)
+		} else if j, dup := insees[cc.INSEE]; dup {
+			bad(key+".insee", "%q is already commune[%d]", cc.INSEE, j)
+		} else {
+			insees[cc.INSEE] = i
+		}
+		if len(cc.Senders) == 0 {
+			bad(key+".senders", "at least one address or @domain is required")
+		}
+		for k, s := range cc.Senders {
+			skey := fmt.Sprintf("%s.senders[%d]", key, k)
+			if !convention.ValidSenderPattern(s) {
+				bad(skey, "%q is neither an address nor @domain", s)
+				continue
+			}
+			norm := strings.ToLower(strings.TrimSpace(s))
+			if j, dup := senders[norm]; dup && j != i {
+				bad(skey, "%q is also a sender of commune[%d]", s, j)
+			}
+			senders[norm] = i
+		}
+		for k, a := range cc.Notify {
+			if _, err := mail.ParseAddress(a); err != nil {
+				bad(fmt.Sprintf("%s.notify[%d]", key, k), "%q is not an e-mail address", a)
+			}
+		}
+	}
+	return errs
+}
+
+func validINSEE(s string) bool {
+	if len(s) != 5 {
+		return false
+	}
+	for i, c := range s {
+		ok := c >= '0' && c <= '9' || (i == 1 && (c == 'A' || c == 'B')) // Corsica: 2A, 2B
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Location returns the Métropole's time zone (validated at load).
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Metropole.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// CommuneList returns the declared communes as the domain knows them.
+func (c *Config) CommuneList() []convention.Commune {
+	out := make([]convention.Commune, 0, len(c.Communes))
+	for _, cc := range c.Communes {
+		out = append(out, convention.Commune{Name: cc.Name, INSEE: cc.INSEE, Senders: cc.Senders, Notify: cc.Notify})
+	}
+	return out
+}
+
+var errUsage = errors.New("usage")

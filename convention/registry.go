@@ -1,0 +1,174 @@
+package convention
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// School is a school in the registry, with its administrator and the dates the convention sets.
+type School struct {
+	Commune    string
+	UAI        string
+	Name       string
+	Status     Status
+	Admin      Contact
+	ReceivedAt time.Time  // receipt of the document that listed it
+	DueAt      time.Time  // the date by which access must be opened
+	ActiveAt   *time.Time // when access was opened
+	RemoveAt   *time.Time // a removal waiting for the yearly update
+	RemovedAt  *time.Time
+}
+
+// ChangeKind names what a change does to a school.
+type ChangeKind string
+
+const (
+	ChangeAdd           ChangeKind = "add"             // a new school, pending
+	ChangeReadd         ChangeKind = "readd"           // a removed school listed again, pending
+	ChangeAdmin         ChangeKind = "change_admin"    // a new administrator
+	ChangeRename        ChangeKind = "rename"          // the school's name changed
+	ChangeScheduleRemov ChangeKind = "schedule_remove" // a removal waiting for the yearly update
+	ChangeCancelRemoval ChangeKind = "cancel_removal"  // a school listed again before its removal
+	ChangeActivate      ChangeKind = "activate"        // access opened
+	ChangeRemove        ChangeKind = "remove"          // the school left the convention
+)
+
+// Change is one change to one school, as a request (or a job) causes it.
+type Change struct {
+	Kind     ChangeKind
+	UAI      string
+	Name     string
+	Before   *Contact // the previous administrator, for change_admin
+	Admin    Contact  // the administrator after the change
+	At       time.Time
+	DueAt    time.Time // for add and readd
+	RemoveAt time.Time // for schedule_remove
+	Sheet    string    // where the row that asked for it stands
+	Row      int
+	Derived  bool // deduced by comparing a full list with the registry, not asked for in a row
+}
+
+// Plan is what a list does to a commune's registry.
+type Plan struct {
+	Changes   []Change
+	Unchanged []SchoolEntry // rows that change nothing
+	Problems  []Problem     // rows refused against the registry (e.g. a school of another commune)
+}
+
+// PlanInput is what Plan needs to know.
+type PlanInput struct {
+	Commune    string
+	ReceivedAt time.Time
+	// Registry holds every school known, of every commune, by UAI.
+	Registry map[string]School
+	// List is the list received; only its accepted rows are considered.
+	List []SchoolEntry
+	// FullList says the list is the commune's whole list for next year: schools of the
+	// registry missing from it are to be removed at the yearly update.
+	FullList bool
+	// YearlyUpdate is when removals take effect.
+	YearlyUpdate time.Time
+}
+
+// PlanList works out the changes a commune's list makes to the registry. Additions and changes of
+// administrator take effect at once ("dans les deux semaines suivant la réception du document");
+// removals wait for the yearly update.
+func PlanList(in PlanInput) Plan {
+	var p Plan
+	seen := map[string]bool{}
+	for _, e := range in.List {
+		seen[e.UAI] = true
+		cur, known := in.Registry[e.UAI]
+		if known && !strings.EqualFold(cur.Commune, in.Commune) {
+			p.Problems = append(p.Problems, Problem{
+				Sheet: e.Sheet, Row: e.Row, Field: "uai", Severity: SeverityError,
+				Message: fmt.Sprintf("L'école %s est rattachée à la commune de %s : elle ne peut pas être modifiée par la commune de %s.", e.UAI, cur.Commune, in.Commune),
+			})
+			continue
+		}
+		ch := Change{UAI: e.UAI, Name: e.Name, Admin: e.Admin, At: in.ReceivedAt, Sheet: e.Sheet, Row: e.Row}
+		if e.Action == ActionRemove {
+			switch {
+			case !known || cur.Status == StatusRemoved:
+				p.Problems = append(p.Problems, Problem{
+					Sheet: e.Sheet, Row: e.Row, Field: "uai", Severity: SeverityWarning,
+					Message: fmt.Sprintf("L'école %s demandée en radiation ne figure pas parmi les écoles actives de la commune : rien à faire.", e.UAI),
+				})
+			case cur.RemoveAt != nil:
+				p.Unchanged = append(p.Unchanged, e)
+			default:
+				ch.Kind, ch.RemoveAt, ch.Admin = ChangeScheduleRemov, in.YearlyUpdate, cur.Admin
+				if ch.Name == "" {
+					ch.Name = cur.Name
+				}
+				p.Changes = append(p.Changes, ch)
+			}
+			continue
+		}
+		if !known || cur.Status == StatusRemoved {
+			ch.Kind, ch.DueAt = ChangeAdd, DueAt(in.ReceivedAt)
+			if known {
+				ch.Kind = ChangeReadd
+			}
+			p.Changes = append(p.Changes, ch)
+			continue
+		}
+		changed := false
+		if cur.RemoveAt != nil {
+			c := ch
+			c.Kind, c.Admin = ChangeCancelRemoval, cur.Admin
+			p.Changes = append(p.Changes, c)
+			changed = true
+		}
+		if !sameContact(cur.Admin, e.Admin) {
+			c := ch
+			c.Kind = ChangeAdmin
+			before := cur.Admin
+			c.Before = &before
+			p.Changes = append(p.Changes, c)
+			changed = true
+		}
+		if e.Name != "" && e.Name != cur.Name {
+			c := ch
+			c.Kind = ChangeRename
+			p.Changes = append(p.Changes, c)
+			changed = true
+		}
+		if !changed {
+			p.Unchanged = append(p.Unchanged, e)
+		}
+	}
+	if in.FullList {
+		var missing []School
+		for _, s := range in.Registry {
+			if strings.EqualFold(s.Commune, in.Commune) && s.Status != StatusRemoved && s.RemoveAt == nil && !seen[s.UAI] {
+				missing = append(missing, s)
+			}
+		}
+		sort.Slice(missing, func(i, j int) bool { return missing[i].UAI < missing[j].UAI })
+		for _, s := range missing {
+			p.Changes = append(p.Changes, Change{Kind: ChangeScheduleRemov, UAI: s.UAI, Name: s.Name, Admin: s.Admin, At: in.ReceivedAt, RemoveAt: in.YearlyUpdate, Derived: true})
+		}
+	}
+	return p
+}
+
+// sameContact reports whether two administrators are the same person with the same details.
+func sameContact(a, b Contact) bool {
+	return strings.EqualFold(a.Email, b.Email) && a.Phone == b.Phone &&
+		strings.EqualFold(a.LastName, b.LastName) && strings.EqualFold(a.FirstName, b.FirstName) &&
+		(b.Role == "" || strings.EqualFold(a.Role, b.Role))
+}
+
+// NextYearlyUpdate returns the first yearly update (month/day in loc) strictly after t. The
+// convention: the Métropole applies the changes "avant le 20 août".
+func NextYearlyUpdate(t time.Time, month time.Month, day int, loc *time.Location) time.Time {
+	lt := t.In(loc)
+	u := time.Date(lt.Year(), month, day, 0, 0, 0, 0, loc)
+	if !u.After(t) {
+		u = time.Date(lt.Year()+1, month, day, 0, 0, 0, 0, loc)
+	}
+	return u
+}

@@ -1,0 +1,56 @@
+package convention
+
+import "time"
+
+// RequestState is where a received message stands. A message is claimed before anything else
+// happens to it; one transaction then decides it; the move to its folder comes last.
+type RequestState string
+
+const (
+	StateClaimed   RequestState = "claimed"   // seen and stored, not yet decided
+	StateApplied   RequestState = "applied"   // a commune's list, applied (some rows may be refused)
+	StateRefused   RequestState = "refused"   // a commune's message that changed nothing: no readable list, every row refused
+	StateRejected  RequestState = "rejected"  // not from a declared commune: quarantined, never applied, never answered
+	StateDuplicate RequestState = "duplicate" // seen before (same Message-ID, or same files from the same commune)
+	StateIgnored   RequestState = "ignored"   // an automatic message (out-of-office, bounce): never answered
+)
+
+// AttachmentRecord is what a request keeps of each file it carried.
+type AttachmentRecord struct {
+	Filename    string
+	ContentType string
+	Format      string // the spreadsheet format read, "" if not a spreadsheet
+	SHA256      string
+	Size        int
+	Error       string // why it could not be read, in French; "" if read
+}
+
+// Decision is what handling a message decided, written in one transaction with the changes it
+// makes and the mail it sends.
+type Decision struct {
+	State     RequestState
+	Target    string // the mailbox the message goes to
+	Commune   string // "" when the sender is not a declared commune
+	MessageID string
+	Sender    string
+	Subject   string
+	Reason    string // for the Métropole's summary, in French
+	Kind      string // adhesion, addition, yearly (see the calendar)
+
+	Attachments []AttachmentRecord
+	Problems    []Problem
+	Changes     []Change
+	Contacts    *CommuneContacts // the commune's contacts, when the list gave them
+	Outgoing    []OutgoingMail
+}
+
+// OutgoingMail is a mail ready to go, kept in the outbox until the SMTP server takes it.
+type OutgoingMail struct {
+	ID       int64
+	Kind     string // reply, digest, reminder…
+	From     string
+	To       []string
+	Data     []byte // the whole RFC 5322 message
+	Attempts int
+	Created  time.Time
+}

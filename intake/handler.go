@@ -1,0 +1,328 @@
+// Package intake is in charge of the partnership mailbox: watching it over IMAP, turning each
+// message into a request (who sent it, what its spreadsheets say, what that changes in the
+// registry), answering the commune, and moving the message to its folder, so that every message is
+// applied exactly once in effect, whatever crashes in between.
+package intake
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/intake/mailparse"
+	"github.com/laclasse/intake/sheet"
+	"github.com/laclasse/intake/smtp"
+	"github.com/laclasse/intake/sqlite"
+	"github.com/laclasse/intake/templates"
+)
+
+// Handler decides what a message means and writes the decision to the store.
+type Handler struct {
+	Store    *sqlite.DB
+	Communes []convention.Commune
+	// From is the address our replies come from; FromName its display name; Signature ends them.
+	From      string
+	FromName  string
+	Signature string
+	// Processed and Rejected are the folders handled messages go to.
+	Processed string
+	Rejected  string
+	Location  *time.Location
+	// YearlyUpdateMonth and YearlyUpdateDay set when removals take effect (default 1 July).
+	YearlyUpdateMonth time.Month
+	YearlyUpdateDay   int
+	SheetLimits       sheet.Limits
+	MailLimits        mailparse.Limits
+	Now               func() time.Time
+}
+
+// Outcome is what handling one message did, for the log.
+type Outcome struct {
+	RequestID int64
+	MessageID string
+	Commune   string
+	State     convention.RequestState
+	Target    string
+	Changes   int
+	Refused   int
+	Replies   int
+}
+
+// Decide decides a claimed request from its stored bytes, in one transaction with its effects.
+func (h *Handler) Decide(ctx context.Context, req *sqlite.Request) (*convention.Decision, error) {
+	msg, perr := mailparse.Parse(req.Raw, h.MailLimits)
+	if perr != nil || msg == nil {
+		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID}, func(sqlite.DecideView) (*convention.Decision, error) {
+			return &convention.Decision{State: convention.StateRejected, Target: h.Rejected, Reason: fmt.Sprintf("message illisible : %v", perr)}, nil
+		})
+	}
+	d := &convention.Decision{MessageID: msg.MessageID, Sender: msg.From, Subject: msg.Subject}
+	commune, known := convention.CommuneOf(h.Communes, msg.From)
+	if !known {
+		d.State, d.Target = convention.StateRejected, h.Rejected
+		d.Reason = fmt.Sprintf("expéditeur %q non déclaré pour une commune", msg.From)
+		if msg.Automatic != "" {
+			d.Reason += " (message automatique)"
+		}
+		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
+	}
+	d.Commune = commune.Name
+	if msg.Automatic != "" {
+		d.State, d.Target = convention.StateIgnored, h.Processed
+		d.Reason = "message automatique (" + msg.Automatic + ") : pas de réponse"
+		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
+	}
+
+	lists, hashes := h.readAttachments(ctx, msg, d)
+	in := sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name, Attachments: hashes}
+	return h.Store.Decide(ctx, in, func(view sqlite.DecideView) (*convention.Decision, error) {
+		if view.DuplicateOf != 0 {
+			d.State, d.Target = convention.StateDuplicate, h.Processed
+			d.Reason = fmt.Sprintf("déjà reçu (demande n° %d) : rien de changé, pas de réponse", view.DuplicateOf)
+			d.Attachments = nil
+			return d, nil
+		}
+		return d, h.apply(d, req, msg, commune, lists, view)
+	})
+}
+
+// readList is one spreadsheet read from a message.
+type readList struct {
+	file string
+	list *convention.List
+}
+
+// spreadsheetExt lists the names that say "I am a spreadsheet", so that a file that lies about
+// it (a PDF named .xlsx) is reported rather than skipped.
+var spreadsheetExt = map[string]bool{".xlsx": true, ".xlsm": true, ".xls": true, ".ods": true, ".csv": true, ".xlsb": true, ".txt": false}
+
+func (h *Handler) readAttachments(ctx context.Context, msg *mailparse.Message, d *convention.Decision) ([]readList, []string) {
+	var lists []readList
+	var hashes []string
+	for i, a := range msg.Attachments {
+		name := a.Filename
+		if name == "" {
+			name = fmt.Sprintf("pièce jointe n° %d", i+1)
+		}
+		sum := sha256.Sum256(a.Data)
+		rec := convention.AttachmentRecord{Filename: name, ContentType: a.ContentType, SHA256: hex.EncodeToString(sum[:]), Size: len(a.Data)}
+		format := sheet.Detect(a.Data)
+		ext := strings.ToLower(path.Ext(a.Filename))
+		if format == "" {
+			if !spreadsheetExt[ext] && !strings.Contains(a.ContentType, "spreadsheet") && !strings.Contains(a.ContentType, "excel") && !strings.Contains(a.ContentType, "csv") {
+				continue // a logo, a signature, a PDF letter: not ours to read
+			}
+			rec.Error = "ce fichier n'est pas un tableur que nous savons lire (formats acceptés : xlsx, ods, xls, csv)"
+			d.Attachments = append(d.Attachments, rec)
+			continue
+		}
+		list, err := sheet.Read(ctx, name, a.Data, h.SheetLimits)
+		if err != nil {
+			var ue *sheet.UnreadableError
+			if errors.As(err, &ue) {
+				rec.Error = ue.Reason
+			} else {
+				rec.Error = "le fichier n'a pas pu être lu"
+			}
+			d.Attachments = append(d.Attachments, rec)
+			continue
+		}
+		rec.Format = list.Format
+		d.Attachments = append(d.Attachments, rec)
+		hashes = append(hashes, rec.SHA256)
+		lists = append(lists, readList{file: name, list: list})
+	}
+	return lists, hashes
+}
+
+func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailparse.Message, commune convention.Commune, lists []readList, view sqlite.DecideView) error {
+	receivedAt := req.ReceivedAt
+	var entries []convention.SchoolEntry
+	files := map[string]string{} // UAI → file, to locate rows
+	seen := map[string]bool{}
+	var contacts convention.CommuneContacts
+	for _, rl := range lists {
+		for _, p := range rl.list.Problems {
+			p.File = rl.file
+			d.Problems = append(d.Problems, p)
+		}
+		for _, e := range rl.list.Schools {
+			if seen[e.UAI] {
+				d.Problems = append(d.Problems, convention.Problem{File: rl.file, Sheet: e.Sheet, Row: e.Row, Field: "uai", Severity: convention.SeverityError,
+					Message: fmt.Sprintf("L'école %s figure déjà dans un autre fichier de ce message : cette ligne est ignorée.", e.UAI)})
+				continue
+			}
+			seen[e.UAI] = true
+			files[e.UAI] = rl.file
+			entries = append(entries, e)
+		}
+		if c := rl.list.Commune.TechnicalReferent; c != nil {
+			contacts.TechnicalReferent = c
+		}
+		if c := rl.list.Commune.ProjectLead; c != nil {
+			contacts.ProjectLead = c
+		}
+	}
+	if contacts.TechnicalReferent != nil || contacts.ProjectLead != nil {
+		d.Contacts = &contacts
+	}
+	hadSchools := false
+	for _, s := range view.Registry {
+		if strings.EqualFold(s.Commune, commune.Name) && s.Status != convention.StatusRemoved {
+			hadSchools = true
+			break
+		}
+	}
+	d.Kind = "addition"
+	if !hadSchools {
+		d.Kind = "adhesion"
+	}
+	plan := convention.PlanList(convention.PlanInput{
+		Commune:      commune.Name,
+		ReceivedAt:   receivedAt,
+		Registry:     view.Registry,
+		List:         entries,
+		YearlyUpdate: convention.NextYearlyUpdate(receivedAt, h.YearlyUpdateMonth, h.YearlyUpdateDay, h.Location),
+	})
+	for _, p := range plan.Problems {
+		p.File = files[firstUAI(p.Message, entries)]
+		d.Problems = append(d.Problems, p)
+	}
+	d.Changes = plan.Changes
+	switch {
+	case len(lists) == 0:
+		d.State = convention.StateRefused
+		d.Reason = "aucune liste d'écoles lisible"
+		if msg.TNEF {
+			d.Reason = "pièces jointes dans un winmail.dat"
+		}
+	case len(plan.Changes) == 0 && len(plan.Unchanged) == 0:
+		d.State = convention.StateRefused
+		d.Reason = "aucune ligne valide"
+	default:
+		d.State = convention.StateApplied
+	}
+	d.Target = h.Processed
+	reply, err := h.reply(d, msg, commune, receivedAt, plan, len(lists) == 0)
+	if err != nil {
+		return err
+	}
+	d.Outgoing = append(d.Outgoing, reply)
+	return nil
+}
+
+// firstUAI finds which accepted entry a plan problem speaks of, to name its file.
+func firstUAI(message string, entries []convention.SchoolEntry) string {
+	for _, e := range entries {
+		if strings.Contains(message, e.UAI) {
+			return e.UAI
+		}
+	}
+	return ""
+}
+
+func describe(c convention.Contact) string {
+	var parts []string
+	name := c.FullName()
+	if c.Role != "" {
+		name += " (" + c.Role + ")"
+	}
+	parts = append(parts, name)
+	if c.Email != "" {
+		parts = append(parts, c.Email)
+	}
+	if c.Phone != "" {
+		parts = append(parts, c.Phone)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func where(sheet string, row int) string {
+	if row == 0 {
+		return ""
+	}
+	return fmt.Sprintf("feuille « %s », ligne %d", sheet, row)
+}
+
+func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune convention.Commune, receivedAt time.Time, plan convention.Plan, noList bool) (convention.OutgoingMail, error) {
+	loc := h.Location
+	r := templates.Reply{
+		Commune:    commune.Name,
+		Subject:    msg.Subject,
+		ReceivedAt: receivedAt.In(loc),
+		NoList:     noList,
+		TNEF:       noList && msg.TNEF,
+		MailNotes:  msg.Problems,
+		Signature:  h.Signature,
+	}
+	for _, a := range d.Attachments {
+		r.Files = append(r.Files, templates.FileLine{Name: a.Filename, Format: a.Format, Error: a.Error})
+	}
+	for _, ch := range plan.Changes {
+		line := templates.SchoolLine{UAI: ch.UAI, Name: ch.Name, Admin: describe(ch.Admin), DueAt: ch.DueAt.In(loc), When: ch.RemoveAt.In(loc), Derived: ch.Derived, Where: where(ch.Sheet, ch.Row)}
+		if ch.Before != nil {
+			line.Before = describe(*ch.Before)
+		}
+		switch ch.Kind {
+		case convention.ChangeAdd, convention.ChangeReadd:
+			r.Added = append(r.Added, line)
+			if line.DueAt.After(r.DueAt) {
+				r.DueAt = line.DueAt
+			}
+		case convention.ChangeAdmin:
+			r.Changed = append(r.Changed, line)
+		case convention.ChangeScheduleRemov:
+			r.Removed = append(r.Removed, line)
+		case convention.ChangeCancelRemoval:
+			r.Restored = append(r.Restored, line)
+		}
+	}
+	for _, e := range plan.Unchanged {
+		r.Unchanged = append(r.Unchanged, templates.SchoolLine{UAI: e.UAI, Name: e.Name})
+	}
+	multi := len(d.Attachments) > 1
+	for _, p := range d.Problems {
+		line := templates.ProblemLine{Sheet: p.Sheet, Row: p.Row, Column: p.Column, Message: p.Message}
+		if multi {
+			line.File = p.File
+		}
+		if p.Severity == convention.SeverityError {
+			r.Refused = append(r.Refused, line)
+		} else {
+			r.Warnings = append(r.Warnings, line)
+		}
+	}
+	rendered, err := templates.RenderReply(r)
+	if err != nil {
+		return convention.OutgoingMail{}, err
+	}
+	to := msg.From
+	if msg.ReplyTo != "" {
+		to = msg.ReplyTo
+	}
+	m := smtp.Mail{
+		From: h.From, FromName: h.FromName, To: []string{to},
+		Subject: rendered.Subject, Date: h.Now(),
+		InReplyTo: msg.MessageID, References: msg.References, AutoReplied: true,
+		Text: rendered.Text, HTML: rendered.HTML,
+	}
+	if noList {
+		var buf bytes.Buffer
+		if err := sheet.WriteTemplate(&buf, sheet.FormatXLSX, nil); err != nil {
+			return convention.OutgoingMail{}, fmt.Errorf("model spreadsheet: %w", err)
+		}
+		m.Files = append(m.Files, smtp.File{Name: "modele-liste-ecoles-laclasse.xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: buf.Bytes()})
+	}
+	data, err := smtp.Compose(m)
+	if err != nil {
+		return convention.OutgoingMail{}, err
+	}
+	return convention.OutgoingMail{Kind: "reply", From: h.From, To: m.To, Data: data}, nil
+}

@@ -1,0 +1,436 @@
+package intake
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/sqlite"
+)
+
+// MailboxConfig says where the partnership mailbox is and how to watch it.
+type MailboxConfig struct {
+	Address   string // host:port
+	TLS       string // implicit, starttls or none
+	Username  string
+	Password  string
+	Mailbox   string // INBOX
+	Processed string
+	Rejected  string
+	// PollInterval is how often the mailbox is searched even without IDLE news.
+	PollInterval time.Duration
+	// CommandTimeout bounds every IMAP command: go-imap sets no read deadline of its own.
+	CommandTimeout time.Duration
+	// IdleRestart is how long one IDLE lasts at most (servers drop it after 30 minutes).
+	IdleRestart time.Duration
+	TLSConfig   *tls.Config
+}
+
+// Watcher watches the mailbox and hands each message to the handler, one at a time.
+type Watcher struct {
+	Config  MailboxConfig
+	Store   *sqlite.DB
+	Handler *Handler
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// AfterPass is called after each pass over the mailbox (e.g. to flush the outbox).
+	AfterPass func(ctx context.Context)
+
+	lastPoll  atomic.Int64 // unix nanoseconds of the last successful pass
+	connected atomic.Bool
+}
+
+// LastPoll returns the time of the last successful pass over the mailbox.
+func (w *Watcher) LastPoll() time.Time {
+	n := w.lastPoll.Load()
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// Connected reports whether the watcher holds a connection to the server.
+func (w *Watcher) Connected() bool { return w.connected.Load() }
+
+var errTimeout = errors.New("imap command timed out")
+
+// session is one connection to the server.
+type session struct {
+	w       *Watcher
+	c       *imapclient.Client
+	news    chan struct{} // signalled by the unilateral-data handler: something changed
+	timeout time.Duration
+}
+
+// wait runs a blocking IMAP call with a deadline. When it expires, or ctx ends, the connection is
+// closed, which unblocks the call; the session is then unusable.
+func (s *session) wait(ctx context.Context, what string, f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	t := time.NewTimer(s.timeout)
+	defer t.Stop()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	case <-t.C:
+		s.c.Close()
+		<-done
+		return fmt.Errorf("%s: %w", what, errTimeout)
+	case <-ctx.Done():
+		s.c.Close()
+		<-done
+		return fmt.Errorf("%s: %w", what, ctx.Err())
+	}
+}
+
+func (w *Watcher) dial(ctx context.Context) (*session, error) {
+	cfg := w.Config
+	s := &session{w: w, news: make(chan struct{}, 1), timeout: cfg.CommandTimeout}
+	if s.timeout == 0 {
+		s.timeout = 2 * time.Minute
+	}
+	opts := &imapclient.Options{
+		TLSConfig: cfg.TLSConfig,
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			// Runs on the reader goroutine: only signal, never issue a command here.
+			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
+				if data.NumMessages != nil {
+					select {
+					case s.news <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	var err error
+	switch cfg.TLS {
+	case "implicit":
+		s.c, err = imapclient.DialTLS(cfg.Address, opts)
+	case "starttls":
+		s.c, err = imapclient.DialStartTLS(cfg.Address, opts)
+	default:
+		s.c, err = imapclient.DialInsecure(cfg.Address, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", cfg.Address, err)
+	}
+	if err := s.wait(ctx, "greeting", s.c.WaitGreeting); err != nil {
+		s.c.Close()
+		return nil, err
+	}
+	if err := s.wait(ctx, "login", func() error { return s.c.Login(cfg.Username, cfg.Password).Wait() }); err != nil {
+		s.c.Close()
+		return nil, err
+	}
+	for _, box := range []string{cfg.Processed, cfg.Rejected} {
+		if err := s.ensureMailbox(ctx, box); err != nil {
+			s.c.Close()
+			return nil, err
+		}
+	}
+	w.connected.Store(true)
+	return s, nil
+}
+
+func (s *session) close() {
+	s.w.connected.Store(false)
+	done := make(chan struct{})
+	go func() {
+		_ = s.c.Logout().Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+	}
+	s.c.Close()
+}
+
+func (s *session) ensureMailbox(ctx context.Context, name string) error {
+	var boxes []*imap.ListData
+	if err := s.wait(ctx, "list "+name, func() (err error) {
+		boxes, err = s.c.List("", name, nil).Collect()
+		return err
+	}); err != nil {
+		return err
+	}
+	if len(boxes) > 0 {
+		return nil
+	}
+	return s.wait(ctx, "create "+name, func() error { return s.c.Create(name, nil).Wait() })
+}
+
+// pass selects the mailbox and handles every message in it. It returns the UIDVALIDITY seen.
+func (s *session) pass(ctx context.Context) error {
+	w := s.w
+	cfg := w.Config
+	var sel *imap.SelectData
+	if err := s.wait(ctx, "select "+cfg.Mailbox, func() (err error) {
+		sel, err = s.c.Select(cfg.Mailbox, nil).Wait()
+		return err
+	}); err != nil {
+		return err
+	}
+	prevValidity, _, err := w.Store.MailboxState(ctx, cfg.Mailbox)
+	if err != nil && !errors.Is(err, sqlite.ErrNotFound) {
+		return err
+	}
+	if prevValidity != 0 && prevValidity != sel.UIDValidity {
+		w.Logger.Warn("mailbox UIDVALIDITY changed: messages are matched by Message-ID and content from now on", "mailbox", cfg.Mailbox, "old", prevValidity, "new", sel.UIDValidity)
+	}
+	// Everything still in the mailbox is either new, or handled but not yet moved (a crash
+	// between the decision and the move): both are found by one search.
+	var uids []imap.UID
+	if err := s.wait(ctx, "search", func() error {
+		data, err := s.c.UIDSearch(&imap.SearchCriteria{NotFlag: []imap.Flag{imap.FlagDeleted}}, nil).Wait()
+		if err != nil {
+			return err
+		}
+		uids = data.AllUIDs()
+		return nil
+	}); err != nil {
+		return err
+	}
+	last := uint32(0)
+	for _, uid := range uids {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// Finish the message in hand even when asked to stop.
+		if err := s.handle(context.WithoutCancel(ctx), sel.UIDValidity, uid); err != nil {
+			return err
+		}
+		if uint32(uid) > last {
+			last = uint32(uid)
+		}
+	}
+	now := w.Now()
+	if _, lastSeen, err := w.Store.MailboxState(ctx, cfg.Mailbox); err == nil && lastSeen > last && prevValidity == sel.UIDValidity {
+		last = lastSeen
+	}
+	if err := w.Store.SetMailboxState(ctx, cfg.Mailbox, sel.UIDValidity, last, now); err != nil {
+		return err
+	}
+	w.lastPoll.Store(now.UnixNano())
+	return nil
+}
+
+// handle brings one message from the mailbox to its folder: claim, decide, move.
+func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) error {
+	w := s.w
+	key := sqlite.MessageKey{Mailbox: w.Config.Mailbox, UIDValidity: uidValidity, UID: uint32(uid)}
+	req, err := w.Store.RequestByKey(ctx, key)
+	if errors.Is(err, sqlite.ErrNotFound) {
+		var raw []byte
+		var internal time.Time
+		if err := s.wait(ctx, fmt.Sprintf("fetch %d", uid), func() error {
+			msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
+				UID: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}},
+			}).Collect()
+			if err != nil {
+				return err
+			}
+			if len(msgs) == 0 {
+				return errGone
+			}
+			internal = msgs[0].InternalDate
+			for _, b := range msgs[0].BodySection {
+				raw = b.Bytes
+			}
+			return nil
+		}); err != nil {
+			if errors.Is(err, errGone) {
+				return nil // expunged meanwhile by someone else
+			}
+			return err
+		}
+		if internal.IsZero() {
+			internal = w.Now()
+		}
+		if req, err = w.Store.Claim(ctx, key, internal, raw); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	out := Outcome{RequestID: req.ID, State: req.State, Target: req.Target}
+	if req.State == convention.StateClaimed {
+		d, err := w.Handler.Decide(ctx, req)
+		if errors.Is(err, sqlite.ErrAlreadyDecided) {
+			if req, err = w.Store.RequestByKey(ctx, key); err != nil {
+				return err
+			}
+			out.State, out.Target = req.State, req.Target
+		} else if err != nil {
+			return fmt.Errorf("decide message %d: %w", uid, err)
+		} else {
+			out = Outcome{RequestID: req.ID, MessageID: d.MessageID, Commune: d.Commune, State: d.State, Target: d.Target, Changes: len(d.Changes), Replies: len(d.Outgoing)}
+			for _, p := range d.Problems {
+				if p.Severity == convention.SeverityError {
+					out.Refused++
+				}
+			}
+			w.Logger.Info("message handled", "uid", uid, "request", out.RequestID, "message_id", out.MessageID, "commune", out.Commune,
+				"outcome", out.State, "changes", out.Changes, "rows_refused", out.Refused, "replies", out.Replies, "folder", out.Target)
+		}
+	}
+	if req.Moved {
+		return nil
+	}
+	if err := s.move(ctx, uid, out.Target); err != nil {
+		return err
+	}
+	return w.Store.MarkMoved(ctx, req.ID)
+}
+
+var errGone = errors.New("message no longer in the mailbox")
+
+// move takes a message out of the watched mailbox. It never deletes a message: without MOVE it
+// copies first, and expunges only that UID, only with UIDPLUS.
+func (s *session) move(ctx context.Context, uid imap.UID, target string) error {
+	set := imap.UIDSetNum(uid)
+	caps := s.c.Caps()
+	if caps.Has(imap.CapMove) {
+		return s.wait(ctx, fmt.Sprintf("move %d to %q", uid, target), func() error {
+			_, err := s.c.Move(set, target).Wait()
+			return err
+		})
+	}
+	if err := s.wait(ctx, fmt.Sprintf("copy %d to %q", uid, target), func() error {
+		_, err := s.c.Copy(set, target).Wait()
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := s.wait(ctx, fmt.Sprintf("flag %d deleted", uid), func() error {
+		return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}, Silent: true}, nil).Close()
+	}); err != nil {
+		return err
+	}
+	if caps.Has(imap.CapUIDPlus) {
+		return s.wait(ctx, fmt.Sprintf("expunge %d", uid), func() error { return s.c.UIDExpunge(set).Close() })
+	}
+	return nil // a plain EXPUNGE would remove every \Deleted message, not just ours
+}
+
+// idle waits for news: IDLE where the server offers it, else the poll interval.
+func (s *session) idle(ctx context.Context) error {
+	cfg := s.w.Config
+	poll := time.NewTimer(cfg.PollInterval)
+	defer poll.Stop()
+	if !s.c.Caps().Has(imap.CapIdle) {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-poll.C:
+			return nil
+		}
+	}
+	restart := cfg.IdleRestart
+	if restart == 0 || restart > 25*time.Minute {
+		restart = 25 * time.Minute
+	}
+	var cmd *imapclient.IdleCommand
+	if err := s.wait(ctx, "idle", func() (err error) {
+		cmd, err = s.c.Idle()
+		return err
+	}); err != nil {
+		return err
+	}
+	stop := time.NewTimer(restart)
+	defer stop.Stop()
+	select {
+	case <-ctx.Done():
+	case <-s.news:
+	case <-poll.C:
+	case <-stop.C:
+	case <-s.c.Closed():
+		return errors.New("connection closed during IDLE")
+	}
+	if err := s.wait(context.WithoutCancel(ctx), "end idle", func() error {
+		if err := cmd.Close(); err != nil {
+			return err
+		}
+		return cmd.Wait()
+	}); err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// RunOnce connects, handles every message in the mailbox, and disconnects.
+func (w *Watcher) RunOnce(ctx context.Context) error {
+	s, err := w.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return s.pass(ctx)
+}
+
+// Run watches the mailbox until ctx ends, reconnecting with capped, jittered backoff.
+func (w *Watcher) Run(ctx context.Context) error {
+	failures := 0
+	for ctx.Err() == nil {
+		err := w.runSession(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		failures++
+		delay := reconnectDelay(failures)
+		w.Logger.Warn("mailbox connection lost, reconnecting", "err", err, "retry_in", delay.Round(time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		if err == nil {
+			failures = 0
+		}
+	}
+	return nil
+}
+
+func (w *Watcher) runSession(ctx context.Context) error {
+	s, err := w.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	for {
+		if err := s.pass(ctx); err != nil {
+			return err
+		}
+		if w.AfterPass != nil {
+			w.AfterPass(ctx)
+		}
+		if err := s.idle(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// reconnectDelay is 1 s doubling up to 5 minutes, with jitter.
+func reconnectDelay(failures int) time.Duration {
+	d := time.Second
+	for i := 1; i < failures && d < 5*time.Minute; i++ {
+		d *= 2
+	}
+	if d > 5*time.Minute {
+		d = 5 * time.Minute
+	}
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}

@@ -1,0 +1,209 @@
+// Package memserver runs in-process IMAP and SMTP servers on loopback: go-imap's imapmemserver
+// seeded over IMAP APPEND, and a go-smtp server that keeps what it receives. The demo runs on them,
+// and so do the fast unit tests; the integration tests use Dovecot and Mailpit instead.
+package memserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-imap/v2/imapserver"
+	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
+	gosmtp "github.com/emersion/go-smtp"
+)
+
+// IMAP is an in-memory IMAP server with one user.
+type IMAP struct {
+	Addr, Username, Password string
+	srv                      *imapserver.Server
+	ln                       net.Listener
+}
+
+// StartIMAP starts an IMAP server on 127.0.0.1 with one user and an INBOX. It offers IDLE,
+// MOVE and UIDPLUS through IMAP4rev2.
+func StartIMAP(username, password string) (*IMAP, error) {
+	mem := imapmemserver.New()
+	user := imapmemserver.NewUser(username, password)
+	if err := user.Create("INBOX", nil); err != nil {
+		return nil, err
+	}
+	mem.AddUser(user)
+	srv := imapserver.New(&imapserver.Options{
+		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
+			return mem.NewSession(), nil, nil
+		},
+		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
+		InsecureAuth: true,
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go func() { _ = srv.Serve(ln) }()
+	return &IMAP{Addr: ln.Addr().String(), Username: username, Password: password, srv: srv, ln: ln}, nil
+}
+
+// Close stops the server.
+func (s *IMAP) Close() error { return s.srv.Close() }
+
+// Client logs in to the server.
+func (s *IMAP) Client() (*imapclient.Client, error) {
+	c, err := imapclient.DialInsecure(s.Addr, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Login(s.Username, s.Password).Wait(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// Append puts a message in a mailbox with the given INTERNALDATE.
+func (s *IMAP) Append(mailbox string, raw []byte, date time.Time) error {
+	c, err := s.Client()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	return Append(c, mailbox, raw, date)
+}
+
+// Append puts a message in a mailbox over an open client.
+func Append(c *imapclient.Client, mailbox string, raw []byte, date time.Time) error {
+	cmd := c.Append(mailbox, int64(len(raw)), &imap.AppendOptions{Time: date})
+	if _, err := cmd.Write(raw); err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	if err := cmd.Close(); err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	if _, err := cmd.Wait(); err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	return nil
+}
+
+// Count returns how many messages a mailbox holds (0 if it does not exist).
+func (s *IMAP) Count(mailbox string) (int, error) {
+	c, err := s.Client()
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	data, err := c.Status(mailbox, &imap.StatusOptions{NumMessages: true}).Wait()
+	if err != nil {
+		var ierr *imap.Error
+		if errors.As(err, &ierr) && ierr.Code == imap.ResponseCodeNonExistent {
+			return 0, nil
+		}
+		return 0, err
+	}
+	return int(*data.NumMessages), nil
+}
+
+// Mail is a message the SMTP server took.
+type Mail struct {
+	From string
+	To   []string
+	Data []byte
+}
+
+// SMTP is an SMTP server that keeps every message it accepts.
+type SMTP struct {
+	Addr string
+	srv  *gosmtp.Server
+
+	mu    sync.Mutex
+	mails []Mail
+	// Refuse makes the server refuse every message (to test the outbox).
+	refuse bool
+}
+
+// StartSMTP starts an SMTP server on 127.0.0.1.
+func StartSMTP() (*SMTP, error) {
+	s := &SMTP{}
+	srv := gosmtp.NewServer(s)
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.srv, s.Addr = srv, ln.Addr().String()
+	go func() { _ = srv.Serve(ln) }()
+	return s, nil
+}
+
+// Close stops the server.
+func (s *SMTP) Close() error { return s.srv.Close() }
+
+// Mails returns what the server took so far.
+func (s *SMTP) Mails() []Mail {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Mail(nil), s.mails...)
+}
+
+// SetRefuse makes the server refuse (or accept again) every message.
+func (s *SMTP) SetRefuse(refuse bool) {
+	s.mu.Lock()
+	s.refuse = refuse
+	s.mu.Unlock()
+}
+
+// NewSession implements gosmtp.Backend.
+func (s *SMTP) NewSession(*gosmtp.Conn) (gosmtp.Session, error) { return &smtpSession{srv: s}, nil }
+
+type smtpSession struct {
+	srv  *SMTP
+	from string
+	to   []string
+}
+
+func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
+func (ss *smtpSession) Logout() error { return nil }
+func (ss *smtpSession) Mail(from string, _ *gosmtp.MailOptions) error {
+	ss.from = from
+	return nil
+}
+func (ss *smtpSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	ss.to = append(ss.to, to)
+	return nil
+}
+func (ss *smtpSession) Data(r io.Reader) error {
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, r); err != nil {
+		return err
+	}
+	ss.srv.mu.Lock()
+	defer ss.srv.mu.Unlock()
+	if ss.srv.refuse {
+		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
+	}
+	ss.srv.mails = append(ss.srv.mails, Mail{From: ss.from, To: ss.to, Data: buf.Bytes()})
+	return nil
+}
+
+// WaitMails waits until the server took at least n messages.
+func (s *SMTP) WaitMails(ctx context.Context, n int) ([]Mail, error) {
+	for {
+		if m := s.Mails(); len(m) >= n {
+			return m, nil
+		}
+		select {
+		case <-ctx.Done():
+			return s.Mails(), ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,738 @@
+package sheet
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/laclasse/intake/convention"
+)
+
+// headerWindow is how many non-empty rows of a sheet may stand above the header row (titles, the
+// commune's name, a date…).
+const headerWindow = 30
+
+// role is one of the commune's own contacts.
+type role int
+
+const (
+	roleNone role = iota
+	roleTechnical
+	roleLead
+)
+
+// layout finds the tables of a workbook as its rows come, checks the school rows and gathers the
+// commune's contacts. It runs on one goroutine; rows come sheet by sheet, in order.
+type layout struct {
+	list              *convention.List
+	defaultSheet      string
+	cur               *sheetState
+	seen              map[string]seenAt
+	foundSchoolHeader bool
+	contacts          [3]*contactDraft
+	interned          map[string]string
+}
+
+// seenAt is where a UAI first appeared.
+type seenAt struct {
+	sheet string
+	row   int
+}
+
+// sheetState is what layout knows of the sheet being read.
+type sheetState struct {
+	name       string
+	nonEmpty   int
+	prev       []string // the previous non-empty row, for a header on two rows
+	hdr        *columns // the school table's header, once found
+	hdrCells   []string
+	hdrNum     int      // the row of the header (its last row)
+	hdrChecked bool     // the header's missing columns were reported
+	afterHdr   bool     // the next row may complete the header (a second row of titles)
+	contactHdr *columns // a header of people without UAI (the commune's contacts)
+	section    *section // a block of label/value rows under a contact label
+}
+
+// section is a block of rows that describe contacts, one field per row: under a single label
+// ("Référent technique", then "Nom : MOREL"…), or under labels side by side, one per column.
+type section struct {
+	role role
+	cols map[int]role // several contacts side by side
+}
+
+// contactDraft gathers what the file says of one of the commune's contacts.
+type contactDraft struct {
+	label                       string // the label that named the contact ("Référent technique")
+	last, first, fullName, role string
+	fullOrder                   int
+	email, phone                string
+	emailSheet, phoneSheet      string // where the e-mail and the phone were, for problems
+	emailRow, phoneRow          int
+	emailCol, phoneCol          int
+	hasAny                      bool
+}
+
+func newLayout(file, format, defaultSheet string) *layout {
+	return &layout{
+		list:         &convention.List{File: file, Format: format, Schools: []convention.SchoolEntry{}, Problems: []convention.Problem{}},
+		defaultSheet: defaultSheet,
+		seen:         make(map[string]seenAt),
+		interned:     make(map[string]string),
+	}
+}
+
+func (l *layout) startSheet(name string) {
+	l.cur = &sheetState{name: name}
+}
+
+// result returns the list, with the contacts gathered.
+func (l *layout) result() *convention.List {
+	l.list.Commune.TechnicalReferent = l.finishContact(l.contacts[roleTechnical])
+	l.list.Commune.ProjectLead = l.finishContact(l.contacts[roleLead])
+	return l.list
+}
+
+// intern returns one copy of the values that repeat (functions such as "Directrice").
+func (l *layout) intern(s string) string {
+	if len(s) > 40 {
+		return s
+	}
+	if v, ok := l.interned[s]; ok {
+		return v
+	}
+	if len(l.interned) < 1000 {
+		l.interned[s] = s
+	}
+	return s
+}
+
+func (l *layout) row(num int, cells []string) {
+	if l.cur == nil {
+		l.startSheet(l.defaultSheet)
+	}
+	s := l.cur
+	s.nonEmpty++
+	if s.hdr != nil {
+		if s.afterHdr {
+			s.afterHdr = false
+			if l.completeHeader(s, num, cells) {
+				return
+			}
+		}
+		if l.schoolRow(s, num, cells) {
+			s.prev = cells
+			return
+		}
+	}
+	l.otherRow(s, num, cells)
+	s.prev = cells
+}
+
+// cell returns the trimmed text of column i, or "".
+func cell(cells []string, i int) string {
+	if i < 0 || i >= len(cells) {
+		return ""
+	}
+	return cleanText(cells[i])
+}
+
+// colName returns the letters of a 0-based column index: 0 → A, 26 → AA.
+func colName(i int) string {
+	if i < 0 {
+		return ""
+	}
+	var b [8]byte
+	n := len(b)
+	for i++; i > 0 && n > 0; i = (i - 1) / 26 {
+		n--
+		b[n] = byte('A' + (i-1)%26)
+	}
+	return string(b[n:])
+}
+
+// looksLikeUAI reports whether s could be meant as a code UAI: a short value, mostly digits.
+func looksLikeUAI(s string) bool {
+	if len(s) < 5 || len(s) > 14 {
+		return false
+	}
+	return countDigits(s) >= 5
+}
+
+// dataLike reports whether a row holds values rather than titles: an address, a UAI, a number.
+func dataLike(cells []string) bool {
+	for _, c := range cells {
+		if c == "" {
+			continue
+		}
+		if strings.Contains(c, "@") || countDigits(c) >= 5 {
+			return true
+		}
+	}
+	return false
+}
+
+// firstNonEmpty returns the index of the first non-empty cell, or -1.
+func firstNonEmpty(cells []string) int {
+	for i, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return i
+		}
+	}
+	return -1
+}
+
+// headerLike reports whether a row reads as a row of titles with at least two known columns.
+func headerLike(cells []string) (*columns, bool) {
+	if dataLike(cells) {
+		return nil, false
+	}
+	c, known := matchRow(cells)
+	return c, known >= 2
+}
+
+// combine joins two rows of titles column by column ("Directeur" over "Nom" → "Directeur Nom").
+func combine(upper, lower []string) []string {
+	n := max(len(upper), len(lower))
+	out := make([]string, n)
+	for i := range out {
+		out[i] = strings.TrimSpace(cell(upper, i) + " " + cell(lower, i))
+	}
+	return out
+}
+
+// setHeader makes cells (row num) the header of a school table in sheet s.
+func (l *layout) setHeader(s *sheetState, num int, cells []string, c *columns) {
+	s.hdr, s.hdrCells, s.hdrNum, s.hdrChecked, s.afterHdr = c, cells, num, false, true
+	s.section, s.contactHdr = nil, nil
+	l.foundSchoolHeader = true
+}
+
+// checkHeader reports, once per table and when its first row comes, the columns it lacks.
+func (l *layout) checkHeader(s *sheetState) {
+	if s.hdrChecked {
+		return
+	}
+	s.hdrChecked = true
+	if !s.hdr.has(fieldName) {
+		l.problem(s.name, s.hdrNum, "", fieldName, convention.SeverityWarning,
+			"Le tableau n'a pas de colonne « Nom de l'école » : le nom des écoles n'est pas connu.")
+	}
+	if !s.hdr.has(fieldRole) {
+		l.problem(s.name, s.hdrNum, "", fieldRole, convention.SeverityWarning,
+			"Le tableau n'a pas de colonne « Fonction » : la fonction des administrateurs n'est pas connue.")
+	}
+}
+
+// completeHeader merges a second row of titles under the header ("Directeur" over "Nom",
+// "Prénom"…) and reports whether it did.
+func (l *layout) completeHeader(s *sheetState, num int, cells []string) bool {
+	if _, ok := headerLike(cells); !ok {
+		return false
+	}
+	merged := combine(s.hdrCells, cells)
+	c, _ := matchRow(merged)
+	if !c.schoolHeader() {
+		return false
+	}
+	s.hdr, s.hdrCells, s.hdrNum = c, merged, num
+	return true
+}
+
+// otherRow handles a row outside a school table: a header, the commune's contacts, or nothing.
+func (l *layout) otherRow(s *sheetState, num int, cells []string) {
+	searching := s.hdr != nil || s.nonEmpty <= headerWindow
+	if searching && !dataLike(cells) {
+		c, known := matchRow(cells)
+		if c.schoolHeader() {
+			l.setHeader(s, num, cells, c)
+			return
+		}
+		if known >= 1 && s.prev != nil && s.hdr == nil && !dataLike(s.prev) {
+			merged := combine(s.prev, cells)
+			if m, _ := matchRow(merged); m.schoolHeader() {
+				l.setHeader(s, num, merged, m)
+				s.afterHdr = false
+				return
+			}
+		}
+		if known >= 2 && c.contactHeader() {
+			s.contactHdr, s.section = c, nil
+			return
+		}
+	}
+	i := firstNonEmpty(cells)
+	if i < 0 {
+		return
+	}
+	if r := contactRole(cells[i]); r != roleNone {
+		l.contactRow(s, num, cells, i, r)
+		return
+	}
+	if s.section != nil && !l.sectionRow(s, num, cells, i) {
+		s.section = nil
+	}
+}
+
+// schoolRow handles a row under a school header, and reports false when the row is not part of
+// the table after all (a contact, a new header), for otherRow to handle.
+func (l *layout) schoolRow(s *sheetState, num int, cells []string) bool {
+	h := s.hdr
+	if !looksLikeUAI(cell(cells, h.idx[fieldUAI])) {
+		i := firstNonEmpty(cells)
+		if i >= 0 && contactRole(cells[i]) != roleNone {
+			return false
+		}
+		if _, ok := headerLike(cells); ok {
+			return false
+		}
+		if s.section != nil && i >= 0 && contactField(cells[i]) != fieldNone {
+			return false
+		}
+		// a remark, a subtotal, a title between two parts of the table: one value alone
+		filled := 0
+		for f := fieldUAI; f < fieldIgnore; f++ {
+			if cell(cells, h.idx[f]) != "" {
+				filled++
+			}
+		}
+		if filled <= 1 {
+			return true
+		}
+	}
+	l.school(s, num, cells)
+	return true
+}
+
+// problem records a problem.
+func (l *layout) problem(sheet string, row int, col string, f field, sev convention.Severity, msg string) {
+	l.list.Problems = append(l.list.Problems, convention.Problem{
+		Sheet: sheet, Row: row, Column: col, Field: f.key(), Severity: sev, Message: msg,
+	})
+}
+
+// school checks one row of a school table and keeps it when nothing refuses it.
+func (l *layout) school(s *sheetState, num int, cells []string) {
+	l.checkHeader(s)
+	h := s.hdr
+	refused := false
+	get := func(f field) string { return cell(cells, h.idx[f]) }
+	report := func(f field, sev convention.Severity, msg string) {
+		col := h.idx[f]
+		if f == fieldLastName && col < 0 {
+			col = h.idx[fieldFullName]
+		}
+		if f == fieldFirstName && col < 0 {
+			col = h.idx[fieldFullName]
+		}
+		if sev == convention.SeverityError {
+			refused = true
+		}
+		l.problem(s.name, num, colName(col), f, sev, msg)
+	}
+	e := convention.SchoolEntry{Sheet: s.name, Row: num}
+
+	uai, msg := checkUAI(get(fieldUAI))
+	if msg != "" {
+		report(fieldUAI, convention.SeverityError, msg)
+	} else if first, dup := l.seen[uai]; dup {
+		where := fmt.Sprintf("à la ligne %d", first.row)
+		if first.sheet != s.name {
+			where += fmt.Sprintf(" de la feuille « %s »", first.sheet)
+		}
+		report(fieldUAI, convention.SeverityError, fmt.Sprintf(
+			"Le code UAI « %s » figure déjà %s : chaque école ne doit apparaître qu'une fois ; cette ligne n'a pas été prise en compte.", uai, where))
+	} else {
+		l.seen[uai] = seenAt{s.name, num}
+	}
+	e.UAI = uai
+
+	if h.has(fieldAction) {
+		raw := get(fieldAction)
+		a, ok := parseAction(raw)
+		if !ok {
+			report(fieldAction, convention.SeverityError, fmt.Sprintf(
+				"L'action « %s » n'est pas reconnue : indiquez %s.", clip(raw), actionList))
+		}
+		e.Action = a
+	}
+	// a school taken out needs no administrator: what is given is checked but not required
+	required := e.Action != convention.ActionRemove
+	sevFor := func() convention.Severity {
+		if required {
+			return convention.SeverityError
+		}
+		return convention.SeverityWarning
+	}
+
+	e.Name = get(fieldName)
+	if e.Name == "" && h.has(fieldName) {
+		report(fieldName, convention.SeverityWarning, "Le nom de l'école n'est pas indiqué.")
+	}
+
+	last, first := get(fieldLastName), get(fieldFirstName)
+	if full := get(fieldFullName); full != "" && last == "" && first == "" {
+		last, first = splitFullName(full, h.order[fieldFullName])
+	} else if first == "" && strings.Contains(last, " ") {
+		if l2, f2 := splitFullName(last, 1); f2 != "" && (!h.has(fieldFirstName) || isUpperWord(l2)) {
+			last, first = l2, f2
+		}
+	}
+	e.Admin.LastName, e.Admin.FirstName = last, first
+	if last == "" && required {
+		report(fieldLastName, convention.SeverityError, missingMsg(h, fieldLastName,
+			"Le nom de l'administrateur de l'école est manquant.", "« Nom »"))
+	}
+	if first == "" && required {
+		report(fieldFirstName, convention.SeverityError, missingMsg(h, fieldFirstName,
+			"Le prénom de l'administrateur de l'école est manquant.", "« Prénom »"))
+	}
+
+	e.Admin.Role = l.intern(get(fieldRole))
+	if e.Admin.Role == "" && h.has(fieldRole) && required {
+		report(fieldRole, convention.SeverityWarning, "La fonction de l'administrateur n'est pas indiquée (par exemple Directeur ou Directrice).")
+	}
+
+	if raw := get(fieldEmail); raw != "" || required {
+		email, msg, warn := checkEmail(raw)
+		switch {
+		case msg != "" && raw == "":
+			report(fieldEmail, sevFor(), missingMsg(h, fieldEmail, msg, "« Email »"))
+		case msg != "":
+			report(fieldEmail, sevFor(), msg)
+		case warn != "":
+			report(fieldEmail, convention.SeverityWarning, warn)
+		}
+		e.Admin.Email = email
+	}
+	if raw := get(fieldPhone); raw != "" || required {
+		phone, msg, warn := checkPhone(raw)
+		switch {
+		case msg != "" && raw == "":
+			report(fieldPhone, sevFor(), missingMsg(h, fieldPhone, msg, "« Téléphone »"))
+		case msg != "":
+			report(fieldPhone, sevFor(), msg)
+		case warn != "":
+			report(fieldPhone, convention.SeverityWarning, warn)
+		}
+		e.Admin.Phone = phone
+	}
+
+	if !refused {
+		l.list.Schools = append(l.list.Schools, e)
+	}
+}
+
+// missingMsg is msg, with a hint when the table has no column at all for f.
+func missingMsg(h *columns, f field, msg, column string) string {
+	if h.has(f) || (f == fieldLastName || f == fieldFirstName) && h.has(fieldFullName) {
+		return msg
+	}
+	return strings.TrimSuffix(msg, ".") + " : le tableau n'a pas de colonne " + column + "."
+}
+
+// Contact labels, folded: the words that name the commune's technical referent and the person who
+// follows the project, and the nouns that say a cell names a person's role.
+var (
+	techWords = wordSet("technique techniques numerique informatique informatiques tice ent technicien " +
+		"informaticien dsi si reseau")
+	leadWords   = wordSet("suivi suivre pilote pilotage comite projet")
+	roleNouns   = wordSet("referent referente interlocuteur interlocutrice correspondant correspondante contact responsable chef cheffe charge chargee personne")
+	roleStrong  = wordSet("suivi suivre pilotage comite")
+	roleRefOnly = map[string]bool{"referent": true, "referente": true, "referent commune": true, "referent mairie": true}
+)
+
+// contactRole tells whether a cell is the label of one of the commune's contacts ("Référent
+// technique", "Suivi du projet", "Chef de projet : Mme BLANC"…).
+func contactRole(s string) role {
+	if len(s) > 200 {
+		return roleNone
+	}
+	if i := strings.IndexAny(s, ":\n"); i > 0 {
+		s = s[:i]
+	}
+	if strings.Contains(s, "@") {
+		return roleNone
+	}
+	words := headerWords(s)
+	if len(words) == 0 || len(words) > 7 {
+		return roleNone
+	}
+	var tech, lead, noun, strong bool
+	for _, w := range words {
+		tech = tech || techWords[w]
+		lead = lead || leadWords[w]
+		noun = noun || roleNouns[w]
+		strong = strong || roleStrong[w]
+	}
+	switch {
+	case tech && noun:
+		return roleTechnical
+	case strong || lead && noun:
+		return roleLead
+	case roleRefOnly[strings.Join(words, " ")]:
+		return roleTechnical
+	}
+	return roleNone
+}
+
+// contactField tells which field a label names in a block of contact rows ("Nom", "Email :").
+func contactField(s string) field {
+	if i := strings.IndexByte(s, ':'); i > 0 {
+		s = s[:i]
+	}
+	f, _ := matchHeader(s)
+	switch f {
+	case fieldLastName, fieldFirstName, fieldFullName, fieldRole, fieldEmail, fieldPhone:
+		return f
+	}
+	return fieldNone
+}
+
+// afterColon returns the text after the first colon of s, or "".
+func afterColon(s string) string {
+	if i := strings.IndexByte(s, ':'); i >= 0 {
+		return cleanText(s[i+1:])
+	}
+	return ""
+}
+
+// draft returns the contact being gathered for r.
+func (l *layout) draft(r role, s *sheetState, num int, label string) *contactDraft {
+	if l.contacts[r] == nil {
+		l.contacts[r] = &contactDraft{label: cleanText(label)}
+	}
+	return l.contacts[r]
+}
+
+// setField records one value of a contact, unless it is already known.
+func (d *contactDraft) setField(f field, v string, sheet string, row, col int, order int) {
+	v = cleanText(v)
+	if v == "" {
+		return
+	}
+	switch f {
+	case fieldLastName:
+		if d.last == "" {
+			d.last = v
+		}
+	case fieldFirstName:
+		if d.first == "" {
+			d.first = v
+		}
+	case fieldFullName:
+		if d.fullName == "" {
+			d.fullName, d.fullOrder = v, order
+		}
+	case fieldRole:
+		if d.role == "" {
+			d.role = v
+		}
+	case fieldEmail:
+		if d.email == "" {
+			d.email, d.emailSheet, d.emailRow, d.emailCol = v, sheet, row, col
+		}
+	case fieldPhone:
+		if d.phone == "" {
+			d.phone, d.phoneSheet, d.phoneRow, d.phoneCol = v, sheet, row, col
+		}
+	default:
+		return
+	}
+	d.hasAny = true
+}
+
+// contactRow handles a row whose first cell is a contact label.
+func (l *layout) contactRow(s *sheetState, num int, cells []string, i int, r role) {
+	label := cells[i]
+	inline := afterColon(label)
+	// "Email du référent technique | t.morel@…": one field of the contact
+	if f := contactField(label); f != fieldNone {
+		v := inline
+		col := i
+		if v == "" {
+			if j := nextNonEmpty(cells, i+1); j >= 0 {
+				v, col = cells[j], j
+			}
+		}
+		l.draft(r, s, num, label).setField(f, v, s.name, num, col, 0)
+		return
+	}
+	// labels side by side: "Référent technique | Suivi du projet", values in the rows below
+	others := 0
+	cols := map[int]role{i: r}
+	for j := i + 1; j < len(cells); j++ {
+		if cell(cells, j) == "" {
+			continue
+		}
+		others++
+		if rj := contactRole(cells[j]); rj != roleNone && afterColon(cells[j]) == "" {
+			cols[j] = rj
+		}
+	}
+	if others > 0 && len(cols) == others+1 && inline == "" {
+		for c, rc := range cols {
+			l.draft(rc, s, num, cells[c])
+		}
+		s.section = &section{cols: cols}
+		return
+	}
+	if others == 0 && inline == "" {
+		l.draft(r, s, num, label)
+		s.section = &section{role: r}
+		return
+	}
+	s.section = nil
+	d := l.draft(r, s, num, label)
+	// under a header of people (Rôle | Nom | Prénom | Fonction | Email | Téléphone)
+	for _, h := range []*columns{s.contactHdr, s.hdr} {
+		if h == nil || !headerFits(h, cells) {
+			continue
+		}
+		for f := fieldLastName; f <= fieldPhone; f++ {
+			if c := h.idx[f]; c >= 0 && c != i {
+				d.setField(f, cell(cells, c), s.name, num, c, h.order[f])
+			}
+		}
+		return
+	}
+	// otherwise by content: the address has an @, the phone digits, the rest is names
+	var values []string
+	var valueCols []int
+	if inline != "" {
+		for _, v := range strings.Split(inline, ",") {
+			values, valueCols = append(values, v), append(valueCols, i)
+		}
+	}
+	for j := i + 1; j < len(cells); j++ {
+		if v := cell(cells, j); v != "" {
+			values, valueCols = append(values, v), append(valueCols, j)
+		}
+	}
+	l.contactByContent(d, s, num, values, valueCols)
+}
+
+// headerFits reports whether a contact row lines up with a header: its address is in the e-mail
+// column, or it has no address at all and a name in the name column.
+func headerFits(h *columns, cells []string) bool {
+	if strings.Contains(cell(cells, h.idx[fieldEmail]), "@") {
+		return true
+	}
+	for _, c := range cells {
+		if strings.Contains(c, "@") {
+			return false
+		}
+	}
+	return cell(cells, h.idx[fieldLastName]) != "" || cell(cells, h.idx[fieldFullName]) != ""
+}
+
+// nextNonEmpty returns the index of the first non-empty cell from i on, or -1.
+func nextNonEmpty(cells []string, i int) int {
+	for j := i; j < len(cells); j++ {
+		if cell(cells, j) != "" {
+			return j
+		}
+	}
+	return -1
+}
+
+// contactByContent fills a contact from values whose columns say nothing.
+func (l *layout) contactByContent(d *contactDraft, s *sheetState, num int, values []string, cols []int) {
+	var texts []string
+	for k, v := range values {
+		v = cleanText(v)
+		switch {
+		case v == "":
+		case strings.Contains(v, "@"):
+			d.setField(fieldEmail, v, s.name, num, cols[k], 0)
+		case countDigits(v) >= 9 && countDigits(v)*2 > len(v):
+			d.setField(fieldPhone, v, s.name, num, cols[k], 0)
+		default:
+			texts = append(texts, v)
+		}
+	}
+	switch {
+	case len(texts) == 0:
+	case strings.Contains(texts[0], " ") || len(texts) == 1:
+		d.setField(fieldFullName, texts[0], s.name, num, -1, 0)
+		if len(texts) > 1 {
+			d.setField(fieldRole, texts[1], s.name, num, -1, 0)
+		}
+	default:
+		d.setField(fieldLastName, texts[0], s.name, num, -1, 0)
+		d.setField(fieldFirstName, texts[1], s.name, num, -1, 0)
+		if len(texts) > 2 {
+			d.setField(fieldRole, texts[2], s.name, num, -1, 0)
+		}
+	}
+}
+
+// sectionRow reads one "field | value" row of a contact block; it reports false when the row is
+// not one.
+func (l *layout) sectionRow(s *sheetState, num int, cells []string, i int) bool {
+	sec := s.section
+	f := contactField(cells[i])
+	if f == fieldNone {
+		return false
+	}
+	if sec.cols != nil {
+		for c, r := range sec.cols {
+			if c != i {
+				if v := cell(cells, c); v != "" {
+					l.draft(r, s, num, "").setField(f, v, s.name, num, c, 0)
+				}
+			}
+		}
+		return true
+	}
+	v, col := afterColon(cells[i]), i
+	if v == "" {
+		if j := nextNonEmpty(cells, i+1); j >= 0 {
+			v, col = cells[j], j
+		}
+	}
+	l.draft(sec.role, s, num, "").setField(f, v, s.name, num, col, 0)
+	return true
+}
+
+// finishContact checks a gathered contact and returns it, or nil when the file said nothing of it.
+func (l *layout) finishContact(d *contactDraft) *convention.Contact {
+	if d == nil || !d.hasAny {
+		return nil
+	}
+	c := &convention.Contact{LastName: d.last, FirstName: d.first, Role: d.role}
+	if d.fullName != "" && c.LastName == "" && c.FirstName == "" {
+		c.LastName, c.FirstName = splitFullName(d.fullName, d.fullOrder)
+	}
+	if c.Role == "" {
+		c.Role = d.label
+		if i := strings.IndexByte(c.Role, ':'); i > 0 {
+			c.Role = strings.TrimSpace(c.Role[:i])
+		}
+	}
+	who := "du référent technique de la commune"
+	if d == l.contacts[roleLead] {
+		who = "de la personne chargée du suivi du projet"
+	}
+	if d.email != "" {
+		email, msg, warn := checkEmail(d.email)
+		switch {
+		case msg != "":
+			l.problem(d.emailSheet, d.emailRow, colName(d.emailCol), fieldEmail, convention.SeverityWarning,
+				strings.Replace(msg, "L'adresse e-mail", "L'adresse e-mail "+who, 1))
+		case warn != "":
+			l.problem(d.emailSheet, d.emailRow, colName(d.emailCol), fieldEmail, convention.SeverityWarning, warn)
+		}
+		c.Email = email
+	}
+	if d.phone != "" {
+		phone, msg, warn := checkPhone(d.phone)
+		switch {
+		case msg != "":
+			l.problem(d.phoneSheet, d.phoneRow, colName(d.phoneCol), fieldPhone, convention.SeverityWarning,
+				strings.Replace(msg, "Le numéro de téléphone", "Le numéro de téléphone "+who, 1))
+		case warn != "":
+			l.problem(d.phoneSheet, d.phoneRow, colName(d.phoneCol), fieldPhone, convention.SeverityWarning, warn)
+		}
+		c.Phone = phone
+	}
+	return c
+}

@@ -1,0 +1,147 @@
+package sheet
+
+import (
+	"context"
+	"fmt"
+)
+
+// rowSink receives what a format reader finds, sheet by sheet and row by row. Rows come in
+// increasing order within a sheet; num is 1-based, as the spreadsheet shows it; cells[i] is the
+// text of column i (0 for A). The sink may keep cells: a reader never reuses the slice.
+type rowSink interface {
+	sheet(name string) error
+	row(num int, cells []string) error
+}
+
+// event is one step of the stream a reader produces: a new sheet (num == 0) or a row.
+type event struct {
+	sheet string
+	num   int
+	cells []string
+}
+
+// batchSize is the number of events sent at once to the checking goroutine.
+const batchSize = 256
+
+// pipe is the rowSink the readers write to. It enforces the limits on rows and cells as they are
+// read, and hands rows in batches to a second goroutine that finds the layout and checks values,
+// so that checking runs while reading goes on.
+type pipe struct {
+	ctx      context.Context
+	lim      Limits
+	rows     int
+	cells    int64
+	rawCells int64
+	batch    []event
+	ch       chan []event
+	done     chan struct{}
+	closed   bool
+	panicked any // set by the checking goroutine before done is closed
+}
+
+func newPipe(ctx context.Context, lim Limits, lay *layout) *pipe {
+	p := &pipe{
+		ctx:   ctx,
+		lim:   lim,
+		batch: make([]event, 0, batchSize),
+		ch:    make(chan []event, 8),
+		done:  make(chan struct{}),
+	}
+	go p.consume(lay)
+	return p
+}
+
+// consume runs on its own goroutine until the channel is closed.
+func (p *pipe) consume(lay *layout) {
+	defer close(p.done)
+	defer func() {
+		if r := recover(); r != nil {
+			p.panicked = r
+			for range p.ch { // let the reader finish without blocking
+			}
+		}
+	}()
+	for batch := range p.ch {
+		for i := range batch {
+			if batch[i].num == 0 {
+				lay.startSheet(batch[i].sheet)
+			} else {
+				lay.row(batch[i].num, batch[i].cells)
+			}
+		}
+	}
+}
+
+func (p *pipe) sheet(name string) error {
+	return p.push(event{sheet: name})
+}
+
+func (p *pipe) row(num int, cells []string) error {
+	p.rawCells += int64(len(cells))
+	for len(cells) > 0 && cells[len(cells)-1] == "" {
+		cells = cells[:len(cells)-1]
+	}
+	if p.rawCells > 8*p.lim.MaxCells {
+		return errTooManyCells(p.lim)
+	}
+	if len(cells) == 0 {
+		return nil
+	}
+	p.rows++
+	p.cells += int64(len(cells))
+	if p.rows > p.lim.MaxRows {
+		return unreadable(nil, "le fichier contient trop de lignes (plus de %d) : une liste d'écoles en compte bien moins ; vérifiez qu'il s'agit du bon fichier", p.lim.MaxRows)
+	}
+	if p.cells > p.lim.MaxCells {
+		return errTooManyCells(p.lim)
+	}
+	return p.push(event{num: num, cells: cells})
+}
+
+func errTooManyCells(lim Limits) error {
+	return unreadable(nil, "le fichier contient trop de cellules (plus de %d) : une liste d'écoles en compte bien moins ; vérifiez qu'il s'agit du bon fichier", lim.MaxCells)
+}
+
+func (p *pipe) push(ev event) error {
+	p.batch = append(p.batch, ev)
+	if len(p.batch) < batchSize {
+		return nil
+	}
+	return p.flush()
+}
+
+func (p *pipe) flush() error {
+	if err := p.ctx.Err(); err != nil {
+		return err
+	}
+	if len(p.batch) == 0 {
+		return nil
+	}
+	select {
+	case p.ch <- p.batch:
+	case <-p.ctx.Done():
+		return p.ctx.Err()
+	}
+	p.batch = make([]event, 0, batchSize)
+	return nil
+}
+
+// finish sends what is left and waits for the checking goroutine.
+func (p *pipe) finish() error {
+	err := p.flush()
+	p.abort()
+	if p.panicked != nil {
+		return fmt.Errorf("checking rows: panic: %v", p.panicked)
+	}
+	return err
+}
+
+// abort closes the stream, if still open, and waits for the checking goroutine.
+func (p *pipe) abort() {
+	if p.closed {
+		return
+	}
+	p.closed = true
+	close(p.ch)
+	<-p.done
+}

@@ -1,0 +1,115 @@
+-- The first schema: communes, the registry of schools, every received message as a request, the
+-- changes each request made, the outbox, the mailbox's watermark and the calendar's job ledger.
+CREATE TABLE communes (
+	id                 INTEGER PRIMARY KEY,
+	name               TEXT NOT NULL UNIQUE COLLATE NOCASE,
+	insee              TEXT NOT NULL UNIQUE,
+	technical_referent TEXT, -- JSON Contact, from the last list that gave it
+	project_lead       TEXT, -- JSON Contact
+	last_list_at       TEXT
+);
+
+CREATE TABLE mailbox_state (
+	mailbox      TEXT PRIMARY KEY,
+	uid_validity INTEGER NOT NULL,
+	last_uid     INTEGER NOT NULL,
+	last_poll_at TEXT
+);
+
+-- One row per message seen, claimed before any side effect.
+CREATE TABLE requests (
+	id            INTEGER PRIMARY KEY,
+	mailbox       TEXT NOT NULL,
+	uid_validity  INTEGER NOT NULL,
+	uid           INTEGER NOT NULL,
+	received_at   TEXT NOT NULL, -- the message's IMAP INTERNALDATE
+	raw           BLOB NOT NULL,
+	raw_sha256    TEXT NOT NULL,
+	claimed_at    TEXT NOT NULL,
+	state         TEXT NOT NULL DEFAULT 'claimed'
+	              CHECK (state IN ('claimed','applied','refused','rejected','duplicate','ignored')),
+	decided_at    TEXT,
+	target        TEXT,          -- mailbox the message goes to
+	moved_at      TEXT,
+	commune_id    INTEGER REFERENCES communes(id),
+	message_id    TEXT,
+	sender        TEXT,
+	subject       TEXT,
+	kind          TEXT,
+	reason        TEXT,
+	UNIQUE (mailbox, uid_validity, uid)
+);
+CREATE INDEX requests_message_id ON requests(message_id) WHERE message_id <> '';
+CREATE INDEX requests_state ON requests(state, moved_at);
+
+CREATE TABLE attachments (
+	id           INTEGER PRIMARY KEY,
+	request_id   INTEGER NOT NULL REFERENCES requests(id),
+	filename     TEXT NOT NULL,
+	content_type TEXT NOT NULL,
+	format       TEXT NOT NULL,
+	sha256       TEXT NOT NULL,
+	size         INTEGER NOT NULL,
+	error        TEXT NOT NULL
+);
+CREATE INDEX attachments_sha256 ON attachments(sha256);
+
+CREATE TABLE problems (
+	id         INTEGER PRIMARY KEY,
+	request_id INTEGER NOT NULL REFERENCES requests(id),
+	file       TEXT NOT NULL,
+	sheet      TEXT NOT NULL,
+	row        INTEGER NOT NULL,
+	col        TEXT NOT NULL,
+	field      TEXT NOT NULL,
+	severity   TEXT NOT NULL,
+	message    TEXT NOT NULL
+);
+
+CREATE TABLE schools (
+	id          INTEGER PRIMARY KEY,
+	commune_id  INTEGER NOT NULL REFERENCES communes(id),
+	uai         TEXT NOT NULL UNIQUE,
+	name        TEXT NOT NULL,
+	status      TEXT NOT NULL CHECK (status IN ('pending','active','removed')),
+	admin       TEXT NOT NULL, -- JSON Contact
+	received_at TEXT NOT NULL,
+	due_at      TEXT NOT NULL,
+	active_at   TEXT,
+	remove_at   TEXT,
+	removed_at  TEXT
+);
+
+-- Every change to a school, with the request (or job) that caused it.
+CREATE TABLE changes (
+	id         INTEGER PRIMARY KEY,
+	school_id  INTEGER NOT NULL REFERENCES schools(id),
+	request_id INTEGER REFERENCES requests(id),
+	job        TEXT,
+	kind       TEXT NOT NULL,
+	at         TEXT NOT NULL,
+	before     TEXT, -- JSON Contact
+	after      TEXT, -- JSON Contact
+	detail     TEXT  -- JSON Change
+);
+
+CREATE TABLE outbox (
+	id              INTEGER PRIMARY KEY,
+	kind            TEXT NOT NULL,
+	request_id      INTEGER REFERENCES requests(id),
+	mail_from       TEXT NOT NULL,
+	rcpt_to         TEXT NOT NULL, -- JSON array
+	data            BLOB NOT NULL,
+	created_at      TEXT NOT NULL,
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at TEXT NOT NULL,
+	last_error      TEXT,
+	sent_at         TEXT
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE sent_at IS NULL;
+
+-- The calendar's ledger: a job occurrence runs once, in the transaction of its effects.
+CREATE TABLE job_runs (
+	name   TEXT PRIMARY KEY, -- e.g. digest:2026-11-29
+	ran_at TEXT NOT NULL
+);

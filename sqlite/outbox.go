@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+)
+
+func enqueue(ctx context.Context, tx queryer, m convention.OutgoingMail, requestID sql.NullInt64, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, request_id, mail_from, rcpt_to, data, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		m.Kind, requestID, m.From, encodeJSON(m.To), m.Data, fmtTime(now), fmtTime(now)); err != nil {
+		return fmt.Errorf("queue %s mail: %w", m.Kind, err)
+	}
+	return nil
+}
+
+// Enqueue adds mail to the outbox outside any request (e.g. a summary).
+func (db *DB) Enqueue(ctx context.Context, m convention.OutgoingMail) error {
+	return enqueue(ctx, db.db, m, sql.NullInt64{}, db.now())
+}
+
+// ErrNoneDue is returned by NextOutgoing when nothing is due.
+var ErrNoneDue = errors.New("no mail due")
+
+// NextOutgoing returns the oldest unsent mail whose next attempt is due at now.
+func (db *DB) NextOutgoing(ctx context.Context, now time.Time) (*convention.OutgoingMail, error) {
+	var m convention.OutgoingMail
+	var to, created string
+	err := db.db.QueryRowContext(ctx, `SELECT id, kind, mail_from, rcpt_to, data, attempts, created_at FROM outbox
+		WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT 1`, fmtTime(now)).
+		Scan(&m.ID, &m.Kind, &m.From, &to, &m.Data, &m.Attempts, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoneDue
+	} else if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	if err := json.Unmarshal([]byte(to), &m.To); err != nil {
+		return nil, fmt.Errorf("outbox %d: recipients: %w", m.ID, err)
+	}
+	m.Created = parseTime(created)
+	return &m, nil
+}
+
+// MarkSent records that the SMTP server took mail id.
+func (db *DB) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`, fmtTime(at), id)
+	return err
+}
+
+// MarkFailed records a failed attempt and when to try again.
+func (db *DB) MarkFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`, cause.Error(), fmtTime(retryAt), id)
+	return err
+}
+
+// OutboxStats is the outbox at a glance.
+type OutboxStats struct {
+	Waiting int
+	Oldest  *time.Time
+}
+
+// Outbox returns how many mails wait and since when.
+func (db *DB) Outbox(ctx context.Context) (OutboxStats, error) {
+	var s OutboxStats
+	var oldest sql.NullString
+	err := db.db.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL`).Scan(&s.Waiting, &oldest)
+	s.Oldest = parseTimePtr(oldest)
+	return s, err
+}
+
+// RunJob records a calendar job occurrence and queues its mail in one transaction. If name is
+// already in the ledger nothing is queued and it returns false: no occurrence runs twice.
+func (db *DB) RunJob(ctx context.Context, name string, at time.Time, mails []convention.OutgoingMail) (bool, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `INSERT INTO job_runs (name, ran_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, fmtTime(at))
+	if err != nil {
+		return false, fmt.Errorf("job %s: %w", name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
+	}
+	for _, m := range mails {
+		if err := enqueue(ctx, tx, m, sql.NullInt64{}, db.now()); err != nil {
+			return false, err
+		}
+	}
+	return true, tx.Commit()
+}
+
+// JobDone reports whether the job occurrence name is in the ledger.
+func (db *DB) JobDone(ctx context.Context, name string) (bool, error) {
+	var n int
+	err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM job_runs WHERE name = ?`, name).Scan(&n)
+	return n > 0, err
+}
+
+// LastJobRun returns the time of the latest run of a job whose names start with prefix.
+func (db *DB) LastJobRun(ctx context.Context, prefix string) (*time.Time, error) {
+	var s sql.NullString
+	err := db.db.QueryRowContext(ctx, `SELECT max(ran_at) FROM job_runs WHERE name >= ? AND name < ?`, prefix, prefix+"\xff").Scan(&s)
+	return parseTimePtr(s), err
+}
+
+// RequestSummary is one request as the Métropole's summary shows it.
+type RequestSummary struct {
+	ID         int64
+	ReceivedAt time.Time
+	State      convention.RequestState
+	Commune    string
+	Sender     string
+	Subject    string
+	Reason     string
+	Changes    int
+	Errors     int
+}
+
+// RequestsBetween returns the requests decided in [from, to), oldest first.
+func (db *DB) RequestsBetween(ctx context.Context, from, to time.Time) ([]RequestSummary, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
+		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id),
+		(SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')
+		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id
+		WHERE r.state <> 'claimed' AND r.decided_at >= ? AND r.decided_at < ? ORDER BY r.id`, fmtTime(from), fmtTime(to))
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
+	}
+	defer rows.Close()
+	var out []RequestSummary
+	for rows.Next() {
+		var r RequestSummary
+		var received string
+		if err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Errors); err != nil {
+			return nil, err
+		}
+		r.ReceivedAt = parseTime(received)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,173 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+)
+
+// SyncCommunes records the communes the configuration declares, matched by INSEE code. A commune
+// dropped from the configuration stays in the store with its history.
+func (db *DB) SyncCommunes(ctx context.Context, communes []convention.Commune) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, c := range communes {
+		// Free the name first if another INSEE code held it (a renamed or corrected entry).
+		if _, err := tx.ExecContext(ctx, `UPDATE communes SET name = name || ' (' || insee || ')' WHERE name = ? AND insee <> ?`, c.Name, c.INSEE); err != nil {
+			return fmt.Errorf("sync commune %s: %w", c.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO communes (name, insee) VALUES (?, ?)
+			ON CONFLICT (insee) DO UPDATE SET name = excluded.name`, c.Name, c.INSEE); err != nil {
+			return fmt.Errorf("sync commune %s: %w", c.Name, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// CommuneInfo is what the store knows of a commune beyond the configuration.
+type CommuneInfo struct {
+	Name          string
+	INSEE         string
+	Contacts      convention.CommuneContacts
+	LastListAt    *time.Time
+	ActiveSchools int
+	Schools       int
+}
+
+// Communes returns every commune with its counts, by name.
+func (db *DB) Communes(ctx context.Context) ([]CommuneInfo, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT c.name, c.insee, c.technical_referent, c.project_lead, c.last_list_at,
+		(SELECT count(*) FROM schools s WHERE s.commune_id = c.id AND s.status = 'active'),
+		(SELECT count(*) FROM schools s WHERE s.commune_id = c.id AND s.status <> 'removed')
+		FROM communes c ORDER BY c.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list communes: %w", err)
+	}
+	defer rows.Close()
+	var out []CommuneInfo
+	for rows.Next() {
+		var ci CommuneInfo
+		var tr, pl, last sql.NullString
+		if err := rows.Scan(&ci.Name, &ci.INSEE, &tr, &pl, &last, &ci.ActiveSchools, &ci.Schools); err != nil {
+			return nil, err
+		}
+		ci.Contacts.TechnicalReferent = decodeContactPtr(tr)
+		ci.Contacts.ProjectLead = decodeContactPtr(pl)
+		ci.LastListAt = parseTimePtr(last)
+		out = append(out, ci)
+	}
+	return out, rows.Err()
+}
+
+// Schools returns the registry, by commune then UAI.
+func (db *DB) Schools(ctx context.Context) ([]convention.School, error) {
+	m, err := registry(ctx, db.db)
+	if err != nil {
+		return nil, err
+	}
+	return sortedSchools(m), nil
+}
+
+// Activate marks pending schools active, as someone who opened access by hand says. It returns
+// ErrNotFound (naming the UAI) for a school that is not in the registry, and does nothing for a
+// school already active.
+func (db *DB) Activate(ctx context.Context, uais []string, at time.Time) ([]convention.School, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var out []convention.School
+	for _, uai := range uais {
+		var id int64
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT id, status FROM schools WHERE uai = ?`, uai).Scan(&id, &status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("school %s: %w", uai, ErrNotFound)
+		} else if err != nil {
+			return nil, err
+		}
+		if status != string(convention.StatusPending) {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schools SET status = 'active', active_at = ? WHERE id = ?`, fmtTime(at), id); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at) VALUES (?, 'activate', ?, ?)`, id, convention.ChangeActivate, fmtTime(at)); err != nil {
+			return nil, err
+		}
+	}
+	m, err := registry(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for _, uai := range uais {
+		out = append(out, m[uai])
+	}
+	return out, tx.Commit()
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// registry reads every school, keyed by UAI.
+func registry(ctx context.Context, q queryer) (map[string]convention.School, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.name, s.uai, s.name, s.status, s.admin, s.received_at, s.due_at,
+		s.active_at, s.remove_at, s.removed_at FROM schools s JOIN communes c ON c.id = s.commune_id`)
+	if err != nil {
+		return nil, fmt.Errorf("read registry: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]convention.School{}
+	for rows.Next() {
+		var s convention.School
+		var admin, received, due string
+		var active, removeAt, removed sql.NullString
+		if err := rows.Scan(&s.Commune, &s.UAI, &s.Name, &s.Status, &admin, &received, &due, &active, &removeAt, &removed); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(admin), &s.Admin); err != nil {
+			return nil, fmt.Errorf("school %s: admin: %w", s.UAI, err)
+		}
+		s.ReceivedAt, s.DueAt = parseTime(received), parseTime(due)
+		s.ActiveAt, s.RemoveAt, s.RemovedAt = parseTimePtr(active), parseTimePtr(removeAt), parseTimePtr(removed)
+		m[s.UAI] = s
+	}
+	return m, rows.Err()
+}
+
+func sortedSchools(m map[string]convention.School) []convention.School {
+	out := make([]convention.School, 0, len(m))
+	for _, s := range m {
+		out = append(out, s)
+	}
+	sortSchools(out)
+	return out
+}
+
+func decodeContactPtr(s sql.NullString) *convention.Contact {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	var c convention.Contact
+	if json.Unmarshal([]byte(s.String), &c) != nil {
+		return nil
+	}
+	return &c
+}
+
+func encodeJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,318 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+)
+
+// MailboxState returns the mailbox's last known UIDVALIDITY and the highest UID handled, or
+// ErrNotFound the first time.
+func (db *DB) MailboxState(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error) {
+	err = db.db.QueryRowContext(ctx, `SELECT uid_validity, last_uid FROM mailbox_state WHERE mailbox = ?`, mailbox).Scan(&uidValidity, &lastUID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, ErrNotFound
+	}
+	return uidValidity, lastUID, err
+}
+
+// SetMailboxState records the mailbox's watermark after a successful poll.
+func (db *DB) SetMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32, polledAt time.Time) error {
+	_, err := db.db.ExecContext(ctx, `INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, last_poll_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, last_poll_at = excluded.last_poll_at`,
+		mailbox, uidValidity, lastUID, fmtTime(polledAt))
+	if err != nil {
+		return fmt.Errorf("record mailbox state of %q: %w", mailbox, err)
+	}
+	return nil
+}
+
+// MessageKey names a message in the mailbox.
+type MessageKey struct {
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+}
+
+// Request is a claimed message and where it stands.
+type Request struct {
+	ID         int64
+	Key        MessageKey
+	ReceivedAt time.Time
+	Raw        []byte
+	State      convention.RequestState
+	Target     string
+	Moved      bool
+}
+
+// Claim records a message before anything else is done with it. If the message was claimed
+// before (same mailbox, UIDVALIDITY and UID), the recorded request is returned as it stands.
+func (db *DB) Claim(ctx context.Context, key MessageKey, receivedAt time.Time, raw []byte) (*Request, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	sum := sha256.Sum256(raw)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO requests (mailbox, uid_validity, uid, received_at, raw, raw_sha256, claimed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING`,
+		key.Mailbox, key.UIDValidity, key.UID, fmtTime(receivedAt), raw, hex.EncodeToString(sum[:]), fmtTime(db.now())); err != nil {
+		return nil, fmt.Errorf("claim message %d: %w", key.UID, err)
+	}
+	r, err := getRequest(ctx, tx, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
+	if err != nil {
+		return nil, fmt.Errorf("claim message %d: %w", key.UID, err)
+	}
+	return r, tx.Commit()
+}
+
+func getRequest(ctx context.Context, q queryer, where string, args ...any) (*Request, error) {
+	var r Request
+	var received string
+	var target, moved sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT id, mailbox, uid_validity, uid, received_at, raw, state, target, moved_at FROM requests WHERE `+where, args...).
+		Scan(&r.ID, &r.Key.Mailbox, &r.Key.UIDValidity, &r.Key.UID, &received, &r.Raw, &r.State, &target, &moved)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	r.ReceivedAt, r.Target, r.Moved = parseTime(received), target.String, moved.Valid
+	return &r, nil
+}
+
+// RequestByKey returns the request claimed for a message, or ErrNotFound.
+func (db *DB) RequestByKey(ctx context.Context, key MessageKey) (*Request, error) {
+	return getRequest(ctx, db.db, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
+}
+
+// Unmoved returns the decided requests of a mailbox whose message has not been moved yet (a crash
+// between the decision and the move).
+func (db *DB) Unmoved(ctx context.Context, mailbox string, uidValidity uint32) ([]*Request, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id FROM requests WHERE mailbox = ? AND uid_validity = ? AND state <> 'claimed' AND moved_at IS NULL ORDER BY uid`, mailbox, uidValidity)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []*Request
+	for _, id := range ids {
+		r, err := getRequest(ctx, db.db, `id = ?`, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// MarkMoved records that the message of request id now sits in its target mailbox.
+func (db *DB) MarkMoved(ctx context.Context, id int64) error {
+	_, err := db.db.ExecContext(ctx, `UPDATE requests SET moved_at = ? WHERE id = ? AND moved_at IS NULL`, fmtTime(db.now()), id)
+	return err
+}
+
+// DecideView is what a decision may look at, read in the decision's own transaction.
+type DecideView struct {
+	// Registry holds every school, keyed by UAI.
+	Registry map[string]convention.School
+	// DuplicateOf is the earlier request that carried the same Message-ID, or the same files from
+	// the same commune; 0 if none.
+	DuplicateOf int64
+}
+
+// DecideInput identifies what the decision needs to check for duplicates.
+type DecideInput struct {
+	RequestID   int64
+	MessageID   string
+	Commune     string
+	Attachments []string // SHA-256 of the spreadsheets read
+}
+
+// Decide runs decide inside one transaction with the registry as it stands, then writes its
+// decision: the request's state and target, its files and problems, the changes to schools and
+// the mail to send. Either all of it is written or none. A request already decided is left alone
+// and ErrAlreadyDecided is returned.
+func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView) (*convention.Decision, error)) (*convention.Decision, error) {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var state string
+	if err := tx.QueryRowContext(ctx, `SELECT state FROM requests WHERE id = ?`, in.RequestID).Scan(&state); err != nil {
+		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
+	}
+	if state != string(convention.StateClaimed) {
+		return nil, ErrAlreadyDecided
+	}
+	var view DecideView
+	if view.Registry, err = registry(ctx, tx); err != nil {
+		return nil, err
+	}
+	if view.DuplicateOf, err = duplicateOf(ctx, tx, in); err != nil {
+		return nil, err
+	}
+	d, err := decide(view)
+	if err != nil {
+		return nil, err
+	}
+	now := db.now()
+	var communeID sql.NullInt64
+	if d.Commune != "" {
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM communes WHERE name = ?`, d.Commune).Scan(&communeID); err != nil {
+			return nil, fmt.Errorf("decide request %d: commune %q: %w", in.RequestID, d.Commune, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ?, decided_at = ?, target = ?, commune_id = ?, message_id = ?, sender = ?, subject = ?, kind = ?, reason = ? WHERE id = ?`,
+		d.State, fmtTime(now), d.Target, communeID, d.MessageID, d.Sender, d.Subject, d.Kind, d.Reason, in.RequestID); err != nil {
+		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
+	}
+	for _, a := range d.Attachments {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attachments (request_id, filename, content_type, format, sha256, size, error) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			in.RequestID, a.Filename, a.ContentType, a.Format, a.SHA256, a.Size, a.Error); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range d.Problems {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO problems (request_id, file, sheet, row, col, field, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			in.RequestID, p.File, p.Sheet, p.Row, p.Column, p.Field, p.Severity, p.Message); err != nil {
+			return nil, err
+		}
+	}
+	var receivedAt string
+	if err := tx.QueryRowContext(ctx, `SELECT received_at FROM requests WHERE id = ?`, in.RequestID).Scan(&receivedAt); err != nil {
+		return nil, err
+	}
+	for _, ch := range d.Changes {
+		if err := applyChange(ctx, tx, communeID.Int64, in.RequestID, receivedAt, ch); err != nil {
+			return nil, fmt.Errorf("request %d: %s %s: %w", in.RequestID, ch.Kind, ch.UAI, err)
+		}
+	}
+	if d.Contacts != nil && communeID.Valid {
+		if c := d.Contacts.TechnicalReferent; c != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE communes SET technical_referent = ? WHERE id = ?`, encodeJSON(c), communeID); err != nil {
+				return nil, err
+			}
+		}
+		if c := d.Contacts.ProjectLead; c != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE communes SET project_lead = ? WHERE id = ?`, encodeJSON(c), communeID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if d.State == convention.StateApplied && communeID.Valid {
+		if _, err := tx.ExecContext(ctx, `UPDATE communes SET last_list_at = ? WHERE id = ?`, receivedAt, communeID); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range d.Outgoing {
+		if err := enqueue(ctx, tx, m, sql.NullInt64{Int64: in.RequestID, Valid: true}, now); err != nil {
+			return nil, err
+		}
+	}
+	return d, tx.Commit()
+}
+
+// ErrAlreadyDecided is returned by Decide for a request decided before.
+var ErrAlreadyDecided = errors.New("request already decided")
+
+func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error) {
+	var id int64
+	if in.MessageID != "" {
+		err := tx.QueryRowContext(ctx, `SELECT id FROM requests WHERE message_id = ? AND id <> ? AND state <> 'claimed' ORDER BY id LIMIT 1`, in.MessageID, in.RequestID).Scan(&id)
+		if err == nil {
+			return id, nil
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+	}
+	if in.Commune == "" || len(in.Attachments) == 0 {
+		return 0, nil
+	}
+	// The same files from the same commune: every spreadsheet of this message was in one earlier
+	// request of that commune.
+	q := `SELECT r.id FROM requests r JOIN communes c ON c.id = r.commune_id JOIN attachments a ON a.request_id = r.id
+		WHERE c.name = ? AND r.id <> ? AND r.state IN ('applied', 'refused') AND a.format <> '' AND a.sha256 IN (?` +
+		strings.Repeat(",?", len(in.Attachments)-1) + `) GROUP BY r.id HAVING count(DISTINCT a.sha256) = ? ORDER BY r.id LIMIT 1`
+	args := []any{in.Commune, in.RequestID}
+	distinct := map[string]bool{}
+	for _, h := range in.Attachments {
+		args = append(args, h)
+		distinct[h] = true
+	}
+	args = append(args, len(distinct))
+	err := tx.QueryRowContext(ctx, q, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+func applyChange(ctx context.Context, tx queryer, communeID, requestID int64, receivedAt string, ch convention.Change) error {
+	var schoolID int64
+	var before sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT id, admin FROM schools WHERE uai = ?`, ch.UAI).Scan(&schoolID, &before)
+	exists := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	at := fmtTime(ch.At)
+	switch ch.Kind {
+	case convention.ChangeAdd, convention.ChangeReadd:
+		if exists {
+			_, err = tx.ExecContext(ctx, `UPDATE schools SET commune_id = ?, name = ?, status = 'pending', admin = ?, received_at = ?, due_at = ?, active_at = NULL, remove_at = NULL, removed_at = NULL WHERE id = ?`,
+				communeID, ch.Name, encodeJSON(ch.Admin), at, fmtTime(ch.DueAt), schoolID)
+		} else {
+			var res interface{ LastInsertId() (int64, error) }
+			res, err = tx.ExecContext(ctx, `INSERT INTO schools (commune_id, uai, name, status, admin, received_at, due_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
+				communeID, ch.UAI, ch.Name, encodeJSON(ch.Admin), at, fmtTime(ch.DueAt))
+			if err == nil {
+				schoolID, err = res.LastInsertId()
+			}
+		}
+	case convention.ChangeAdmin:
+		if !exists {
+			return ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE schools SET admin = ? WHERE id = ?`, encodeJSON(ch.Admin), schoolID)
+	case convention.ChangeRename:
+		if !exists {
+			return ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE schools SET name = ? WHERE id = ?`, ch.Name, schoolID)
+	case convention.ChangeScheduleRemov:
+		if !exists {
+			return ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE schools SET remove_at = ? WHERE id = ?`, fmtTime(ch.RemoveAt), schoolID)
+	case convention.ChangeCancelRemoval:
+		if !exists {
+			return ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE schools SET remove_at = NULL WHERE id = ?`, schoolID)
+	default:
+		return fmt.Errorf("unknown change %q", ch.Kind)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, kind, at, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		schoolID, requestID, ch.Kind, at, before, encodeJSON(ch.Admin), encodeJSON(ch))
+	return err
+}

@@ -1,0 +1,158 @@
+// Package sqlite is in charge of the registry's storage: communes, schools and administrators,
+// every received message as a request with the changes it made, the outbox of mail to send, the
+// mailbox's watermark and the calendar's ledger, in one SQLite file (modernc.org/sqlite, no cgo).
+//
+// Implementation notes: every method is one transaction. Writes use BEGIN IMMEDIATE (in the DSN),
+// so a decision reads the registry and writes its changes with no other writer in between.
+// Migrations are embedded and applied at open; a database written by a newer binary is refused.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// ErrNotFound is returned when the thing asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrNewerSchema is returned by Open when the file was written by a newer binary.
+var ErrNewerSchema = errors.New("database schema is newer than this binary")
+
+// DB is the store.
+type DB struct {
+	db  *sql.DB
+	now func() time.Time
+}
+
+// Open opens (creating it if needed) the SQLite file at path and brings its schema up to date.
+func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
+	if now == nil {
+		now = time.Now
+	}
+	q := url.Values{}
+	for _, p := range []string{"foreign_keys(1)", "busy_timeout(5000)", "journal_mode(WAL)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	sqldb.SetMaxOpenConns(4) // WAL: readers go on while one transaction writes
+	db := &DB{db: sqldb, now: now}
+	if err := db.migrate(ctx); err != nil {
+		sqldb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// Close closes the file.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Ping checks that the store answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	return db.db.QueryRowContext(ctx, "SELECT 1").Scan(&n)
+}
+
+// migrations returns the embedded migrations in order; migration N sets user_version to N.
+func migrations() ([]string, error) {
+	names, err := fs.Glob(migrationsFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([]string, 0, len(names))
+	for i, name := range names {
+		n, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(name, "migrations/"), "_", 2)[0])
+		if err != nil || n != i+1 {
+			return nil, fmt.Errorf("migration %s is out of sequence", name)
+		}
+		b, err := migrationsFS.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, string(b))
+	}
+	return out, nil
+}
+
+// SchemaVersion is the schema this binary writes.
+func SchemaVersion() int {
+	m, _ := migrations()
+	return len(m)
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	var version int
+	if err := db.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if version > len(ms) {
+		return fmt.Errorf("%w: file has version %d, this binary knows up to %d", ErrNewerSchema, version, len(ms))
+	}
+	for i := version; i < len(ms); i++ {
+		tx, err := db.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, ms[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// Backup writes an online, consistent copy of the store to path.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	_, err := db.db.ExecContext(ctx, "VACUUM INTO ?", path)
+	if err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// timeFormat keeps times sortable as text.
+const timeFormat = "2006-01-02T15:04:05.000000000Z07:00"
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func parseTimePtr(s sql.NullString) *time.Time {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}

@@ -1,0 +1,13 @@
+package systemd
+
+import "golang.org/x/sys/unix"
+
+// monotonicUsec returns CLOCK_MONOTONIC in microseconds, the clock systemd reads
+// MONOTONIC_USEC on.
+func monotonicUsec() (int64, bool) {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0, false
+	}
+	return ts.Nano() / 1000, true
+}
