@@ -124,7 +124,7 @@ func PlanList(in PlanInput) Plan {
 		}
 		if !sameContact(cur.Admin, e.Admin) {
 			c := ch
-			c.Kind = ChangeAdmin
+			c.Kind, c.DueAt = ChangeAdmin, DueAt(in.ReceivedAt)
 			before := cur.Admin
 			c.Before = &before
 			p.Changes = append(p.Changes, c)

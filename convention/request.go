@@ -15,6 +15,19 @@ const (
 	StateIgnored   RequestState = "ignored"   // an automatic message (out-of-office, bounce): never answered
 )
 
+// RequestKind says what a commune's list is, by the convention's calendar.
+type RequestKind string
+
+const (
+	// KindAdhesion is a first list: the commune joins.
+	KindAdhesion RequestKind = "adhesion"
+	// KindAddition is a list sent outside the yearly campaign: "une commune peut ajouter une école
+	// à tout moment".
+	KindAddition RequestKind = "addition"
+	// KindYearly is the list for next school year, received during the campaign.
+	KindYearly RequestKind = "yearly"
+)
+
 // AttachmentRecord is what a request keeps of each file it carried.
 type AttachmentRecord struct {
 	Filename    string
@@ -35,7 +48,7 @@ type Decision struct {
 	Sender    string
 	Subject   string
 	Reason    string // for the Métropole's summary, in French
-	Kind      string // adhesion, addition, yearly (see the calendar)
+	Kind      RequestKind
 
 	Attachments []AttachmentRecord
 	Problems    []Problem

@@ -34,13 +34,11 @@ type Handler struct {
 	// Processed and Rejected are the folders handled messages go to.
 	Processed string
 	Rejected  string
-	Location  *time.Location
-	// YearlyUpdateMonth and YearlyUpdateDay set when removals take effect (default 1 July).
-	YearlyUpdateMonth time.Month
-	YearlyUpdateDay   int
-	SheetLimits       sheet.Limits
-	MailLimits        mailparse.Limits
-	Now               func() time.Time
+	// Calendar holds the convention's yearly dates: the campaign, when removals take effect.
+	Calendar    convention.Calendar
+	SheetLimits sheet.Limits
+	MailLimits  mailparse.Limits
+	Now         func() time.Time
 }
 
 // Outcome is what handling one message did, for the log.
@@ -101,7 +99,24 @@ type readList struct {
 
 // spreadsheetExt lists the names that say "I am a spreadsheet", so that a file that lies about
 // it (a PDF named .xlsx) is reported rather than skipped.
-var spreadsheetExt = map[string]bool{".xlsx": true, ".xlsm": true, ".xls": true, ".ods": true, ".csv": true, ".xlsb": true, ".txt": false}
+var spreadsheetExt = map[string]bool{".xlsx": true, ".xlsm": true, ".xls": true, ".ods": true, ".csv": true, ".xlsb": true}
+
+// incidental reports whether a part is something mail clients add on their own (images, signatures,
+// business cards, calendar invitations), which the reply need not mention.
+func incidental(a mailparse.Attachment) bool {
+	ct := a.ContentType
+	ext := strings.ToLower(path.Ext(a.Filename))
+	switch {
+	case strings.HasPrefix(ct, "image/"), strings.Contains(ct, "signature"), strings.HasPrefix(ct, "text/calendar"),
+		strings.HasPrefix(ct, "text/vcard"), strings.HasPrefix(ct, "text/x-vcard"), strings.HasPrefix(ct, "message/delivery-status"):
+		return true
+	case ext == ".p7s" || ext == ".asc" || ext == ".vcf" || ext == ".ics":
+		return true
+	case (ct == "text/plain" || ct == "text/html") && a.Filename == "":
+		return true // an alternative body a client sent as a part
+	}
+	return false
+}
 
 func (h *Handler) readAttachments(ctx context.Context, msg *mailparse.Message, d *convention.Decision) ([]readList, []string) {
 	var lists []readList
@@ -116,10 +131,13 @@ func (h *Handler) readAttachments(ctx context.Context, msg *mailparse.Message, d
 		format := sheet.Detect(a.Data)
 		ext := strings.ToLower(path.Ext(a.Filename))
 		if format == "" {
-			if !spreadsheetExt[ext] && !strings.Contains(a.ContentType, "spreadsheet") && !strings.Contains(a.ContentType, "excel") && !strings.Contains(a.ContentType, "csv") {
-				continue // a logo, a signature, a PDF letter: not ours to read
+			if incidental(a) {
+				continue // a logo, a signature, a business card
 			}
-			rec.Error = "ce fichier n'est pas un tableur que nous savons lire (formats acceptés : xlsx, ods, xls, csv)"
+			rec.Error = "ce fichier n'est pas une liste d'écoles que nous savons lire (formats acceptés : xlsx, ods, xls, csv) ; il n'a pas été lu"
+			if spreadsheetExt[ext] || strings.Contains(a.ContentType, "spreadsheet") || strings.Contains(a.ContentType, "excel") {
+				rec.Error = "ce fichier porte un nom de tableur mais son contenu n'en est pas un (formats acceptés : xlsx, ods, xls, csv)"
+			}
 			d.Attachments = append(d.Attachments, rec)
 			continue
 		}
@@ -180,16 +198,27 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 			break
 		}
 	}
-	d.Kind = "addition"
-	if !hadSchools {
-		d.Kind = "adhesion"
+	withActions := false
+	for _, rl := range lists {
+		withActions = withActions || rl.list.HasActions()
+	}
+	// A list received in the campaign is the commune's yearly list; without an action column it
+	// is its whole list for next year, and what it leaves out is to be removed.
+	switch {
+	case !hadSchools:
+		d.Kind = convention.KindAdhesion
+	case h.Calendar.InCampaign(receivedAt):
+		d.Kind = convention.KindYearly
+	default:
+		d.Kind = convention.KindAddition
 	}
 	plan := convention.PlanList(convention.PlanInput{
 		Commune:      commune.Name,
 		ReceivedAt:   receivedAt,
 		Registry:     view.Registry,
 		List:         entries,
-		YearlyUpdate: convention.NextYearlyUpdate(receivedAt, h.YearlyUpdateMonth, h.YearlyUpdateDay, h.Location),
+		FullList:     d.Kind == convention.KindYearly && !withActions && len(entries) > 0,
+		YearlyUpdate: h.Calendar.NextYearlyUpdate(receivedAt),
 	})
 	for _, p := range plan.Problems {
 		p.File = files[firstUAI(p.Message, entries)]
@@ -252,7 +281,7 @@ func where(sheet string, row int) string {
 }
 
 func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune convention.Commune, receivedAt time.Time, plan convention.Plan, noList bool) (convention.OutgoingMail, error) {
-	loc := h.Location
+	loc := h.Calendar.Location
 	r := templates.Reply{
 		Commune:    commune.Name,
 		Subject:    msg.Subject,
@@ -261,6 +290,17 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 		TNEF:       noList && msg.TNEF,
 		MailNotes:  msg.Problems,
 		Signature:  h.Signature,
+	}
+	if d.Kind == convention.KindYearly && !noList {
+		r.SchoolYear = convention.NextSchoolYear(receivedAt, loc)
+	}
+	if d.Contacts != nil {
+		if c := d.Contacts.TechnicalReferent; c != nil {
+			r.TechnicalReferent = describe(*c)
+		}
+		if c := d.Contacts.ProjectLead; c != nil {
+			r.ProjectLead = describe(*c)
+		}
 	}
 	for _, a := range d.Attachments {
 		r.Files = append(r.Files, templates.FileLine{Name: a.Filename, Format: a.Format, Error: a.Error})
@@ -278,6 +318,9 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 			}
 		case convention.ChangeAdmin:
 			r.Changed = append(r.Changed, line)
+			if line.DueAt.After(r.DueAt) {
+				r.DueAt = line.DueAt
+			}
 		case convention.ChangeScheduleRemov:
 			r.Removed = append(r.Removed, line)
 		case convention.ChangeCancelRemoval:

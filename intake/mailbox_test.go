@@ -10,6 +10,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 
+	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/intake/mailparse"
 	"github.com/laclasse/intake/internal/memserver"
 	"github.com/laclasse/intake/internal/samples"
@@ -44,7 +45,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	h := &Handler{
 		Store: store, Communes: samples.Communes(), From: samples.Mailbox, Processed: "Traites", Rejected: "Rejetes",
-		Location: time.UTC, YearlyUpdateMonth: time.July, YearlyUpdateDay: 1,
+		Calendar:    convention.DefaultCalendar(time.UTC),
 		SheetLimits: sheet.DefaultLimits(), MailLimits: mailparse.DefaultLimits(), Now: clock,
 	}
 	w := &Watcher{

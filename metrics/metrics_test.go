@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // scrape returns the body of GET path on h, failing the test unless the status is want.
@@ -105,13 +107,16 @@ func TestEventsAndSetters(t *testing.T) {
 		`intake_rows_refused_total 5`,
 		`intake_job_runs_total{job="daily-digest"} 2`,
 		`intake_job_runs_total{job="yearly-update"} 1`,
-		"intake_last_successful_poll_timestamp_seconds "+strconv.FormatInt(t0.Unix()-90, 10)[:1]+"."+strconv.FormatInt(t0.Unix()-90, 10)[1:]+"e+09",
+		"intake_last_successful_poll_timestamp_seconds "+strconv.FormatFloat(float64(t0.Unix()-90), 'g', -1, 64),
 		`intake_imap_connected 1`,
 		`intake_outbox_depth 4`,
 		`intake_outbox_oldest_age_seconds 150`,
 		`intake_activations_pending 7`,
 		`intake_activations_overdue 2`,
 	)
+	if got, want := testutil.ToFloat64(m.lastPoll), float64(t0.Unix()-90); got != want {
+		t.Errorf("intake_last_successful_poll_timestamp_seconds = %v, want %v", got, want)
+	}
 	if strings.Contains(body, "exploded") {
 		t.Error("an unknown outcome got its own series")
 	}
@@ -194,7 +199,7 @@ func TestHandlerTwiceOnOneMetrics(t *testing.T) {
 	m := New()
 	scrape(t, Handler(m, nil), "/metrics", http.StatusOK)
 	body := scrape(t, Handler(m, nil), "/metrics", http.StatusOK)
-	if !strings.Contains(body, `promhttp_metric_handler_requests_total{code="200"}`) {
+	if !strings.Contains(body, `promhttp_metric_handler_requests_total{code="200"} 1`) {
 		t.Error("/metrics lacks promhttp_metric_handler_requests_total")
 	}
 }

@@ -20,9 +20,9 @@ import (
 type Job struct {
 	Name string // the ledger prefix, e.g. "digest"
 	Spec string // standard 5-field cron spec, in the scheduler's location
-	// Run computes the job's effects for the occurrence at occ, the previous one being prev
-	// (zero the first time). It must not write to the store: the scheduler does, atomically.
-	Run func(ctx context.Context, prev, occ time.Time) ([]convention.OutgoingMail, error)
+	// Run makes the job's effects for the occurrence at occ, the previous one being prev (zero
+	// the first time), through tx: they commit with the ledger's record of the occurrence.
+	Run func(ctx context.Context, tx *sqlite.Tx, prev, occ time.Time) ([]convention.OutgoingMail, error)
 	// Stale reports whether an occurrence that is only caught up now is pointless (a reminder
 	// whose deadline passed): it is recorded, not run. Nil means never stale.
 	Stale func(occ, now time.Time) bool
@@ -37,6 +37,8 @@ type Scheduler struct {
 	Logger   *slog.Logger
 	// AfterRun is called after a tick that ran something (e.g. to flush the outbox).
 	AfterRun func(ctx context.Context)
+	// OnRun is called with the job's name after each occurrence recorded (metrics).
+	OnRun func(job string)
 }
 
 // maxCatchUp bounds how many missed occurrences of one job are caught up.
@@ -47,9 +49,13 @@ func occurrenceName(job string, t time.Time) string {
 }
 
 // Due runs every occurrence of every job that fell due up to now and is not in the ledger. A job
-// that never ran starts from its latest occurrence.
+// that never ran starts from the calendar's first run on this store.
 func (s *Scheduler) Due(ctx context.Context) (ran int, err error) {
 	now := s.Now().In(s.Location)
+	start, err := s.Store.CalendarStart(ctx, now)
+	if err != nil {
+		return 0, err
+	}
 	for _, j := range s.Jobs {
 		sched, err := cron.ParseStandard(j.Spec)
 		if err != nil {
@@ -59,15 +65,13 @@ func (s *Scheduler) Due(ctx context.Context) (ran int, err error) {
 		if err != nil {
 			return ran, err
 		}
+		from := start.In(s.Location).Add(-time.Second) // an occurrence at the very first instant counts
+		if last != nil {
+			from = last.In(s.Location)
+		}
 		var occs []time.Time
-		if last == nil {
-			if o := latest(sched, now); !o.IsZero() {
-				occs = append(occs, o)
-			}
-		} else {
-			for t := sched.Next(last.In(s.Location)); !t.After(now) && len(occs) < maxCatchUp; t = sched.Next(t) {
-				occs = append(occs, t)
-			}
+		for t := sched.Next(from); !t.After(now) && len(occs) < maxCatchUp; t = sched.Next(t) {
+			occs = append(occs, t)
 		}
 		prev := time.Time{}
 		if last != nil {
@@ -75,39 +79,30 @@ func (s *Scheduler) Due(ctx context.Context) (ran int, err error) {
 		}
 		for _, occ := range occs {
 			name := occurrenceName(j.Name, occ)
-			var mails []convention.OutgoingMail
 			stale := j.Stale != nil && j.Stale(occ, now)
-			if !stale {
-				if mails, err = j.Run(ctx, prev, occ); err != nil {
-					return ran, fmt.Errorf("job %s: %w", name, err)
+			sent := 0
+			done, err := s.Store.RunJob(ctx, name, occ, func(tx *sqlite.Tx) ([]convention.OutgoingMail, error) {
+				if stale {
+					return nil, nil // recorded, not run: too late to be of use
 				}
-			}
-			done, err := s.Store.RunJob(ctx, name, occ, mails)
+				mails, err := j.Run(ctx, tx, prev, occ)
+				sent = len(mails)
+				return mails, err
+			})
 			if err != nil {
 				return ran, err
 			}
 			if done {
 				ran++
-				s.Logger.Info("job ran", "job", name, "mails", len(mails), "stale", stale)
+				s.Logger.Info("job ran", "job", name, "mails", sent, "stale", stale)
+				if s.OnRun != nil {
+					s.OnRun(j.Name)
+				}
 			}
 			prev = occ
 		}
 	}
 	return ran, nil
-}
-
-// latest returns the last occurrence of sched at or before now, looking back up to a year.
-func latest(sched cron.Schedule, now time.Time) time.Time {
-	var found time.Time
-	for _, back := range []time.Duration{time.Hour, 25 * time.Hour, 8 * 24 * time.Hour, 32 * 24 * time.Hour, 367 * 24 * time.Hour} {
-		for t := sched.Next(now.Add(-back)); !t.After(now); t = sched.Next(t) {
-			found = t
-		}
-		if !found.IsZero() {
-			return found
-		}
-	}
-	return found
 }
 
 // Run runs due jobs now and then at every tick of their specs, until ctx ends.

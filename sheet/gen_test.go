@@ -112,17 +112,24 @@ func benchCSV(n int) []byte {
 }
 
 // benchXLS writes a BIFF8 workbook of n schools: LABEL records for text, NUMBER for numbers.
+// A BIFF8 sheet holds 65,536 rows at most: larger lists go on several sheets, each with its header.
 func benchXLS(n int) []byte {
-	rows := make([][]any, 0, n+1)
+	const perSheet = 60_000
 	hdr := make([]any, len(genHeader))
 	for i, h := range genHeader {
 		hdr[i] = h
 	}
-	rows = append(rows, hdr)
-	for i := range n {
-		rows = append(rows, genRow(i))
+	sheets := map[string][][]any{}
+	var order []string
+	for start := 0; start < n || start == 0; start += perSheet {
+		name := fmt.Sprintf("Écoles %d", len(order)+1)
+		rows := [][]any{hdr}
+		for i := start; i < min(n, start+perSheet); i++ {
+			rows = append(rows, genRow(i))
+		}
+		sheets[name], order = rows, append(order, name)
 	}
-	return cfbOf(biffOf(map[string][][]any{"Écoles": rows}, []string{"Écoles"}))
+	return cfbOf(biffOf(sheets, order))
 }
 
 // biffRecord appends one BIFF record.

@@ -26,16 +26,18 @@ type layout struct {
 	list              *convention.List
 	defaultSheet      string
 	cur               *sheetState
-	seen              map[string]seenAt
+	seen              map[[8]byte]seenAt // valid UAIs are 8 ASCII bytes
+	sheets            []string           // names of the sheets read, for seenAt
 	foundSchoolHeader bool
 	contacts          [3]*contactDraft
 	interned          map[string]string
+	schools           [][]convention.SchoolEntry // accepted rows, in chunks: no copying as they come
 }
 
-// seenAt is where a UAI first appeared.
+// seenAt is where a UAI first appeared: an index in layout.sheets and a row.
 type seenAt struct {
-	sheet string
-	row   int
+	sheet uint32
+	row   uint32
 }
 
 // sheetState is what layout knows of the sheet being read.
@@ -75,17 +77,19 @@ func newLayout(file, format, defaultSheet string) *layout {
 	return &layout{
 		list:         &convention.List{File: file, Format: format, Schools: []convention.SchoolEntry{}, Problems: []convention.Problem{}},
 		defaultSheet: defaultSheet,
-		seen:         make(map[string]seenAt),
+		seen:         make(map[[8]byte]seenAt),
 		interned:     make(map[string]string),
 	}
 }
 
 func (l *layout) startSheet(name string) {
 	l.cur = &sheetState{name: name}
+	l.sheets = append(l.sheets, name)
 }
 
 // result returns the list, with the contacts gathered.
 func (l *layout) result() *convention.List {
+	l.list.Schools = joinChunks(l.schools)
 	l.list.Commune.TechnicalReferent = l.finishContact(l.contacts[roleTechnical])
 	l.list.Commune.ProjectLead = l.finishContact(l.contacts[roleLead])
 	return l.list
@@ -333,15 +337,15 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 	uai, msg := checkUAI(get(fieldUAI))
 	if msg != "" {
 		report(fieldUAI, convention.SeverityError, msg)
-	} else if first, dup := l.seen[uai]; dup {
+	} else if first, dup := l.seen[[8]byte([]byte(uai))]; dup {
 		where := fmt.Sprintf("à la ligne %d", first.row)
-		if first.sheet != s.name {
-			where += fmt.Sprintf(" de la feuille « %s »", first.sheet)
+		if sheet := l.sheets[first.sheet]; sheet != s.name {
+			where += fmt.Sprintf(" de la feuille « %s »", sheet)
 		}
 		report(fieldUAI, convention.SeverityError, fmt.Sprintf(
 			"Le code UAI « %s » figure déjà %s : chaque école ne doit apparaître qu'une fois ; cette ligne n'a pas été prise en compte.", uai, where))
 	} else {
-		l.seen[uai] = seenAt{s.name, num}
+		l.seen[[8]byte([]byte(uai))] = seenAt{uint32(len(l.sheets) - 1), uint32(num)}
 	}
 	e.UAI = uai
 
@@ -417,8 +421,43 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 	}
 
 	if !refused {
-		l.list.Schools = append(l.list.Schools, e)
+		l.addSchool(e)
 	}
+}
+
+// addSchool keeps an accepted row. Rows go in chunks of growing size, joined once at the end, so
+// that a large list is not copied over and over as it grows.
+func (l *layout) addSchool(e convention.SchoolEntry) {
+	n := len(l.schools)
+	if n == 0 || len(l.schools[n-1]) == cap(l.schools[n-1]) {
+		size := 64
+		if n > 0 {
+			size = min(2*cap(l.schools[n-1]), 8192)
+		}
+		l.schools = append(l.schools, make([]convention.SchoolEntry, 0, size))
+		n++
+	}
+	l.schools[n-1] = append(l.schools[n-1], e)
+}
+
+// joinChunks returns the rows of chunks in one slice, never nil.
+func joinChunks(chunks [][]convention.SchoolEntry) []convention.SchoolEntry {
+	switch len(chunks) {
+	case 0:
+		return []convention.SchoolEntry{}
+	case 1:
+		return chunks[0]
+	}
+	total := 0
+	for _, c := range chunks {
+		total += len(c)
+	}
+	out := make([]convention.SchoolEntry, 0, total)
+	for i, c := range chunks {
+		out = append(out, c...)
+		chunks[i] = nil // let each chunk go as soon as it is copied
+	}
+	return out
 }
 
 // missingMsg is msg, with a hint when the table has no column at all for f.

@@ -43,6 +43,9 @@ func cleanText(s string) string {
 
 // checkUAI normalizes a code UAI and returns it, or a French message saying what is wrong.
 func checkUAI(raw string) (string, string) {
+	if convention.ValidUAI(raw) {
+		return raw, "" // the common case, already clean
+	}
 	s := convention.NormalizeUAI(strings.Map(func(r rune) rune {
 		switch r {
 		case '.', '-', '_', '\u00a0', '\u202f', '\u200b', '\ufeff':
@@ -142,8 +145,56 @@ func checkEmail(raw string) (email, errMsg, warn string) {
 	return s, "", ""
 }
 
+// simpleEmail reports whether s is an address of the common form, which needs no parser:
+// letters, digits and ._%+- before the @, labels of letters, digits and - after it, a top-level
+// domain of letters.
+func simpleEmail(s string) bool {
+	at := strings.IndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || s[0] == '.' || s[at-1] == '.' || strings.Contains(s, "..") {
+		return false
+	}
+	for i := 0; i < at; i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-' || c == '+' || c == '%') {
+			return false
+		}
+	}
+	label, dots, letters := 0, 0, true
+	for i := at + 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '.':
+			if label == 0 || s[i-1] == '-' {
+				return false
+			}
+			label, dots, letters = 0, dots+1, true
+			continue
+		case c == '-':
+			if label == 0 {
+				return false
+			}
+			letters = false
+		case c >= 'a' && c <= 'z':
+		case c >= '0' && c <= '9':
+			letters = false
+		default:
+			return false
+		}
+		label++
+	}
+	return dots > 0 && label >= 2 && letters
+}
+
 // emailProblem returns what is wrong with a cleaned address, in French, or "".
 func emailProblem(s string) string {
+	if simpleEmail(s) {
+		return ""
+	}
+	return emailProblemSlow(s)
+}
+
+// emailProblemSlow is emailProblem without the fast path.
+func emailProblemSlow(s string) string {
 	q := clip(s)
 	at := strings.LastIndexByte(s, '@')
 	switch {

@@ -73,27 +73,18 @@ func (db *DB) Outbox(ctx context.Context) (OutboxStats, error) {
 	return s, err
 }
 
-// RunJob records a calendar job occurrence and queues its mail in one transaction. If name is
-// already in the ledger nothing is queued and it returns false: no occurrence runs twice.
-func (db *DB) RunJob(ctx context.Context, name string, at time.Time, mails []convention.OutgoingMail) (bool, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, err
+// CalendarStart returns when the calendar first ran on this store, recording now if it never did.
+// Occurrences before it are not caught up: a daemon installed in September does not renew the
+// lists of the June before.
+func (db *DB) CalendarStart(ctx context.Context, now time.Time) (time.Time, error) {
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('calendar_start', ?) ON CONFLICT (key) DO NOTHING`, fmtTime(now)); err != nil {
+		return time.Time{}, err
 	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO job_runs (name, ran_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`, name, fmtTime(at))
-	if err != nil {
-		return false, fmt.Errorf("job %s: %w", name, err)
+	var s string
+	if err := db.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'calendar_start'`).Scan(&s); err != nil {
+		return time.Time{}, err
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, err
-	}
-	for _, m := range mails {
-		if err := enqueue(ctx, tx, m, sql.NullInt64{}, db.now()); err != nil {
-			return false, err
-		}
-	}
-	return true, tx.Commit()
+	return parseTime(s), nil
 }
 
 // JobDone reports whether the job occurrence name is in the ledger.
@@ -125,7 +116,11 @@ type RequestSummary struct {
 
 // RequestsBetween returns the requests decided in [from, to), oldest first.
 func (db *DB) RequestsBetween(ctx context.Context, from, to time.Time) ([]RequestSummary, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
+	return requestsBetween(ctx, db.db, from, to)
+}
+
+func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]RequestSummary, error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
 		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id),
 		(SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')
 		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id

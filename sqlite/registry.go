@@ -43,8 +43,10 @@ type CommuneInfo struct {
 }
 
 // Communes returns every commune with its counts, by name.
-func (db *DB) Communes(ctx context.Context) ([]CommuneInfo, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT c.name, c.insee, c.technical_referent, c.project_lead, c.last_list_at,
+func (db *DB) Communes(ctx context.Context) ([]CommuneInfo, error) { return communes(ctx, db.db) }
+
+func communes(ctx context.Context, q queryer) ([]CommuneInfo, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.name, c.insee, c.technical_referent, c.project_lead, c.last_list_at,
 		(SELECT count(*) FROM schools s WHERE s.commune_id = c.id AND s.status = 'active'),
 		(SELECT count(*) FROM schools s WHERE s.commune_id = c.id AND s.status <> 'removed')
 		FROM communes c ORDER BY c.name`)

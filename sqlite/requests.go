@@ -93,34 +93,6 @@ func (db *DB) RequestByKey(ctx context.Context, key MessageKey) (*Request, error
 	return getRequest(ctx, db.db, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
 }
 
-// Unmoved returns the decided requests of a mailbox whose message has not been moved yet (a crash
-// between the decision and the move).
-func (db *DB) Unmoved(ctx context.Context, mailbox string, uidValidity uint32) ([]*Request, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id FROM requests WHERE mailbox = ? AND uid_validity = ? AND state <> 'claimed' AND moved_at IS NULL ORDER BY uid`, mailbox, uidValidity)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	var out []*Request
-	for _, id := range ids {
-		r, err := getRequest(ctx, db.db, `id = ?`, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
 // MarkMoved records that the message of request id now sits in its target mailbox.
 func (db *DB) MarkMoved(ctx context.Context, id int64) error {
 	_, err := db.db.ExecContext(ctx, `UPDATE requests SET moved_at = ? WHERE id = ? AND moved_at IS NULL`, fmtTime(db.now()), id)
@@ -290,7 +262,11 @@ func applyChange(ctx context.Context, tx queryer, communeID, requestID int64, re
 		if !exists {
 			return ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE schools SET admin = ? WHERE id = ?`, encodeJSON(ch.Admin), schoolID)
+		// The new administrator's access is to open within the same two weeks; a school already
+		// pending keeps its earlier due date.
+		_, err = tx.ExecContext(ctx, `UPDATE schools SET admin = ?,
+			due_at = CASE WHEN status = 'pending' AND due_at < ? THEN due_at ELSE ? END,
+			status = 'pending', active_at = NULL WHERE id = ?`, encodeJSON(ch.Admin), fmtTime(ch.DueAt), fmtTime(ch.DueAt), schoolID)
 	case convention.ChangeRename:
 		if !exists {
 			return ErrNotFound

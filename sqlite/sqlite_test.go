@@ -183,7 +183,7 @@ func TestRunJob(t *testing.T) {
 	db, _ := open(t)
 	mail := []convention.OutgoingMail{{Kind: "digest", From: "a@b.fr", To: []string{"c@d.fr"}, Data: []byte("1")}}
 	for i, want := range []bool{true, false} {
-		ran, err := db.RunJob(ctx, "digest:2026-09-15T07:00", t0, mail)
+		ran, err := db.RunJob(ctx, "digest:2026-09-15T07:00", t0, func(*Tx) ([]convention.OutgoingMail, error) { return mail, nil })
 		if err != nil || ran != want {
 			t.Fatalf("run %d: ran=%v err=%v, want %v", i, ran, err, want)
 		}

@@ -34,6 +34,7 @@ type FileLine struct {
 type Reply struct {
 	Commune    string
 	Subject    string // the subject of the commune's message
+	SchoolYear string // set for a yearly list: the school year it prepares
 	ReceivedAt time.Time
 	Files      []FileLine
 	// NoList is set when no spreadsheet could be read; TNEF when the attachments came hidden
@@ -49,7 +50,10 @@ type Reply struct {
 	Refused   []ProblemLine
 	Warnings  []ProblemLine
 	DueAt     time.Time // the latest date by which access opens for the schools added
-	Signature string
+	// TechnicalReferent and ProjectLead are the commune's contacts the list gave, described.
+	TechnicalReferent string
+	ProjectLead       string
+	Signature         string
 }
 
 // RenderReply renders the answer to a commune.

@@ -49,6 +49,18 @@ var funcs = map[string]any{
 		return one
 	},
 	"upper": strings.ToUpper,
+	"de":    De,
+}
+
+// De puts "de" before a name, elided before a vowel: "de Givors", "d'Oullins", "d'Écully".
+func De(name string) string {
+	for _, r := range name {
+		if strings.ContainsRune("AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜaeiouyàâäéèêëîïôöùûü", r) {
+			return "d'" + name
+		}
+		break
+	}
+	return "de " + name
 }
 
 var (

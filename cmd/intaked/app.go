@@ -163,19 +163,17 @@ type daemon struct {
 func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 	loc := cfg.Location()
 	handler := &intake.Handler{
-		Store:             store,
-		Communes:          cfg.CommuneList(),
-		From:              cfg.SMTP.From,
-		FromName:          "Laclasse.com – Métropole de Lyon",
-		Signature:         "L'équipe laclasse.com, Métropole de Lyon",
-		Processed:         cfg.IMAP.ProcessedMailbox,
-		Rejected:          cfg.IMAP.RejectedMailbox,
-		Location:          loc,
-		YearlyUpdateMonth: time.July,
-		YearlyUpdateDay:   1,
-		SheetLimits:       sheet.DefaultLimits(),
-		MailLimits:        mailparse.DefaultLimits(),
-		Now:               m.Now,
+		Store:       store,
+		Communes:    cfg.CommuneList(),
+		From:        cfg.SMTP.From,
+		FromName:    "Laclasse.com – Métropole de Lyon",
+		Signature:   "L'équipe laclasse.com, Métropole de Lyon",
+		Processed:   cfg.IMAP.ProcessedMailbox,
+		Rejected:    cfg.IMAP.RejectedMailbox,
+		Calendar:    cfg.ConventionCalendar(),
+		SheetLimits: sheet.DefaultLimits(),
+		MailLimits:  mailparse.DefaultLimits(),
+		Now:         m.Now,
 	}
 	d := &daemon{store: store}
 	d.outbox = &smtp.Outbox{
@@ -196,11 +194,23 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 		Logger:  m.Logger,
 		Now:     m.Now,
 	}
-	mailer := scheduler.Mailer{From: cfg.SMTP.From, FromName: handler.FromName, To: cfg.Metropole.SummaryTo, Location: loc, Now: m.Now}
+	calendar := scheduler.Calendar{
+		Dates: cfg.ConventionCalendar(),
+		Specs: scheduler.Specs{
+			DailyDigest: cfg.Schedule.DailyDigest, WeeklyOverview: cfg.Schedule.WeeklyOverview,
+			CommuneReminders: cfg.Schedule.CommuneReminders, MetropoleReminder: cfg.Schedule.MetropoleReminder,
+		},
+		Communes:  cfg.CommuneList(),
+		From:      cfg.SMTP.From,
+		FromName:  handler.FromName,
+		Metropole: cfg.Metropole.SummaryTo,
+		Signature: handler.Signature,
+		Now:       m.Now,
+	}
 	d.scheduler = &scheduler.Scheduler{
 		Store:    store,
 		Location: loc,
-		Jobs:     []scheduler.Job{scheduler.DigestJob(store, mailer, cfg.Schedule.DailyDigest)},
+		Jobs:     calendar.Jobs(),
 		Now:      m.Now,
 		Logger:   m.Logger,
 	}

@@ -24,6 +24,7 @@ type Config struct {
 	Store     StoreConfig     `toml:"store"`
 	Metropole MetropoleConfig `toml:"metropole"`
 	Schedule  ScheduleConfig  `toml:"schedule"`
+	Calendar  CalendarConfig  `toml:"calendar"`
 	Communes  []CommuneConfig `toml:"commune"`
 }
 
@@ -64,7 +65,17 @@ type MetropoleConfig struct {
 
 // ScheduleConfig holds the cron specs of the calendar's jobs, in the Métropole's time zone.
 type ScheduleConfig struct {
-	DailyDigest string `toml:"daily_digest"`
+	DailyDigest       string   `toml:"daily_digest"`
+	WeeklyOverview    string   `toml:"weekly_overview"`
+	CommuneReminders  []string `toml:"commune_reminders"`
+	MetropoleReminder string   `toml:"metropole_reminder"`
+}
+
+// CalendarConfig holds the convention's yearly dates, as "MM-DD".
+type CalendarConfig struct {
+	CampaignStart string `toml:"campaign_start"`
+	Renewal       string `toml:"renewal"`
+	YearlyUpdate  string `toml:"yearly_update"`
 }
 
 // CommuneConfig declares a commune that signed the convention.
@@ -102,7 +113,13 @@ func DefaultConfig() Config {
 		SMTP:      SMTPConfig{TLS: "starttls"},
 		Store:     StoreConfig{Path: "/var/lib/intaked/intake.db"},
 		Metropole: MetropoleConfig{Timezone: "Europe/Paris"},
-		Schedule:  ScheduleConfig{DailyDigest: "0 7 * * *"},
+		Schedule: ScheduleConfig{
+			DailyDigest:       "0 7 * * *",
+			WeeklyOverview:    "0 7 * * 1",
+			CommuneReminders:  []string{"0 9 1 6 *", "0 9 13 6 *"},
+			MetropoleReminder: "0 9 1 8 *",
+		},
+		Calendar: CalendarConfig{CampaignStart: "05-01", Renewal: "06-20", YearlyUpdate: "07-01"},
 	}
 }
 
@@ -227,8 +244,37 @@ func (c *Config) validate() []error {
 	if _, err := time.LoadLocation(c.Metropole.Timezone); err != nil || c.Metropole.Timezone == "" {
 		bad("metropole.timezone", "%q is not a time zone", c.Metropole.Timezone)
 	}
-	if _, err := cron.ParseStandard(c.Schedule.DailyDigest); err != nil {
-		bad("schedule.daily_digest", "%q: %v", c.Schedule.DailyDigest, err)
+	checkCron := func(key, spec string, required bool) {
+		if spec == "" && !required {
+			return
+		}
+		if _, err := cron.ParseStandard(spec); err != nil {
+			bad(key, "%q: %v", spec, err)
+		}
+	}
+	checkCron("schedule.daily_digest", c.Schedule.DailyDigest, true)
+	checkCron("schedule.weekly_overview", c.Schedule.WeeklyOverview, false)
+	checkCron("schedule.metropole_reminder", c.Schedule.MetropoleReminder, false)
+	for i, spec := range c.Schedule.CommuneReminders {
+		checkCron(fmt.Sprintf("schedule.commune_reminders[%d]", i), spec, true)
+	}
+	dates := map[string]convention.MonthDay{}
+	for key, v := range map[string]string{"calendar.campaign_start": c.Calendar.CampaignStart, "calendar.renewal": c.Calendar.Renewal, "calendar.yearly_update": c.Calendar.YearlyUpdate} {
+		md, err := convention.ParseMonthDay(v)
+		if err != nil {
+			bad(key, "%v", err)
+			continue
+		}
+		dates[key] = md
+	}
+	if s, r := dates["calendar.campaign_start"], dates["calendar.renewal"]; s.Month != 0 && r.Month != 0 && !s.Before(r) {
+		bad("calendar.campaign_start", "%s must come before calendar.renewal %s", s, r)
+	}
+	if r, u := dates["calendar.renewal"], dates["calendar.yearly_update"]; r.Month != 0 && u.Month != 0 && u.Before(r) {
+		bad("calendar.yearly_update", "%s must not come before calendar.renewal %s", u, r)
+	}
+	if u := dates["calendar.yearly_update"]; u.Month != 0 && !u.Before(convention.ApplyDeadline) {
+		bad("calendar.yearly_update", "%s must fall before 20 August (%s): the Métropole applies the changes \"avant le 20 août\"", u, convention.ApplyDeadline)
 	}
 
 	if len(c.Communes) == 0 {
@@ -295,6 +341,21 @@ func (c *Config) Location() *time.Location {
 		return time.UTC
 	}
 	return loc
+}
+
+// ConventionCalendar returns the convention's dates (validated at load).
+func (c *Config) ConventionCalendar() convention.Calendar {
+	cal := convention.DefaultCalendar(c.Location())
+	if md, err := convention.ParseMonthDay(c.Calendar.CampaignStart); err == nil {
+		cal.CampaignStart = md
+	}
+	if md, err := convention.ParseMonthDay(c.Calendar.Renewal); err == nil {
+		cal.Renewal = md
+	}
+	if md, err := convention.ParseMonthDay(c.Calendar.YearlyUpdate); err == nil {
+		cal.YearlyUpdate = md
+	}
+	return cal
 }
 
 // CommuneList returns the declared communes as the domain knows them.

@@ -38,7 +38,15 @@ func TestDaemonIdle(t *testing.T) {
 			time.Sleep(300 * time.Millisecond)
 			c := samples.Scenario()[0]
 			s.append(t, c.Message.Raw(), time.Now())
-			for len(s.sent(t)) == 0 {
+			replied := func() bool {
+				for _, m := range s.sent(t) {
+					if strings.Contains(m.Header.Get("In-Reply-To"), c.Message.MessageID) {
+						return true
+					}
+				}
+				return false
+			}
+			for !replied() {
 				if time.Now().After(deadline.Add(10 * time.Second)) {
 					t.Fatalf("no reply while in IDLE:\n%s", logs.String())
 				}

@@ -88,7 +88,7 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 		defer store.Close()
 		return sub.wire(&cfg, store).once(ctx, sub.Logger)
 	}
-	first := time.Date(2026, 9, 14, 10, 0, 0, 0, loc)
+	first := time.Date(2026, 9, 14, 11, 0, 0, 0, loc)
 	if err := run(first); err != nil {
 		return err
 	}

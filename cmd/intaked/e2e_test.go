@@ -154,7 +154,7 @@ func testScenario(t *testing.T, s servers) {
 		s.append(t, c.Message.Raw(), c.Message.Date)
 	}
 	cfg := writeConfig(t, s)
-	now := "--now=2026-09-14T10:00:00+02:00"
+	now := "--now=2026-09-14T11:00:00+02:00"
 	run(t, "run", "--once", "--config", cfg, now)
 
 	if n := s.count(t, "INBOX"); n != 0 {

@@ -108,8 +108,24 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE sent_at IS NULL;
 
+-- A commune's list renewed by default for a school year, because none came in the campaign.
+CREATE TABLE renewals (
+	id          INTEGER PRIMARY KEY,
+	commune_id  INTEGER NOT NULL REFERENCES communes(id),
+	school_year TEXT NOT NULL, -- 2027-2028
+	at          TEXT NOT NULL,
+	job         TEXT NOT NULL,
+	UNIQUE (commune_id, school_year)
+);
+
 -- The calendar's ledger: a job occurrence runs once, in the transaction of its effects.
 CREATE TABLE job_runs (
 	name   TEXT PRIMARY KEY, -- e.g. digest:2026-11-29
 	ran_at TEXT NOT NULL
+);
+
+-- Facts about the store itself, e.g. when the calendar first ran.
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
 );

@@ -1,0 +1,501 @@
+package scheduler
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/sheet"
+	"github.com/laclasse/intake/smtp"
+	"github.com/laclasse/intake/sqlite"
+	"github.com/laclasse/intake/templates"
+)
+
+// Specs are the cron specs of the jobs whose times are not dates of the convention.
+type Specs struct {
+	DailyDigest       string   // "0 7 * * *"
+	WeeklyOverview    string   // "0 7 * * 1"
+	CommuneReminders  []string // "0 9 1 6 *", "0 9 13 6 *"
+	MetropoleReminder string   // "0 9 1 8 *"
+}
+
+// Calendar builds the convention's jobs.
+type Calendar struct {
+	Dates     convention.Calendar
+	Specs     Specs
+	Communes  []convention.Commune
+	From      string // our address
+	FromName  string
+	Metropole []string // summary_to
+	Signature string
+	Now       func() time.Time
+}
+
+// Jobs returns every job of the calendar.
+func (c Calendar) Jobs() []Job {
+	jobs := []Job{
+		c.digest(),
+		c.renewal(),
+		c.yearlyUpdate(),
+	}
+	if c.Specs.WeeklyOverview != "" {
+		jobs = append(jobs, c.weekly())
+	}
+	for i, spec := range c.Specs.CommuneReminders {
+		jobs = append(jobs, c.communeReminder(fmt.Sprintf("reminder-%d", i+1), spec))
+	}
+	if c.Specs.MetropoleReminder != "" {
+		jobs = append(jobs, c.metropoleReminder())
+	}
+	return jobs
+}
+
+func (c Calendar) loc() *time.Location { return c.Dates.Location }
+
+// mail composes one of our own mails (not a reply).
+func (c Calendar) mail(kind string, to []string, r templates.Rendered, files ...smtp.File) (convention.OutgoingMail, error) {
+	data, err := smtp.Compose(smtp.Mail{From: c.From, FromName: c.FromName, To: to, Subject: r.Subject, Date: c.Now(), Text: r.Text, HTML: r.HTML, Files: files})
+	if err != nil {
+		return convention.OutgoingMail{}, err
+	}
+	return convention.OutgoingMail{Kind: kind, From: c.From, To: to, Data: data}, nil
+}
+
+func (c Calendar) toMetropole(kind string, r templates.Rendered, err error) ([]convention.OutgoingMail, error) {
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.mail(kind, c.Metropole, r)
+	if err != nil {
+		return nil, err
+	}
+	return []convention.OutgoingMail{m}, nil
+}
+
+// cronAt is the cron spec firing at midnight on a yearly date.
+func cronAt(md convention.MonthDay) string { return fmt.Sprintf("0 0 %d %d *", md.Day, int(md.Month)) }
+
+// digest is the Métropole's daily summary: requests decided since the previous one, and the
+// activations due within three days or overdue. Nothing is sent when there is nothing to say.
+func (c Calendar) digest() Job {
+	return Job{Name: "digest", Spec: c.Specs.DailyDigest, Run: func(ctx context.Context, tx *sqlite.Tx, prev, occ time.Time) ([]convention.OutgoingMail, error) {
+		if prev.IsZero() {
+			prev = occ.Add(-24 * time.Hour)
+		}
+		reqs, err := tx.RequestsBetween(prev, occ)
+		if err != nil {
+			return nil, err
+		}
+		d := templates.Digest{From: prev.In(c.loc()), To: occ.In(c.loc())}
+		for _, r := range reqs {
+			line := templates.DigestRequest{ReceivedAt: r.ReceivedAt.In(c.loc()), Commune: r.Commune, Sender: r.Sender, Subject: r.Subject, Outcome: r.Reason, Changes: r.Changes, Errors: r.Errors}
+			switch r.State {
+			case convention.StateApplied:
+				d.Applied = append(d.Applied, line)
+			case convention.StateRefused:
+				d.Refused = append(d.Refused, line)
+			case convention.StateRejected:
+				d.Quarantined = append(d.Quarantined, line)
+			case convention.StateIgnored:
+				d.Ignored = append(d.Ignored, line)
+			}
+		}
+		schools, err := tx.Schools()
+		if err != nil {
+			return nil, err
+		}
+		d.DueSoon, d.Overdue = Activations(schools, occ, c.loc())
+		if d.Empty() {
+			return nil, nil
+		}
+		r, err := templates.RenderDigest(d)
+		return c.toMetropole("digest", r, err)
+	}}
+}
+
+// Activations returns the pending schools due within three days of now, and those overdue.
+func Activations(schools []convention.School, now time.Time, loc *time.Location) (soon, overdue []templates.DigestSchool) {
+	for _, s := range schools {
+		if s.Status != convention.StatusPending {
+			continue
+		}
+		line := digestSchool(s, loc)
+		line.DaysLeft = int(math.Floor(s.DueAt.Sub(now).Hours() / 24))
+		switch {
+		case s.DueAt.Before(now):
+			overdue = append(overdue, line)
+		case line.DaysLeft < 3:
+			soon = append(soon, line)
+		}
+	}
+	return soon, overdue
+}
+
+func digestSchool(s convention.School, loc *time.Location) templates.DigestSchool {
+	return templates.DigestSchool{Commune: s.Commune, UAI: s.UAI, Name: s.Name, Admin: describe(s.Admin), DueAt: s.DueAt.In(loc)}
+}
+
+func describe(c convention.Contact) string {
+	parts := []string{c.FullName()}
+	if c.Email != "" {
+		parts = append(parts, c.Email)
+	}
+	if c.Phone != "" {
+		parts = append(parts, c.Phone)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// schoolsOf returns a commune's schools still in the convention.
+func schoolsOf(schools []convention.School, commune string) []convention.School {
+	var out []convention.School
+	for _, s := range schools {
+		if strings.EqualFold(s.Commune, commune) && s.Status != convention.StatusRemoved {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func schoolLines(schools []convention.School) []templates.SchoolLine {
+	var out []templates.SchoolLine
+	for _, s := range schools {
+		out = append(out, templates.SchoolLine{UAI: s.UAI, Name: s.Name, Admin: describe(s.Admin)})
+	}
+	return out
+}
+
+// recipients returns who hears from us about a commune: the contacts its last list gave, the
+// configuration's notify addresses, and, failing those, its declared sender addresses.
+func recipients(cc convention.Commune, info sqlite.CommuneInfo) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(a string) {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a != "" && !strings.HasPrefix(a, "@") && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	for _, c := range []*convention.Contact{info.Contacts.TechnicalReferent, info.Contacts.ProjectLead} {
+		if c != nil {
+			add(c.Email)
+		}
+	}
+	for _, a := range cc.Notify {
+		add(a)
+	}
+	if len(out) == 0 {
+		for _, a := range cc.Senders {
+			add(a)
+		}
+	}
+	return out
+}
+
+// declared returns the configured communes with what the store knows of each.
+func (c Calendar) declared(tx *sqlite.Tx) ([]convention.Commune, map[string]sqlite.CommuneInfo, error) {
+	infos, err := tx.Communes()
+	if err != nil {
+		return nil, nil, err
+	}
+	m := map[string]sqlite.CommuneInfo{}
+	for _, i := range infos {
+		m[strings.ToLower(i.Name)] = i
+	}
+	return c.Communes, m, nil
+}
+
+// renewalDate is the renewal by default of the campaign that the date t prepares for: this
+// year's if t is before it, else next year's.
+func (c Calendar) renewalDate(t time.Time) time.Time {
+	y := t.In(c.loc()).Year()
+	d := c.Dates.Renewal.In(y, c.loc())
+	if !t.Before(d) {
+		d = c.Dates.Renewal.In(y+1, c.loc())
+	}
+	return d
+}
+
+// communeReminder asks each commune whose yearly list has not come for it, with its current list
+// in the model spreadsheet. An occurrence caught up after the deadline is not sent.
+func (c Calendar) communeReminder(name, spec string) Job {
+	return Job{Name: name, Spec: spec,
+		Stale: func(occ, now time.Time) bool { return !now.Before(c.renewalDate(occ)) },
+		Run: func(ctx context.Context, tx *sqlite.Tx, _, occ time.Time) ([]convention.OutgoingMail, error) {
+			renewal := c.renewalDate(occ)
+			start, _ := c.Dates.Campaign(renewal.Year())
+			communes, infos, err := c.declared(tx)
+			if err != nil {
+				return nil, err
+			}
+			schools, err := tx.Schools()
+			if err != nil {
+				return nil, err
+			}
+			var mails []convention.OutgoingMail
+			for _, cc := range communes {
+				mine := schoolsOf(schools, cc.Name)
+				if len(mine) == 0 {
+					continue // not yet a member: nothing to renew
+				}
+				sent, err := tx.YearlyListBetween(cc.Name, start, renewal)
+				if err != nil {
+					return nil, err
+				}
+				to := recipients(cc, infos[strings.ToLower(cc.Name)])
+				if sent || len(to) == 0 {
+					continue
+				}
+				r, err := templates.RenderReminder(templates.Reminder{Commune: cc.Name, SchoolYear: convention.NextSchoolYear(renewal, c.loc()),
+					Deadline: renewal.AddDate(0, 0, -1), Renewal: renewal, Schools: schoolLines(mine), Signature: c.Signature})
+				if err != nil {
+					return nil, err
+				}
+				model, err := filledModel(infos[strings.ToLower(cc.Name)], mine)
+				if err != nil {
+					return nil, err
+				}
+				m, err := c.mail("reminder", to, r, smtp.File{Name: "ecoles-" + slug(cc.Name) + "-" + convention.NextSchoolYear(renewal, c.loc()) + ".xlsx", ContentType: xlsxType, Data: model})
+				if err != nil {
+					return nil, err
+				}
+				mails = append(mails, m)
+			}
+			return mails, nil
+		}}
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// filledModel is the model spreadsheet holding a commune's current list, each row marked
+// unchanged, for it to correct and send back.
+func filledModel(info sqlite.CommuneInfo, schools []convention.School) ([]byte, error) {
+	l := &convention.List{Commune: info.Contacts}
+	for _, s := range schools {
+		l.Schools = append(l.Schools, convention.SchoolEntry{UAI: s.UAI, Name: s.Name, Action: convention.ActionKeep, Admin: s.Admin})
+	}
+	var buf bytes.Buffer
+	if err := sheet.WriteTemplate(&buf, sheet.FormatXLSX, l); err != nil {
+		return nil, fmt.Errorf("model spreadsheet: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case strings.ContainsRune("éèêë", r):
+			b.WriteRune('e')
+		case strings.ContainsRune("àâä", r):
+			b.WriteRune('a')
+		default:
+			b.WriteRune('-')
+		}
+	}
+	return b.String()
+}
+
+// renewal renews by default the list of each commune that sent none in the campaign ("à défaut
+// de transmission, la liste de l'année précédente est reconduite"). It is never skipped: a
+// daemon stopped on the day renews when it starts.
+func (c Calendar) renewal() Job {
+	return Job{Name: "renewal", Spec: cronAt(c.Dates.Renewal), Run: func(ctx context.Context, tx *sqlite.Tx, _, occ time.Time) ([]convention.OutgoingMail, error) {
+		y := occ.In(c.loc()).Year()
+		start, end := c.Dates.Campaign(y)
+		year := convention.NextSchoolYear(end, c.loc())
+		communes, infos, err := c.declared(tx)
+		if err != nil {
+			return nil, err
+		}
+		schools, err := tx.Schools()
+		if err != nil {
+			return nil, err
+		}
+		report := templates.RenewalReport{SchoolYear: year, At: end}
+		var mails []convention.OutgoingMail
+		for _, cc := range communes {
+			mine := schoolsOf(schools, cc.Name)
+			if len(mine) == 0 {
+				continue
+			}
+			sent, err := tx.YearlyListBetween(cc.Name, start, end)
+			if err != nil {
+				return nil, err
+			}
+			if sent {
+				report.Sent = append(report.Sent, cc.Name)
+				continue
+			}
+			if err := tx.RecordRenewal(cc.Name, year); err != nil {
+				return nil, err
+			}
+			report.Renewed = append(report.Renewed, templates.RenewedCommune{Name: cc.Name, Schools: len(mine)})
+			if to := recipients(cc, infos[strings.ToLower(cc.Name)]); len(to) > 0 {
+				r, err := templates.RenderRenewalNotice(templates.RenewalNotice{Commune: cc.Name, SchoolYear: year, At: end, Schools: schoolLines(mine), Signature: c.Signature})
+				if err != nil {
+					return nil, err
+				}
+				m, err := c.mail("renewal", to, r)
+				if err != nil {
+					return nil, err
+				}
+				mails = append(mails, m)
+			}
+		}
+		if len(report.Renewed)+len(report.Sent) == 0 {
+			return mails, nil
+		}
+		r, err := templates.RenderRenewalReport(report)
+		m, err := c.toMetropole("renewal-report", r, err)
+		return append(mails, m...), err
+	}}
+}
+
+// yearlyUpdate takes out the schools whose removal was asked for, on the yearly update's date. It
+// is never skipped: late rather than never.
+func (c Calendar) yearlyUpdate() Job {
+	return Job{Name: "yearly-update", Spec: cronAt(c.Dates.YearlyUpdate), Run: func(ctx context.Context, tx *sqlite.Tx, _, occ time.Time) ([]convention.OutgoingMail, error) {
+		removed, err := tx.RemoveDue(occ)
+		if err != nil {
+			return nil, err
+		}
+		u := templates.YearlyUpdate{At: occ.In(c.loc())}
+		for _, s := range removed {
+			u.Removed = append(u.Removed, digestSchool(s, c.loc()))
+		}
+		r, err := templates.RenderYearlyUpdate(u)
+		return c.toMetropole("yearly-update", r, err)
+	}}
+}
+
+// metropoleReminder lists for the Métropole, before 20 August, every yearly change not yet applied.
+func (c Calendar) metropoleReminder() Job {
+	deadline := func(t time.Time) time.Time { return convention.ApplyDeadline.In(t.In(c.loc()).Year(), c.loc()) }
+	return Job{Name: "metropole-reminder", Spec: c.Specs.MetropoleReminder,
+		Stale: func(occ, now time.Time) bool { return !now.Before(deadline(occ)) },
+		Run: func(ctx context.Context, tx *sqlite.Tx, _, occ time.Time) ([]convention.OutgoingMail, error) {
+			y := occ.In(c.loc()).Year()
+			start, _ := c.Dates.Campaign(y)
+			schools, err := tx.Schools()
+			if err != nil {
+				return nil, err
+			}
+			rem := templates.MetropoleReminder{Deadline: deadline(occ)}
+			for _, s := range schools {
+				switch {
+				case s.Status == convention.StatusPending:
+					rem.Pending = append(rem.Pending, digestSchool(s, c.loc()))
+				case s.Status == convention.StatusRemoved && s.RemovedAt != nil && !s.RemovedAt.Before(start):
+					rem.Removed = append(rem.Removed, digestSchool(s, c.loc()))
+				}
+			}
+			changes, err := tx.AdminChangesBetween(start, occ)
+			if err != nil {
+				return nil, err
+			}
+			for _, ch := range changes {
+				rem.AdminChanges = append(rem.AdminChanges, templates.ChangeLine{Commune: ch.Commune, UAI: ch.UAI, Name: ch.Name, Admin: describe(ch.Admin), At: ch.At.In(c.loc())})
+			}
+			if rem.Empty() {
+				return nil, nil
+			}
+			r, err := templates.RenderMetropoleReminder(rem)
+			return c.toMetropole("metropole-reminder", r, err)
+		}}
+}
+
+// weekly is the Métropole's overview of the registry, commune by commune.
+func (c Calendar) weekly() Job {
+	return Job{Name: "weekly", Spec: c.Specs.WeeklyOverview, Run: func(ctx context.Context, tx *sqlite.Tx, prev, occ time.Time) ([]convention.OutgoingMail, error) {
+		if prev.IsZero() {
+			prev = occ.AddDate(0, 0, -7)
+		}
+		w := templates.Weekly{From: prev.In(c.loc()), To: occ.In(c.loc())}
+		reqs, err := tx.RequestsBetween(prev, occ)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reqs {
+			w.Requests++
+			switch r.State {
+			case convention.StateApplied:
+				w.Applied++
+			case convention.StateRejected:
+				w.Quarantined++
+			}
+		}
+		infos, err := tx.Communes()
+		if err != nil {
+			return nil, err
+		}
+		schools, err := tx.Schools()
+		if err != nil {
+			return nil, err
+		}
+		for _, info := range infos {
+			o := templates.CommuneOverview{Name: info.Name}
+			if info.LastListAt != nil {
+				o.LastListAt = info.LastListAt.In(c.loc())
+			}
+			for _, s := range schoolsOf(schools, info.Name) {
+				switch s.Status {
+				case convention.StatusActive:
+					o.Active++
+				case convention.StatusPending:
+					o.Pending++
+					if s.DueAt.Before(occ) {
+						o.Overdue++
+					}
+				}
+				if s.RemoveAt != nil {
+					o.Removing++
+				}
+			}
+			if o.Active+o.Pending > 0 || info.LastListAt != nil {
+				w.Communes = append(w.Communes, o)
+			}
+		}
+		sort.Slice(w.Communes, func(i, j int) bool { return w.Communes[i].Name < w.Communes[j].Name })
+		w.Upcoming = c.upcoming(occ)
+		if len(w.Communes) == 0 && w.Requests == 0 {
+			return nil, nil
+		}
+		r, err := templates.RenderWeekly(w)
+		return c.toMetropole("weekly", r, err)
+	}}
+}
+
+// upcoming names the convention's next dates after t.
+func (c Calendar) upcoming(t time.Time) []string {
+	type date struct {
+		at   time.Time
+		what string
+	}
+	y := t.In(c.loc()).Year()
+	var ds []date
+	for _, yy := range []int{y, y + 1} {
+		start, end := c.Dates.Campaign(yy)
+		ds = append(ds,
+			date{start, "ouverture de la campagne annuelle"},
+			date{end, "reconduction par défaut des listes non transmises"},
+			date{c.Dates.YearlyUpdate.In(yy, c.loc()), "mise à jour annuelle (radiations)"},
+			date{convention.ApplyDeadline.In(yy, c.loc()), "date limite d'application des changements par la Métropole"})
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].at.Before(ds[j].at) })
+	var out []string
+	for _, d := range ds {
+		if d.at.After(t) && len(out) < 3 {
+			out = append(out, templates.FrenchDate(d.at)+" : "+d.what)
+		}
+	}
+	return out
+}
