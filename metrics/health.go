@@ -8,7 +8,9 @@ import (
 )
 
 // HealthCheck tells whether the daemon is healthy: its store answers and it has polled the
-// mailbox lately. Its Check is meant for Handler's /healthz and for the systemd watchdog.
+// mailbox lately. Its Check is meant for Handler's /healthz and for the systemd watchdog; for
+// the watchdog, leave LastPoll nil: a restart cures a stuck daemon, not a mail server that is
+// down, and a poll age check would have systemd restart the daemon again and again meanwhile.
 //
 // Before the first poll, the daemon is given a grace period of MaxPollAge from Started: it is
 // healthy during it (if the store answers) and unhealthy after it. A zero Started gives no

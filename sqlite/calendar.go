@@ -225,3 +225,22 @@ func (db *DB) SchoolsAt(ctx context.Context, at time.Time) ([]convention.School,
 	sortSchools(out)
 	return out, nil
 }
+
+// LastLists returns, per commune, the receipt of its last list applied at or before at.
+func (db *DB) LastLists(ctx context.Context, at time.Time) (map[string]time.Time, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT c.name, max(r.received_at) FROM requests r JOIN communes c ON c.id = r.commune_id
+		WHERE r.state = 'applied' AND r.received_at <= ? GROUP BY c.name`, fmtTime(at))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]time.Time{}
+	for rows.Next() {
+		var c, t string
+		if err := rows.Scan(&c, &t); err != nil {
+			return nil, err
+		}
+		out[c] = parseTime(t)
+	}
+	return out, rows.Err()
+}

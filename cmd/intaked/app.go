@@ -43,8 +43,9 @@ Usage:
   intaked demo                               run the whole path on built-in samples
   intaked run --config FILE [--once] [--now RFC3339]
   intaked parse [--json] FILE...             read spreadsheets, touching nothing else
-  intaked schools --config FILE [--json]     the registry
-  intaked pending --config FILE [--json]     activations to do
+  intaked schools --config FILE [--json] [--now RFC3339]   the registry
+  intaked pending --config FILE [--json] [--now RFC3339]   activations to do
+  intaked communes --config FILE [--json] [--now RFC3339]  the communes
   intaked activate --config FILE UAI...      mark schools whose access was opened by hand
   intaked template --format xlsx|ods -o FILE the model spreadsheet for communes
   intaked check-config --config FILE
@@ -71,6 +72,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.schoolsCmd(ctx, rest)
 	case "pending":
 		return m.pendingCmd(ctx, rest)
+	case "communes":
+		return m.communesCmd(ctx, rest)
 	case "activate":
 		return m.activateCmd(ctx, rest)
 	case "template":
@@ -400,7 +403,11 @@ func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
 	fs := m.flags("schools")
 	path := fs.String("config", "", "configuration file")
 	asJSON := fs.Bool("json", false, "one JSON array")
+	applyNow := m.nowFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyNow(); err != nil {
 		return err
 	}
 	cfg, err := m.loadConfig(*path)
@@ -412,7 +419,12 @@ func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	schools, err := store.Schools(ctx)
+	var schools []convention.School
+	if fs.Lookup("now").Value.String() != "" {
+		schools, err = store.SchoolsAt(ctx, m.Now()) // the registry as it stood (or will stand) that day
+	} else {
+		schools, err = store.Schools(ctx)
+	}
 	if err != nil {
 		return err
 	}
@@ -489,12 +501,12 @@ func (m *Main) pendingCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	schools, err := store.Schools(ctx)
+	now := m.Now()
+	schools, err := store.SchoolsAt(ctx, now)
 	if err != nil {
 		return err
 	}
 	loc := cfg.Location()
-	now := m.Now()
 	out := []pendingJSON{}
 	for _, s := range schools {
 		if s.Status != convention.StatusPending {
@@ -524,7 +536,11 @@ func daysLeft(now, due time.Time, loc *time.Location) int {
 func (m *Main) activateCmd(ctx context.Context, args []string) error {
 	fs := m.flags("activate")
 	path := fs.String("config", "", "configuration file")
+	applyNow := m.nowFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyNow(); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
@@ -572,4 +588,84 @@ func (m *Main) templateCmd(_ context.Context, args []string) error {
 		return err
 	}
 	return os.WriteFile(*out, buf.Bytes(), 0o644)
+}
+
+// communeJSON is one element of `communes --json` (a contract).
+type communeJSON struct {
+	Name             string   `json:"name"`
+	INSEE            string   `json:"insee"`
+	ActiveSchools    int      `json:"active_schools"`
+	LastListAt       *string  `json:"last_list_at"`
+	RenewedByDefault []string `json:"renewed_by_default"`
+}
+
+func (m *Main) communesCmd(ctx context.Context, args []string) error {
+	fs := m.flags("communes")
+	path := fs.String("config", "", "configuration file")
+	asJSON := fs.Bool("json", false, "one JSON array")
+	applyNow := m.nowFlag(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyNow(); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	now := m.Now()
+	loc := cfg.Location()
+	schools, err := store.SchoolsAt(ctx, now)
+	if err != nil {
+		return err
+	}
+	lastLists, err := store.LastLists(ctx, now)
+	if err != nil {
+		return err
+	}
+	renewals, err := store.Renewals(ctx)
+	if err != nil {
+		return err
+	}
+	out := []communeJSON{}
+	for _, c := range cfg.CommuneList() {
+		cj := communeJSON{Name: c.Name, INSEE: c.INSEE, RenewedByDefault: []string{}}
+		for _, s := range schools {
+			if strings.EqualFold(s.Commune, c.Name) && s.Status == convention.StatusActive {
+				cj.ActiveSchools++
+			}
+		}
+		if t, ok := lastLists[c.Name]; ok {
+			v := t.In(loc).Format(time.RFC3339)
+			cj.LastListAt = &v
+		}
+		cal := cfg.ConventionCalendar()
+		for _, y := range renewals[c.Name] {
+			// A renewal counts once its date has come.
+			var from int
+			if _, err := fmt.Sscanf(y, "%d-", &from); err == nil && !cal.Renewal.In(from, loc).After(now) {
+				cj.RenewedByDefault = append(cj.RenewedByDefault, y)
+			}
+		}
+		out = append(out, cj)
+	}
+	if *asJSON {
+		return writeJSON(m.Stdout, out)
+	}
+	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMMUNE\tINSEE\tÉCOLES ACTIVES\tDERNIÈRE LISTE\tRECONDUITE PAR DÉFAUT")
+	for _, c := range out {
+		last := "-"
+		if c.LastListAt != nil {
+			last = (*c.LastListAt)[:10]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", c.Name, c.INSEE, c.ActiveSchools, last, strings.Join(c.RenewedByDefault, ", "))
+	}
+	return tw.Flush()
 }

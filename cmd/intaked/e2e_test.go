@@ -21,6 +21,7 @@ import (
 
 // sentMail is a mail the SMTP server took, as the tests look at it.
 type sentMail struct {
+	Raw     []byte
 	To      []string
 	Header  mail.Header
 	Text    string
@@ -69,7 +70,7 @@ func memServers(t *testing.T) servers {
 				if err != nil {
 					t.Fatal(err)
 				}
-				out = append(out, sentMail{To: m.To, Header: msg.Header, Subject: decodeSubject(msg.Header), Text: string(m.Data)})
+				out = append(out, sentMail{Raw: m.Data, To: m.To, Header: msg.Header, Subject: decodeSubject(msg.Header), Text: textPart(t, m.Data)})
 			}
 			return out
 		},
@@ -87,7 +88,7 @@ func realServers(t *testing.T) servers {
 		sent: func(t *testing.T) []sentMail {
 			var out []sentMail
 			for _, m := range mp.Messages(t) {
-				out = append(out, sentMail{To: m.To, Header: m.Headers, Subject: m.Subject, Text: m.Text})
+				out = append(out, sentMail{Raw: m.Raw, To: m.To, Header: m.Headers, Subject: m.Subject, Text: m.Text})
 			}
 			return out
 		},

@@ -2,8 +2,12 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"mime"
 	"sync"
+	"testing"
+
+	"github.com/emersion/go-message/mail"
 )
 
 type mimeWordDecoder = mime.WordDecoder
@@ -24,4 +28,45 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// attachment is a file of a sent mail.
+type attachment struct {
+	Name string
+	Data []byte
+}
+
+// parts returns the text part and the attachments of a raw mail.
+func parts(t *testing.T, raw []byte) (string, []attachment) {
+	t.Helper()
+	mr, err := mail.CreateReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("read sent mail: %v", err)
+	}
+	var text string
+	var files []attachment
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("read sent mail: %v", err)
+		}
+		body, _ := io.ReadAll(p.Body)
+		switch h := p.Header.(type) {
+		case *mail.InlineHeader:
+			if ct, _, _ := h.ContentType(); ct == "text/plain" {
+				text = string(body)
+			}
+		case *mail.AttachmentHeader:
+			name, _ := h.Filename()
+			files = append(files, attachment{name, body})
+		}
+	}
+	return text, files
+}
+
+func textPart(t *testing.T, raw []byte) string {
+	text, _ := parts(t, raw)
+	return text
 }
