@@ -44,6 +44,8 @@ type Watcher struct {
 	Now     func() time.Time
 	// AfterPass is called after each pass over the mailbox (e.g. to flush the outbox).
 	AfterPass func(ctx context.Context)
+	// OnHandled is called after each message decided (metrics).
+	OnHandled func(Outcome)
 
 	lastPoll  atomic.Int64 // unix nanoseconds of the last successful pass
 	connected atomic.Bool
@@ -283,6 +285,9 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 					out.Refused++
 				}
 			}
+			if w.OnHandled != nil {
+				w.OnHandled(out)
+			}
 			w.Logger.Info("message handled", "uid", uid, "request", out.RequestID, "message_id", out.MessageID, "commune", out.Commune,
 				"outcome", out.State, "changes", out.Changes, "rows_refused", out.Refused, "replies", out.Replies, "folder", out.Target)
 		}
@@ -392,6 +397,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 		failures++
 		delay := reconnectDelay(failures)
 		w.Logger.Warn("mailbox connection lost, reconnecting", "err", err, "retry_in", delay.Round(time.Millisecond))
+		if rerr := w.Store.RecordError(ctx, "imap", w.Now(), err); rerr != nil {
+			w.Logger.Error("record error", "err", rerr)
+		}
 		select {
 		case <-ctx.Done():
 			return nil

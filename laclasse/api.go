@@ -115,7 +115,7 @@ func (c *Client) send(ctx context.Context, r request) error {
 			return err
 		}
 		if werr := sleep(ctx, c.backoff(retry)); werr != nil {
-			return fmt.Errorf("laclasse: %s %s: %w (after: %w)", r.method, r.path, werr, err)
+			return fmt.Errorf("%w, giving up after: %w", werr, err)
 		}
 	}
 }

@@ -1,8 +1,10 @@
 package laclasse_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -173,6 +175,9 @@ func (f *fakeService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 
 	if slow {
+		// The server notices a client that gives up only once the body is read.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		select {
 		case <-time.After(f.slowDelay):
 		case <-r.Context().Done():
@@ -563,6 +568,13 @@ func (f *fakeService) total() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests
+}
+
+// faults returns how many 503 answers were injected, and whether the slow request came.
+func (f *fakeService) faults() (injected int, slowDone bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.injected, f.slowDone
 }
 
 // handled returns how many requests reached a route.

@@ -138,10 +138,10 @@ func New(cfg Config, httpClient *http.Client) *Client {
 		appID:         cfg.AppID,
 		appKey:        cfg.AppKey,
 		structureType: cfg.StructureType,
-		timeout:       cmp(cfg.Timeout, DefaultTimeout),
+		timeout:       orDefault(cfg.Timeout, DefaultTimeout),
 		maxRetries:    cfg.MaxRetries,
-		baseDelay:     cmp(cfg.BaseDelay, DefaultBaseDelay),
-		maxDelay:      cmp(cfg.MaxDelay, DefaultMaxDelay),
+		baseDelay:     orDefault(cfg.BaseDelay, DefaultBaseDelay),
+		maxDelay:      orDefault(cfg.MaxDelay, DefaultMaxDelay),
 		http:          httpClient,
 	}
 	switch {
@@ -157,8 +157,8 @@ func New(cfg Config, httpClient *http.Client) *Client {
 	return c
 }
 
-// cmp returns v, or def when v is zero.
-func cmp(v, def time.Duration) time.Duration {
+// orDefault returns v, or def when v is zero.
+func orDefault(v, def time.Duration) time.Duration {
 	if v == 0 {
 		return def
 	}

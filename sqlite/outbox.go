@@ -141,3 +141,70 @@ func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]Requ
 	}
 	return out, rows.Err()
 }
+
+// RecordError keeps an error for `intaked status`; only the last hundred are kept.
+func (db *DB) RecordError(ctx context.Context, component string, at time.Time, cause error) error {
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO errors (at, component, message) VALUES (?, ?, ?)`, fmtTime(at), component, cause.Error()); err != nil {
+		return err
+	}
+	_, err := db.db.ExecContext(ctx, `DELETE FROM errors WHERE id <= (SELECT max(id) - 100 FROM errors)`)
+	return err
+}
+
+// ErrorRecord is an error the daemon met.
+type ErrorRecord struct {
+	At        time.Time
+	Component string
+	Message   string
+}
+
+// LastErrors returns the n most recent errors, newest first: the daemon's own, and the outbox's.
+func (db *DB) LastErrors(ctx context.Context, n int) ([]ErrorRecord, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT at, component, message FROM (
+		SELECT at, component, message FROM errors
+		UNION ALL SELECT next_attempt_at, 'outbox #' || id, last_error FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL)
+		ORDER BY at DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ErrorRecord
+	for rows.Next() {
+		var e ErrorRecord
+		var at string
+		if err := rows.Scan(&at, &e.Component, &e.Message); err != nil {
+			return nil, err
+		}
+		e.At = parseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// MailboxStatus is the mailbox as the store last saw it.
+type MailboxStatus struct {
+	Mailbox     string
+	UIDValidity uint32
+	LastUID     uint32
+	LastPoll    *time.Time
+}
+
+// Mailboxes returns the state of every mailbox watched.
+func (db *DB) Mailboxes(ctx context.Context) ([]MailboxStatus, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT mailbox, uid_validity, last_uid, last_poll_at FROM mailbox_state ORDER BY mailbox`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []MailboxStatus
+	for rows.Next() {
+		var m MailboxStatus
+		var last sql.NullString
+		if err := rows.Scan(&m.Mailbox, &m.UIDValidity, &m.LastUID, &last); err != nil {
+			return nil, err
+		}
+		m.LastPoll = parseTimePtr(last)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

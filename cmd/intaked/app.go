@@ -28,8 +28,10 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	// Now is the clock; --now replaces it for one run.
 	Now func() time.Time
-	// Logger is chosen here only; the packages take it.
+	// Logger is chosen here only; the packages take it. A Logger set before Run is kept;
+	// otherwise `run` follows the configuration's [log].
 	Logger *slog.Logger
+	logSet bool
 }
 
 // NewMain returns a Main on the process's streams and clock.
@@ -48,6 +50,8 @@ Usage:
   intaked communes --config FILE [--json] [--now RFC3339]  the communes
   intaked activate --config FILE UAI...      mark schools whose access was opened by hand
   intaked template --format xlsx|ods -o FILE the model spreadsheet for communes
+  intaked status --config FILE               one screen for operators
+  intaked backup --config FILE OUT.db        an online, consistent copy of the store
   intaked check-config --config FILE
 `
 
@@ -55,6 +59,8 @@ Usage:
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if m.Logger == nil {
 		m.Logger = slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	} else {
+		m.logSet = true
 	}
 	if len(args) == 0 {
 		fmt.Fprint(m.Stderr, usage)
@@ -74,6 +80,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.pendingCmd(ctx, rest)
 	case "communes":
 		return m.communesCmd(ctx, rest)
+	case "status":
+		return m.statusCmd(ctx, rest)
+	case "backup":
+		return m.backupCmd(ctx, rest)
 	case "activate":
 		return m.activateCmd(ctx, rest)
 	case "template":
@@ -161,6 +171,7 @@ type daemon struct {
 	watcher   *intake.Watcher
 	scheduler *scheduler.Scheduler
 	outbox    *smtp.Outbox
+	onPass    func() // after each successful pass over the mailbox
 }
 
 func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
@@ -218,91 +229,6 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 		Logger:   m.Logger,
 	}
 	return d
-}
-
-func (m *Main) runCmd(ctx context.Context, args []string) error {
-	fs := m.flags("run")
-	path := fs.String("config", "", "configuration file")
-	once := fs.Bool("once", false, "handle what is in the mailbox, send what is due, and exit")
-	applyNow := m.nowFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := applyNow(); err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	store, err := m.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	d := m.wire(cfg, store)
-	if *once {
-		return d.once(ctx, m.Logger)
-	}
-	return d.run(ctx, m.Logger)
-}
-
-// once handles the mailbox, runs the jobs due, and sends what the outbox holds.
-func (d *daemon) once(ctx context.Context, log *slog.Logger) error {
-	if err := d.watcher.RunOnce(ctx); err != nil {
-		return err
-	}
-	if _, err := d.scheduler.Due(ctx); err != nil {
-		return err
-	}
-	if _, err := d.outbox.Flush(ctx); err != nil {
-		log.Warn("some mail could not be sent; it stays in the outbox", "err", err)
-	}
-	return nil
-}
-
-// run is the daemon: the mailbox watcher, the calendar and the outbox, until ctx ends. On the
-// way out it finishes the message in hand and gives the outbox ten seconds.
-func (d *daemon) run(ctx context.Context, log *slog.Logger) error {
-	wake := make(chan struct{}, 1)
-	kick := func(context.Context) {
-		select {
-		case wake <- struct{}{}:
-		default:
-		}
-	}
-	d.watcher.AfterPass = kick
-	d.scheduler.AfterRun = kick
-	done := make(chan struct{}, 3)
-	go func() { _ = d.watcher.Run(ctx); done <- struct{}{} }()
-	go func() { _ = d.scheduler.Run(ctx); done <- struct{}{} }()
-	go func() {
-		t := time.NewTicker(15 * time.Second)
-		defer t.Stop()
-		for ctx.Err() == nil {
-			if _, err := d.outbox.Flush(ctx); err != nil && ctx.Err() == nil {
-				log.Debug("outbox flush stopped", "err", err)
-			}
-			select {
-			case <-ctx.Done():
-			case <-wake:
-			case <-t.C:
-			}
-		}
-		done <- struct{}{}
-	}()
-	log.Info("intaked started")
-	<-ctx.Done()
-	for range 3 {
-		<-done
-	}
-	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if n, err := d.outbox.Flush(flushCtx); err != nil {
-		log.Warn("stopping with mail left in the outbox", "sent", n, "err", err)
-	}
-	log.Info("intaked stopped")
-	return nil
 }
 
 // parseResult is one line of `parse --json`.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"os"
@@ -25,6 +26,8 @@ type Config struct {
 	Metropole MetropoleConfig `toml:"metropole"`
 	Schedule  ScheduleConfig  `toml:"schedule"`
 	Calendar  CalendarConfig  `toml:"calendar"`
+	HTTP      HTTPConfig      `toml:"http"`
+	Log       LogConfig       `toml:"log"`
 	Communes  []CommuneConfig `toml:"commune"`
 }
 
@@ -78,6 +81,17 @@ type CalendarConfig struct {
 	YearlyUpdate  string `toml:"yearly_update"`
 }
 
+// HTTPConfig says where /healthz and /metrics are served.
+type HTTPConfig struct {
+	Address string `toml:"address"` // empty turns the server off
+}
+
+// LogConfig says how the daemon logs.
+type LogConfig struct {
+	Format string `toml:"format"` // text or json
+	Level  string `toml:"level"`  // debug, info, warn, error
+}
+
 // CommuneConfig declares a commune that signed the convention.
 type CommuneConfig struct {
 	Name    string   `toml:"name"`
@@ -120,6 +134,8 @@ func DefaultConfig() Config {
 			MetropoleReminder: "0 9 1 8 *",
 		},
 		Calendar: CalendarConfig{CampaignStart: "05-01", Renewal: "06-20", YearlyUpdate: "07-01"},
+		HTTP:     HTTPConfig{Address: "127.0.0.1:9464"},
+		Log:      LogConfig{Format: "text", Level: "info"},
 	}
 }
 
@@ -230,6 +246,17 @@ func (c *Config) validate() []error {
 		bad("smtp.from", "%q is not an e-mail address", c.SMTP.From)
 	}
 
+	if c.HTTP.Address != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.Address); err != nil {
+			bad("http.address", "%q is not host:port (leave it empty to turn the server off)", c.HTTP.Address)
+		}
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", "%q: want \"text\" or \"json\"", c.Log.Format)
+	}
+	if _, err := parseLevel(c.Log.Level); err != nil {
+		bad("log.level", "%v", err)
+	}
 	if c.Store.Path == "" {
 		bad("store.path", "required")
 	}
@@ -368,3 +395,11 @@ func (c *Config) CommuneList() []convention.Commune {
 }
 
 var errUsage = errors.New("usage")
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}

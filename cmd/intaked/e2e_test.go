@@ -113,6 +113,7 @@ func writeConfig(t *testing.T, s servers) string {
 	fmt.Fprintf(&b, "[smtp]\naddress = %q\ntls = \"none\"\nfrom = %q\n", s.smtpAddr, samples.Mailbox)
 	fmt.Fprintf(&b, "[store]\npath = %q\n", filepath.Join(dir, "intake.db"))
 	b.WriteString("[metropole]\nsummary_to = [\"ent@grandlyon.example\"]\n")
+	b.WriteString("[http]\naddress = \"\"\n")
 	for _, c := range samples.Communes() {
 		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [", c.Name, c.INSEE)
 		for i, s := range c.Senders {

@@ -129,3 +129,11 @@ CREATE TABLE meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
+
+-- The last errors the daemon met, for `intaked status`.
+CREATE TABLE errors (
+	id        INTEGER PRIMARY KEY,
+	at        TEXT NOT NULL,
+	component TEXT NOT NULL,
+	message   TEXT NOT NULL
+);

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"text/tabwriter"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+)
+
+// statusCmd prints one screen for operators: the mailbox, the activations waiting, the
+// calendar's next runs, the outbox and the last errors.
+func (m *Main) statusCmd(ctx context.Context, args []string) error {
+	fs := m.flags("status")
+	path := fs.String("config", "", "configuration file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	loc := cfg.Location()
+	now := m.Now()
+	when := func(t time.Time) string {
+		if t.IsZero() {
+			return "never"
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05 MST")
+	}
+	out := m.Stdout
+	tw := tabwriter.NewWriter(out, 0, 2, 2, ' ', 0)
+
+	fmt.Fprintf(out, "Mailbox %s on %s\n", cfg.IMAP.Mailbox, cfg.IMAP.Address)
+	boxes, err := store.Mailboxes(ctx)
+	if err != nil {
+		return err
+	}
+	if len(boxes) == 0 {
+		fmt.Fprintln(out, "  never polled")
+	}
+	for _, b := range boxes {
+		last := time.Time{}
+		if b.LastPoll != nil {
+			last = *b.LastPoll
+		}
+		fmt.Fprintf(out, "  %s: UIDVALIDITY %d, last UID %d, last successful poll %s (%s ago)\n", b.Mailbox, b.UIDValidity, b.LastUID, when(last), now.Sub(last).Round(time.Second))
+	}
+
+	fmt.Fprintln(out, "\nPending activations")
+	schools, err := store.Schools(ctx)
+	if err != nil {
+		return err
+	}
+	type counts struct{ pending, overdue int }
+	by := map[string]*counts{}
+	for _, s := range schools {
+		if s.Status != convention.StatusPending {
+			continue
+		}
+		c := by[s.Commune]
+		if c == nil {
+			c = &counts{}
+			by[s.Commune] = c
+		}
+		c.pending++
+		if s.DueAt.Before(now) {
+			c.overdue++
+		}
+	}
+	if len(by) == 0 {
+		fmt.Fprintln(out, "  none")
+	}
+	names := make([]string, 0, len(by))
+	for n := range by {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(tw, "  %s\t%d pending\t%d overdue\n", n, by[n].pending, by[n].overdue)
+	}
+	tw.Flush()
+
+	fmt.Fprintln(out, "\nCalendar: next runs")
+	d := m.wire(cfg, store)
+	next := d.scheduler.Next(now)
+	jobs := make([]string, 0, len(next))
+	for j := range next {
+		jobs = append(jobs, j)
+	}
+	sort.Slice(jobs, func(i, k int) bool { return next[jobs[i]].Before(next[jobs[k]]) })
+	for _, j := range jobs {
+		last, _ := store.LastJobRun(ctx, j+":")
+		lastS := "never"
+		if last != nil {
+			lastS = when(*last)
+		}
+		fmt.Fprintf(tw, "  %s\tnext %s\tlast %s\n", j, when(next[j]), lastS)
+	}
+	tw.Flush()
+
+	ob, err := store.Outbox(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nOutbox: %d waiting", ob.Waiting)
+	if ob.Oldest != nil {
+		fmt.Fprintf(out, ", oldest queued %s", when(*ob.Oldest))
+	}
+	fmt.Fprintln(out)
+
+	fmt.Fprintln(out, "\nLast errors")
+	errs, err := store.LastErrors(ctx, 10)
+	if err != nil {
+		return err
+	}
+	if len(errs) == 0 {
+		fmt.Fprintln(out, "  none")
+	}
+	for _, e := range errs {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", when(e.At), e.Component, e.Message)
+	}
+	return tw.Flush()
+}
+
+// backupCmd writes an online, consistent copy of the store, while the daemon runs.
+func (m *Main) backupCmd(ctx context.Context, args []string) error {
+	fs := m.flags("backup")
+	path := fs.String("config", "", "configuration file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: backup needs the output file: intaked backup --config FILE OUT.db", errUsage)
+	}
+	dest := fs.Arg(0)
+	if _, err := os.Stat(dest); err == nil {
+		return fmt.Errorf("backup: %s already exists", dest)
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Backup(ctx, dest); err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "backup written to %s\n", dest)
+	return nil
+}
