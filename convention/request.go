@@ -67,3 +67,21 @@ type OutgoingMail struct {
 	Attempts int
 	Created  time.Time
 }
+
+// TaskKind is what the directory of laclasse.com must be told.
+type TaskKind string
+
+const (
+	TaskActivate    TaskKind = "activate"     // open the school and its administrator's account
+	TaskChangeAdmin TaskKind = "change_admin" // give the new administrator the rights, take them from the old
+	TaskRemove      TaskKind = "remove"       // take the administrators' rights on a removed school
+)
+
+// Task is work for laclasse.com's directory, queued with the change that calls for it.
+type Task struct {
+	ID       int64
+	Kind     TaskKind
+	School   School
+	Before   *Contact // the administrator replaced, for change_admin
+	Attempts int
+}

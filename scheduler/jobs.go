@@ -33,7 +33,10 @@ type Calendar struct {
 	FromName  string
 	Metropole []string // summary_to
 	Signature string
-	Now       func() time.Time
+	// Provisioning says the daemon opens access in laclasse.com itself; without it the digest
+	// lists the accounts to create by hand.
+	Provisioning bool
+	Now          func() time.Time
 }
 
 // Jobs returns every job of the calendar.
@@ -110,6 +113,21 @@ func (c Calendar) digest() Job {
 			return nil, err
 		}
 		d.DueSoon, d.Overdue = Activations(schools, occ, c.loc())
+		if c.Provisioning {
+			failed, err := tx.FailedTasks()
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range failed {
+				d.Refusals = append(d.Refusals, templates.Refusal{Commune: f.Commune, UAI: f.UAI, Name: f.Name, Kind: string(f.Kind), Error: f.Error})
+			}
+		} else if len(d.Applied) > 0 || len(d.DueSoon)+len(d.Overdue) > 0 {
+			for _, s := range schools {
+				if s.Status == convention.StatusPending {
+					d.ToCreate = append(d.ToCreate, digestSchool(s, c.loc()))
+				}
+			}
+		}
 		if d.Empty() {
 			return nil, nil
 		}

@@ -18,6 +18,9 @@ const (
 	nsText   = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 )
 
+// maxCellText is the longest text kept from a cell, as in Excel: 32,767 characters (bytes here).
+const maxCellText = 32767
+
 // maxODSColumns is the widest row LibreOffice writes (XFD): no row is expanded past it.
 const maxODSColumns = 16384
 
@@ -288,7 +291,10 @@ func (p *odsParser) readCellText() (string, error) {
 					if err != nil || c < 1 {
 						c = 1
 					}
-					p.text.WriteString(strings.Repeat(" ", min(c, 1000)))
+					c = min(c, maxCellText-p.text.Len())
+					if c > 0 {
+						p.text.WriteString(strings.Repeat(" ", c))
+					}
 				case "tab":
 					p.text.WriteByte('\t')
 				case "line-break":
@@ -307,8 +313,8 @@ func (p *odsParser) readCellText() (string, error) {
 			}
 			depth--
 		case xml.CharData:
-			if depth > 0 {
-				p.text.Write(t)
+			if depth > 0 && p.text.Len() < maxCellText {
+				p.text.Write(t[:min(len(t), maxCellText-p.text.Len())])
 			}
 		}
 	}

@@ -155,12 +155,21 @@ sheets:
 	if len(sst) > 0 && b.version == biff8 {
 		b.sst = readSST(sst)
 	}
+	// sheets do not overlap in a real workbook: a stream that makes its sheets read the same
+	// records over and over is damaged
+	budget := 2*len(wb) + 1<<20
+	read := map[int]bool{}
 	for _, s := range b.sheets {
-		if s.kind != 0 {
+		if s.kind != 0 || read[s.pos] {
 			continue
 		}
-		if err := b.readSheet(wb, s, lim, sink); err != nil {
+		read[s.pos] = true
+		n, err := b.readSheet(wb, s, lim, sink)
+		if err != nil {
 			return err
+		}
+		if budget -= n; budget < 0 {
+			return unreadable(nil, "%s", reasonDamaged)
 		}
 	}
 	return nil
@@ -406,14 +415,15 @@ type xlsCell struct {
 	v        string
 }
 
-// readSheet reads the cells of one worksheet substream and hands them row by row to sink.
-func (b *xlsBook) readSheet(wb []byte, s xlsSheet, lim Limits, sink rowSink) error {
+// readSheet reads the cells of one worksheet substream and hands them row by row to sink. It
+// returns the number of bytes of the stream it went through.
+func (b *xlsBook) readSheet(wb []byte, s xlsSheet, lim Limits, sink rowSink) (int, error) {
 	bof, pos, ok := recordAt(wb, s.pos)
 	if !ok || bof.typ != recBOF || len(bof.data) < 4 {
-		return nil // a sheet the workbook lists but does not hold
+		return 0, nil // a sheet the workbook lists but does not hold
 	}
 	if dt := binary.LittleEndian.Uint16(bof.data[2:]); dt != 0x0010 {
-		return nil // a chart, a macro sheet
+		return 0, nil // a chart, a macro sheet
 	}
 	var cells []xlsCell
 	add := func(row, col int, v string) error {
@@ -453,7 +463,7 @@ loop:
 			if pendingRow >= 0 {
 				v := b.stringRecord(wb, d, pos)
 				if err := add(pendingRow, pendingCol, v); err != nil {
-					return err
+					return 0, err
 				}
 				pendingRow = -1
 			}
@@ -507,13 +517,13 @@ loop:
 			}
 		}
 		if err != nil {
-			return err
+			return 0, err
 		}
 	}
 	if err := sink.sheet(s.name); err != nil {
-		return err
+		return 0, err
 	}
-	return emitCells(cells, sink)
+	return pos - s.pos, emitCells(cells, sink)
 }
 
 // emitCells hands cells to sink row by row, in order.

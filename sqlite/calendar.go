@@ -84,6 +84,13 @@ func (t *Tx) RemoveDue(at time.Time) ([]convention.School, error) {
 			t.job, fmtTime(*s.RemoveAt), encodeJSON(convention.Change{Kind: convention.ChangeRemove, UAI: s.UAI, Name: s.Name, At: *s.RemoveAt}), s.UAI); err != nil {
 			return nil, err
 		}
+		var id int64
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT id FROM schools WHERE uai = ?`, s.UAI).Scan(&id); err != nil {
+			return nil, err
+		}
+		if err := queueTask(t.ctx, t.tx, id, convention.TaskRemove, sql.NullString{}, fmtTime(*s.RemoveAt)); err != nil {
+			return nil, err
+		}
 		out = append(out, s)
 	}
 	return out, nil

@@ -106,6 +106,10 @@ func (db *DB) Activate(ctx context.Context, uais []string, at time.Time) ([]conv
 		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at) VALUES (?, 'activate', ?, ?)`, id, convention.ChangeActivate, fmtTime(at)); err != nil {
 			return nil, err
 		}
+		// Opened by hand: the directory work queued for it is done.
+		if _, err := tx.ExecContext(ctx, `UPDATE provisioning SET state = 'done', done_at = ?, last_error = 'opened by hand' WHERE school_id = ? AND kind <> 'remove' AND state <> 'done'`, fmtTime(at), id); err != nil {
+			return nil, err
+		}
 	}
 	m, err := registry(ctx, tx)
 	if err != nil {

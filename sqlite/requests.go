@@ -288,7 +288,21 @@ func applyChange(ctx context.Context, tx queryer, communeID, requestID int64, re
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, kind, at, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		schoolID, requestID, ch.Kind, at, before, encodeJSON(ch.Admin), encodeJSON(ch))
+	if _, err = tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, kind, at, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		schoolID, requestID, ch.Kind, at, before, encodeJSON(ch.Admin), encodeJSON(ch)); err != nil {
+		return err
+	}
+	switch ch.Kind {
+	case convention.ChangeAdd, convention.ChangeReadd:
+		return queueTask(ctx, tx, schoolID, convention.TaskActivate, sql.NullString{}, at)
+	case convention.ChangeAdmin:
+		return queueTask(ctx, tx, schoolID, convention.TaskChangeAdmin, before, at)
+	}
+	return nil
+}
+
+func queueTask(ctx context.Context, tx queryer, schoolID int64, kind convention.TaskKind, before sql.NullString, at string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO provisioning (school_id, kind, before, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)`,
+		schoolID, kind, before, at, at)
 	return err
 }

@@ -89,11 +89,20 @@ type Digest struct {
 	Ignored     []DigestRequest
 	DueSoon     []DigestSchool
 	Overdue     []DigestSchool
+	// ToCreate lists, without the provisioner, every account to open by hand in laclasse.com.
+	ToCreate []DigestSchool
+	// Refusals lists the work laclasse.com's directory refused, with its message.
+	Refusals []Refusal
+}
+
+// Refusal is a task the directory refused.
+type Refusal struct {
+	Commune, UAI, Name, Kind, Error string
 }
 
 // Empty reports whether the digest has nothing to say.
 func (d Digest) Empty() bool {
-	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.DueSoon)+len(d.Overdue) == 0
+	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals) == 0
 }
 
 // RenderDigest renders the Métropole's daily summary.

@@ -17,6 +17,7 @@ import (
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/intake"
 	"github.com/laclasse/intake/intake/mailparse"
+	"github.com/laclasse/intake/laclasse"
 	"github.com/laclasse/intake/scheduler"
 	"github.com/laclasse/intake/sheet"
 	"github.com/laclasse/intake/smtp"
@@ -171,7 +172,8 @@ type daemon struct {
 	watcher   *intake.Watcher
 	scheduler *scheduler.Scheduler
 	outbox    *smtp.Outbox
-	onPass    func() // after each successful pass over the mailbox
+	provision *laclasse.Provisioner // nil without [laclasse]: activation stays by hand
+	onPass    func()                // after each successful pass over the mailbox
 }
 
 func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
@@ -190,6 +192,15 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 		Now:         m.Now,
 	}
 	d := &daemon{store: store}
+	if cfg.Laclasse != nil {
+		d.provision = &laclasse.Provisioner{
+			Client: laclasse.New(cfg.Laclasse.client(), nil),
+			Queue:  store,
+			Now:    m.Now,
+			Logger: m.Logger,
+			IsNone: func(err error) bool { return errors.Is(err, sqlite.ErrNoneDue) },
+		}
+	}
 	d.outbox = &smtp.Outbox{
 		Queue:  store,
 		Server: smtp.Server{Address: cfg.SMTP.Address, TLS: cfg.SMTP.TLS, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password},
@@ -214,12 +225,13 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 			DailyDigest: cfg.Schedule.DailyDigest, WeeklyOverview: cfg.Schedule.WeeklyOverview,
 			CommuneReminders: cfg.Schedule.CommuneReminders, MetropoleReminder: cfg.Schedule.MetropoleReminder,
 		},
-		Communes:  cfg.CommuneList(),
-		From:      cfg.SMTP.From,
-		FromName:  handler.FromName,
-		Metropole: cfg.Metropole.SummaryTo,
-		Signature: handler.Signature,
-		Now:       m.Now,
+		Communes:     cfg.CommuneList(),
+		From:         cfg.SMTP.From,
+		FromName:     handler.FromName,
+		Metropole:    cfg.Metropole.SummaryTo,
+		Signature:    handler.Signature,
+		Provisioning: d.provision != nil,
+		Now:          m.Now,
 	}
 	d.scheduler = &scheduler.Scheduler{
 		Store:    store,

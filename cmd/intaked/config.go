@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/laclasse"
 )
 
 // Config is the daemon's configuration, read from TOML. Every key is documented in
@@ -27,6 +28,7 @@ type Config struct {
 	Schedule  ScheduleConfig  `toml:"schedule"`
 	Calendar  CalendarConfig  `toml:"calendar"`
 	HTTP      HTTPConfig      `toml:"http"`
+	Laclasse  *LaclasseConfig `toml:"laclasse"`
 	Log       LogConfig       `toml:"log"`
 	Communes  []CommuneConfig `toml:"commune"`
 }
@@ -79,6 +81,17 @@ type CalendarConfig struct {
 	CampaignStart string `toml:"campaign_start"`
 	Renewal       string `toml:"renewal"`
 	YearlyUpdate  string `toml:"yearly_update"`
+}
+
+// LaclasseConfig turns on the provisioner: the daemon opens schools and administrators in
+// laclasse.com's directory itself. Without it, activation stays by hand.
+type LaclasseConfig struct {
+	URL           string   `toml:"url"`
+	AppID         string   `toml:"app_id"`
+	AppKey        string   `toml:"app_key"`
+	AppKeyFile    string   `toml:"app_key_file"`
+	StructureType int      `toml:"structure_type"`
+	Timeout       Duration `toml:"timeout"`
 }
 
 // HTTPConfig says where /healthz and /metrics are served.
@@ -246,6 +259,22 @@ func (c *Config) validate() []error {
 		bad("smtp.from", "%q is not an e-mail address", c.SMTP.From)
 	}
 
+	if l := c.Laclasse; l != nil {
+		if l.AppKey != "" && l.AppKeyFile != "" {
+			bad("laclasse.app_key_file", "set either app_key or app_key_file, not both")
+		} else if l.AppKeyFile != "" {
+			b, err := os.ReadFile(l.AppKeyFile)
+			if err != nil {
+				bad("laclasse.app_key_file", "%v", err)
+			}
+			l.AppKey = strings.TrimRight(string(b), "\r\n")
+		}
+		if err := laclasse.Config(l.client()).Validate(); err != nil {
+			for _, e := range unjoin(err) {
+				bad("laclasse", "%v", e)
+			}
+		}
+	}
 	if c.HTTP.Address != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Address); err != nil {
 			bad("http.address", "%q is not host:port (leave it empty to turn the server off)", c.HTTP.Address)
@@ -395,6 +424,20 @@ func (c *Config) CommuneList() []convention.Commune {
 }
 
 var errUsage = errors.New("usage")
+
+func (l *LaclasseConfig) client() laclasse.Config {
+	return laclasse.Config{URL: l.URL, AppID: l.AppID, AppKey: l.AppKey, StructureType: l.StructureType, Timeout: l.Timeout.Duration}
+}
+
+// unjoin returns the errors joined in err, or err alone.
+func unjoin(err error) []error {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			return j.Unwrap()
+		}
+	}
+	return []error{err}
+}
 
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level

@@ -21,12 +21,17 @@ func TestConfigExample(t *testing.T) {
 	}
 	text := strings.ReplaceAll(string(data), "/etc/intaked/imap-password", pw)
 	text = strings.ReplaceAll(text, "/etc/intaked/smtp-password", pw)
+	text = strings.ReplaceAll(text, "/etc/intaked/laclasse-key", pw)
+	text = strings.ReplaceAll(text, "#~ ", "") // the optional [laclasse] section
 	cfg, err := ParseConfig([]byte(text))
 	if err != nil {
 		t.Fatalf("config.example.toml does not validate: %v", err)
 	}
 	if cfg.IMAP.Password != "secret" {
 		t.Errorf("password_file not read: %q", cfg.IMAP.Password)
+	}
+	if cfg.Laclasse == nil || cfg.Laclasse.AppKey != "secret" || cfg.Laclasse.StructureType != 3 {
+		t.Errorf("[laclasse] not decoded: %+v", cfg.Laclasse)
 	}
 	if len(cfg.Communes) != 2 || !cfg.CommuneList()[0].Accepts("Jean@VILLE-GIVORS.fr") {
 		t.Errorf("communes not decoded: %+v", cfg.Communes)

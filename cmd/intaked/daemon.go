@@ -71,6 +71,11 @@ func (d *daemon) once(ctx context.Context, log *slog.Logger) error {
 	if err := d.watcher.RunOnce(ctx); err != nil {
 		return err
 	}
+	if d.provision != nil {
+		if _, err := d.provision.Flush(ctx); err != nil {
+			log.Warn("laclasse directory: some work is left for later", "err", err)
+		}
+	}
 	if _, err := d.scheduler.Due(ctx); err != nil {
 		return err
 	}
@@ -204,6 +209,35 @@ func (d *daemon) run(ctx context.Context, log *slog.Logger) {
 	}
 	d.scheduler.AfterRun = kick
 	var wg sync.WaitGroup
+	if d.provision != nil {
+		provisionWake := make(chan struct{}, 1)
+		pass := d.watcher.AfterPass
+		d.watcher.AfterPass = func(ctx context.Context) {
+			pass(ctx)
+			select {
+			case provisionWake <- struct{}{}:
+			default:
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(time.Minute)
+			defer t.Stop()
+			for ctx.Err() == nil {
+				if n, err := d.provision.Flush(ctx); err != nil && ctx.Err() == nil {
+					log.Warn("laclasse directory: some work is left for later", "err", err)
+				} else if n > 0 {
+					kick(ctx)
+				}
+				select {
+				case <-ctx.Done():
+				case <-provisionWake:
+				case <-t.C:
+				}
+			}
+		}()
+	}
 	wg.Add(3)
 	go func() { defer wg.Done(); _ = d.watcher.Run(ctx) }()
 	go func() { defer wg.Done(); _ = d.scheduler.Run(ctx) }()

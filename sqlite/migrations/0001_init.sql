@@ -137,3 +137,19 @@ CREATE TABLE errors (
 	component TEXT NOT NULL,
 	message   TEXT NOT NULL
 );
+
+-- Work for laclasse.com's directory, queued with the change that calls for it: open a school and
+-- its administrator, hand the administrator's rights to a new one, take them away on removal.
+CREATE TABLE provisioning (
+	id              INTEGER PRIMARY KEY,
+	school_id       INTEGER NOT NULL REFERENCES schools(id),
+	kind            TEXT NOT NULL CHECK (kind IN ('activate','change_admin','remove')),
+	before          TEXT, -- JSON Contact: the administrator replaced
+	created_at      TEXT NOT NULL,
+	state           TEXT NOT NULL DEFAULT 'waiting' CHECK (state IN ('waiting','done','failed')),
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at TEXT NOT NULL,
+	last_error      TEXT,
+	done_at         TEXT
+);
+CREATE INDEX provisioning_due ON provisioning(next_attempt_at) WHERE state = 'waiting';
