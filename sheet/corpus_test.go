@@ -19,9 +19,18 @@ import (
 // package directory), or skips the test when there is none.
 func sharedDir(t testing.TB, name string) string {
 	t.Helper()
+	dir := sharedDirNoSkip(name)
+	if dir == "" {
+		t.Skipf("no shared/%s directory next to the repository", name)
+	}
+	return dir
+}
+
+// sharedDirNoSkip is sharedDir for optional uses (fuzz seeds): "" when there is none.
+func sharedDirNoSkip(name string) string {
 	dir, err := os.Getwd()
 	if err != nil {
-		t.Fatal(err)
+		return ""
 	}
 	for d := dir; ; d = filepath.Dir(d) {
 		for _, p := range []string{filepath.Join(d, "shared", name), filepath.Join(d, "..", "shared", name)} {
@@ -30,11 +39,9 @@ func sharedDir(t testing.TB, name string) string {
 			}
 		}
 		if filepath.Dir(d) == d {
-			break
+			return ""
 		}
 	}
-	t.Skipf("no shared/%s directory next to the repository", name)
-	return ""
 }
 
 // readFile reads a file with the default limits, under a deadline.
@@ -204,6 +211,9 @@ func TestSheetCorpus(t *testing.T) {
 			case errors.As(err, &ue):
 				if ue.Reason == "" || !isFrench(ue.Reason) {
 					t.Errorf("reason %q is not a French sentence", ue.Reason)
+				}
+				if ue.Err != nil && strings.Contains(ue.Err.Error(), "panic") {
+					t.Errorf("a reader panicked: %v", ue.Err)
 				}
 				t.Logf("refused: %s", ue.Reason)
 			case err != nil:

@@ -86,21 +86,6 @@ func seedFiles(t testing.TB, exts ...string) [][]byte {
 	return out
 }
 
-// sharedDirNoSkip is sharedDir for seeds: "" when there is no shared directory.
-func sharedDirNoSkip(name string) string {
-	dir, _ := os.Getwd()
-	for d := dir; ; d = filepath.Dir(d) {
-		for _, p := range []string{filepath.Join(d, "shared", name), filepath.Join(d, "..", "shared", name)} {
-			if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-				return p
-			}
-		}
-		if filepath.Dir(d) == d {
-			return ""
-		}
-	}
-}
-
 // zipMember returns a member of a zip archive, or nil.
 func zipMember(data []byte, name string) []byte {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))

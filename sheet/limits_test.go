@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -232,4 +233,56 @@ func unzipMember(t testing.TB, data []byte, name string) []byte {
 	}
 	t.Fatalf("no %s", name)
 	return nil
+}
+
+// TestLimitsAmplification checks the inputs that would make a reader do far more work than their
+// size: xls sheets that share their records, ods spaces that multiply.
+func TestLimitsAmplification(t *testing.T) {
+	t.Run("XLSOverlappingSheets", func(t *testing.T) {
+		const n = 2000
+		var sheet bytes.Buffer
+		bof := make([]byte, 16)
+		binary.LittleEndian.PutUint16(bof, biff8)
+		binary.LittleEndian.PutUint16(bof[2:], 0x0010)
+		for range n {
+			biffRecord(&sheet, recBOF, bof)
+		}
+		for i := range 20_000 {
+			d := make([]byte, 14)
+			binary.LittleEndian.PutUint16(d, uint16(i))
+			biffRecord(&sheet, recNumber, d)
+		}
+		for range n {
+			biffRecord(&sheet, recEOF, nil)
+		}
+		var g bytes.Buffer
+		gbof := append([]byte(nil), bof...)
+		binary.LittleEndian.PutUint16(gbof[2:], 0x0005)
+		biffRecord(&g, recBOF, gbof)
+		globalsLen := g.Len() + n*(4+6+3) + 4
+		for i := range n {
+			d := make([]byte, 6)
+			binary.LittleEndian.PutUint32(d, uint32(globalsLen+i*(4+16)))
+			biffRecord(&g, recBoundSheet, append(d, 1, 0, 'x'))
+		}
+		biffRecord(&g, recEOF, nil)
+		if g.Len() != globalsLen {
+			t.Fatalf("globals %d bytes, want %d", g.Len(), globalsLen)
+		}
+		wantRefused(t, "x.xls", cfbOf(append(g.Bytes(), sheet.Bytes()...)), DefaultLimits(), "endommagé", 2*time.Second)
+	})
+	t.Run("ODSSpaces", func(t *testing.T) {
+		cell := `<table:table-cell office:value-type="string"><text:p>` + strings.Repeat(`<text:s text:c="1000000"/>`, 10_000) + `x</text:p></table:table-cell>`
+		data := odsOf(t, odsHeader+strings.Repeat(`<table:table-row>`+cell+`</table:table-row>`, 20))
+		start := time.Now()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := Read(context.Background(), "x.ods", data, DefaultLimits()); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if d, alloc := time.Since(start), after.TotalAlloc-before.TotalAlloc; d > 2*time.Second || alloc > 256<<20 {
+			t.Errorf("took %v and %d MB", d, alloc>>20)
+		}
+	})
 }

@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/laclasse/intake/convention"
 )
@@ -335,5 +338,36 @@ func TestReadCanceled(t *testing.T) {
 	_, err := Read(ctx, "x.csv", []byte("UAI;Nom\n"), DefaultLimits())
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestReadSeveralSheets reads a workbook whose schools are on two sheets: both are read, and a UAI
+// of the first sheet repeated on the second is refused there, naming the first sheet.
+func TestReadSeveralSheets(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetSheetName("Sheet1", "Élémentaires")
+	f.NewSheet("Maternelles")
+	rows := map[string][][]any{
+		"Élémentaires": {{"UAI", "Nom", "Prénom", "Email", "Téléphone"}, {"0690026D", "DUPONT", "Jean", "j.dupont@ac-lyon.fr", "0472000001"}},
+		"Maternelles":  {{"Liste des maternelles"}, {"Code RNE", "NOM", "Prénom", "Courriel", "Tél."}, {"0690026D", "MARTIN", "Léa", "l.martin@ac-lyon.fr", 472000002}, {"0690027E", "MARTIN", "Léa", "l.martin@ac-lyon.fr", 472000002}},
+	}
+	for sheet, rr := range rows {
+		for i, r := range rr {
+			f.SetSheetRow(sheet, fmt.Sprintf("A%d", i+1), &r)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Read(context.Background(), "x.xlsx", buf.Bytes(), DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := l.Errors()
+	if len(l.Schools) != 2 || l.Schools[1].Sheet != "Maternelles" || l.Schools[1].Row != 4 || len(errs) != 1 ||
+		errs[0].Sheet != "Maternelles" || errs[0].Row != 3 || !strings.Contains(errs[0].Message, "ligne 2 de la feuille « Élémentaires »") {
+		t.Errorf("schools %+v\nerrors %+v", l.Schools, errs)
 	}
 }

@@ -21,7 +21,6 @@
 package sheet
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -101,6 +100,7 @@ type UnreadableError struct {
 	Err    error  // the underlying cause, if any
 }
 
+// Error returns the reason, in French, and the cause, for logs.
 func (e *UnreadableError) Error() string {
 	if e.Err != nil {
 		return "sheet: unreadable file: " + e.Reason + ": " + e.Err.Error()
@@ -108,6 +108,7 @@ func (e *UnreadableError) Error() string {
 	return "sheet: unreadable file: " + e.Reason
 }
 
+// Unwrap returns the underlying cause.
 func (e *UnreadableError) Unwrap() error { return e.Err }
 
 // unreadable returns an *UnreadableError with the given French reason.
@@ -132,6 +133,17 @@ const (
 // exceeded, or no recognizable header row. Row-level problems go in List.Problems, never in the
 // error. A row refused has at least one problem of severity error; Schools holds only rows without
 // one. The only other error is ctx's.
+//
+// Rules that are choices: in a list with an Action column, a row whose action is empty keeps its
+// school as it is (ActionKeep); a school taken out (ActionRemove) needs no administrator, and what
+// is given of one is only checked, with warnings; a UAI seen twice in the file is refused at its
+// second row; a cell holding two e-mail addresses or two phone numbers gives the first, with a
+// warning; a missing school name or function is a warning, never a refusal.
+//
+// Memory: reading holds the file, the list being built (about 260 bytes a school) and what the
+// format's parser needs, which stays bounded (an xlsx sheet larger than 16 MB is read from a
+// temporary file). Go's collector lets the heap grow to twice what is live: a daemon that must
+// stay within a budget sets GOMEMLIMIT.
 func Read(ctx context.Context, name string, data []byte, lim Limits) (list *convention.List, err error) {
 	lim = lim.withDefaults()
 	if int64(len(data)) > lim.MaxFileSize {
@@ -223,9 +235,4 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%d Ko", n>>10)
 	}
 	return fmt.Sprintf("%d octets", n)
-}
-
-// hasPrefixFold reports whether b starts with prefix, ASCII case-insensitively.
-func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && bytes.EqualFold(b[:len(prefix)], []byte(prefix))
 }
