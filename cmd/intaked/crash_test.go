@@ -155,4 +155,3 @@ func TestSIGTERMBacklog(t *testing.T) {
 	}
 	checkExactlyOnce(t, d, mp, cfg, ids, uais, 1)
 }
-
