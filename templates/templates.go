@@ -11,6 +11,7 @@ import (
 	"strings"
 	texttemplate "text/template"
 	"time"
+	"unicode/utf8"
 )
 
 //go:embed *.tmpl
@@ -54,11 +55,8 @@ var funcs = map[string]any{
 
 // De puts "de" before a name, elided before a vowel: "de Givors", "d'Oullins", "d'Écully".
 func De(name string) string {
-	for _, r := range name {
-		if strings.ContainsRune("AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜaeiouyàâäéèêëîïôöùûü", r) {
-			return "d'" + name
-		}
-		break
+	if r, _ := utf8.DecodeRuneInString(name); strings.ContainsRune("AEIOUYÀÂÄÉÈÊËÎÏÔÖÙÛÜaeiouyàâäéèêëîïôöùûü", r) {
+		return "d'" + name
 	}
 	return "de " + name
 }

@@ -11,14 +11,6 @@ import (
 	"github.com/laclasse/intake/sheet"
 )
 
-var paris = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
-
 // year drives one configuration through a simulated year.
 type year struct {
 	t    *testing.T
