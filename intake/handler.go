@@ -57,6 +57,9 @@ type Outcome struct {
 func (h *Handler) Decide(ctx context.Context, req *sqlite.Request) (*convention.Decision, error) {
 	msg, perr := mailparse.Parse(req.Raw, h.MailLimits)
 	if perr != nil || msg == nil {
+		msg = headerOnly(req.Raw, perr, h.MailLimits)
+	}
+	if msg == nil {
 		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID}, func(sqlite.DecideView) (*convention.Decision, error) {
 			return &convention.Decision{State: convention.StateRejected, Target: h.Rejected, Reason: fmt.Sprintf("message illisible : %v", perr)}, nil
 		})
@@ -89,6 +92,29 @@ func (h *Handler) Decide(ctx context.Context, req *sqlite.Request) (*convention.
 		}
 		return d, h.apply(d, req, msg, commune, lists, view)
 	})
+}
+
+// headerOnly reads what it can of a message the MIME walker refused as a whole (too large, say):
+// its header, so that a commune still gets an answer saying why nothing was read.
+func headerOnly(raw []byte, cause error, lim mailparse.Limits) *mailparse.Message {
+	end := bytes.Index(raw, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = bytes.Index(raw, []byte("\n\n"))
+	}
+	if end < 0 || end > 1<<20 {
+		return nil
+	}
+	head, err := mailparse.Parse(append(append([]byte{}, raw[:end]...), "\r\n\r\n"...), lim)
+	if err != nil || head.From == "" {
+		return nil
+	}
+	head.Attachments, head.Problems = nil, nil
+	reason := "Votre message n'a pas pu être lu."
+	if errors.Is(cause, mailparse.ErrTooLarge) {
+		reason = fmt.Sprintf("Votre message dépasse la taille que nous acceptons (%d Mo) : envoyez la liste seule, sans autre pièce jointe.", lim.MaxMessageSize>>20)
+	}
+	head.Problems = append(head.Problems, reason)
+	return head
 }
 
 // readList is one spreadsheet read from a message.
