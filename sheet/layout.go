@@ -83,6 +83,9 @@ func newLayout(file, format, defaultSheet string) *layout {
 }
 
 func (l *layout) startSheet(name string) {
+	if name = cleanText(name); name == "" {
+		name = fmt.Sprintf("Feuille %d", len(l.sheets)+1) // a sheet without a name still needs one in messages
+	}
 	l.cur = &sheetState{name: name}
 	l.sheets = append(l.sheets, name)
 }

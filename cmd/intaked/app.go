@@ -162,6 +162,7 @@ func (m *Main) checkConfigCmd(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	warnPermissions(m.Logger, *path)
 	fmt.Fprintf(m.Stdout, "%s: OK (%d communes, mailbox %s on %s, store %s)\n", *path, len(cfg.Communes), cfg.IMAP.Mailbox, cfg.IMAP.Address, cfg.Store.Path)
 	return nil
 }
