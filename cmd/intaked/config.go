@@ -29,22 +29,26 @@ type Config struct {
 	Calendar  CalendarConfig  `toml:"calendar"`
 	HTTP      HTTPConfig      `toml:"http"`
 	Laclasse  *LaclasseConfig `toml:"laclasse"`
+	Fees      FeesConfig      `toml:"fees"`
 	Log       LogConfig       `toml:"log"`
 	Communes  []CommuneConfig `toml:"commune"`
 }
 
 // IMAPConfig says where the partnership mailbox is.
 type IMAPConfig struct {
-	Address          string   `toml:"address"`
-	TLS              string   `toml:"tls"`
-	Username         string   `toml:"username"`
-	Password         string   `toml:"password"`
-	PasswordFile     string   `toml:"password_file"`
-	Mailbox          string   `toml:"mailbox"`
-	ProcessedMailbox string   `toml:"processed_mailbox"`
-	RejectedMailbox  string   `toml:"rejected_mailbox"`
-	PollInterval     Duration `toml:"poll_interval"`
-	CommandTimeout   Duration `toml:"command_timeout"`
+	Address          string `toml:"address"`
+	TLS              string `toml:"tls"`
+	Username         string `toml:"username"`
+	Password         string `toml:"password"`
+	PasswordFile     string `toml:"password_file"`
+	Mailbox          string `toml:"mailbox"`
+	ProcessedMailbox string `toml:"processed_mailbox"`
+	RejectedMailbox  string `toml:"rejected_mailbox"`
+	// TrustedAuthservID names the only Authentication-Results issuer to believe: the
+	// Métropole's own receiving server.
+	TrustedAuthservID string   `toml:"trusted_authserv_id"`
+	PollInterval      Duration `toml:"poll_interval"`
+	CommandTimeout    Duration `toml:"command_timeout"`
 }
 
 // SMTPConfig says where outgoing mail goes.
@@ -64,8 +68,15 @@ type StoreConfig struct {
 
 // MetropoleConfig is about the Métropole's staff who read the summaries.
 type MetropoleConfig struct {
-	SummaryTo []string `toml:"summary_to"`
-	Timezone  string   `toml:"timezone"`
+	SummaryTo   []string `toml:"summary_to"`
+	TreasurerTo []string `toml:"treasurer_to"`
+	Timezone    string   `toml:"timezone"`
+}
+
+// FeesConfig is what a school costs a commune: "150 € par école et par an, dû forfaitairement
+// même en cas d'année non pleine".
+type FeesConfig struct {
+	PerSchoolEUR int `toml:"per_school_eur"`
 }
 
 // ScheduleConfig holds the cron specs of the calendar's jobs, in the Métropole's time zone.
@@ -74,6 +85,9 @@ type ScheduleConfig struct {
 	WeeklyOverview    string   `toml:"weekly_overview"`
 	CommuneReminders  []string `toml:"commune_reminders"`
 	MetropoleReminder string   `toml:"metropole_reminder"`
+	FeeStatement      string   `toml:"fee_statement"`
+	ActivityReport    string   `toml:"activity_report"`
+	ConventionDates   string   `toml:"convention_dates"`
 }
 
 // CalendarConfig holds the convention's yearly dates, as "MM-DD".
@@ -111,6 +125,12 @@ type CommuneConfig struct {
 	INSEE   string   `toml:"insee"`
 	Senders []string `toml:"senders"`
 	Notify  []string `toml:"notify"`
+	// ConventionStart is the date the convention was notified, YYYY-MM-DD.
+	ConventionStart string `toml:"convention_start"`
+	// RequireDKIM quarantines a message without a valid signature of one of DKIMDomains
+	// (default: the domains of Senders).
+	RequireDKIM bool     `toml:"require_dkim"`
+	DKIMDomains []string `toml:"dkim_domains"`
 }
 
 // Duration is a time.Duration written as "5m" in TOML.
@@ -145,7 +165,11 @@ func DefaultConfig() Config {
 			WeeklyOverview:    "0 7 * * 1",
 			CommuneReminders:  []string{"0 9 1 6 *", "0 9 13 6 *"},
 			MetropoleReminder: "0 9 1 8 *",
+			FeeStatement:      "0 8 1 9 *",
+			ActivityReport:    "0 8 15 9 *",
+			ConventionDates:   "0 8 * * *",
 		},
+		Fees:     FeesConfig{PerSchoolEUR: 150},
 		Calendar: CalendarConfig{CampaignStart: "05-01", Renewal: "06-20", YearlyUpdate: "07-01"},
 		HTTP:     HTTPConfig{Address: "127.0.0.1:9464"},
 		Log:      LogConfig{Format: "text", Level: "info"},
@@ -311,6 +335,17 @@ func (c *Config) validate() []error {
 	checkCron("schedule.daily_digest", c.Schedule.DailyDigest, true)
 	checkCron("schedule.weekly_overview", c.Schedule.WeeklyOverview, false)
 	checkCron("schedule.metropole_reminder", c.Schedule.MetropoleReminder, false)
+	checkCron("schedule.fee_statement", c.Schedule.FeeStatement, false)
+	checkCron("schedule.activity_report", c.Schedule.ActivityReport, false)
+	checkCron("schedule.convention_dates", c.Schedule.ConventionDates, false)
+	if c.Fees.PerSchoolEUR <= 0 {
+		bad("fees.per_school_eur", "%d: want a positive amount in euros", c.Fees.PerSchoolEUR)
+	}
+	for i, a := range c.Metropole.TreasurerTo {
+		if _, err := mail.ParseAddress(a); err != nil {
+			bad(fmt.Sprintf("metropole.treasurer_to[%d]", i), "%q is not an e-mail address", a)
+		}
+	}
 	for i, spec := range c.Schedule.CommuneReminders {
 		checkCron(fmt.Sprintf("schedule.commune_reminders[%d]", i), spec, true)
 	}
@@ -367,6 +402,16 @@ func (c *Config) validate() []error {
 				bad(skey, "%q is also a sender of commune[%d]", s, j)
 			}
 			senders[norm] = i
+		}
+		if cc.ConventionStart != "" {
+			if _, err := time.Parse("2006-01-02", cc.ConventionStart); err != nil {
+				bad(key+".convention_start", "%q is not a date YYYY-MM-DD", cc.ConventionStart)
+			}
+		}
+		for k, d := range cc.DKIMDomains {
+			if d == "" || strings.ContainsAny(d, "@ ") || !strings.Contains(d, ".") {
+				bad(fmt.Sprintf("%s.dkim_domains[%d]", key, k), "%q is not a domain", d)
+			}
 		}
 		for k, a := range cc.Notify {
 			if _, err := mail.ParseAddress(a); err != nil {

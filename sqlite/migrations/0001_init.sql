@@ -153,3 +153,11 @@ CREATE TABLE provisioning (
 	done_at         TEXT
 );
 CREATE INDEX provisioning_due ON provisioning(next_attempt_at) WHERE state = 'waiting';
+
+-- A commune's notice of termination of its convention, and when it takes effect.
+CREATE TABLE terminations (
+	commune_id   INTEGER PRIMARY KEY REFERENCES communes(id),
+	received_at  TEXT NOT NULL,
+	effective_at TEXT NOT NULL,
+	recorded_at  TEXT NOT NULL
+);
