@@ -16,7 +16,11 @@ import (
 func (m *Main) statusCmd(ctx context.Context, args []string) error {
 	fs := m.flags("status")
 	path := fs.String("config", "", "configuration file")
+	applyNow := m.nowFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := applyNow(); err != nil {
 		return err
 	}
 	cfg, err := m.loadConfig(*path)
