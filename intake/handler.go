@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/intake/auth"
 	"github.com/laclasse/intake/intake/mailparse"
 	"github.com/laclasse/intake/sheet"
 	"github.com/laclasse/intake/smtp"
@@ -37,8 +38,13 @@ type Handler struct {
 	// Calendar holds the convention's yearly dates: the campaign, when removals take effect.
 	Calendar    convention.Calendar
 	SheetLimits sheet.Limits
-	MailLimits  mailparse.Limits
-	Now         func() time.Time
+	// Policies holds each commune's sender policy (DKIM), by commune name; a commune without
+	// one is trusted on its From address alone.
+	Policies map[string]auth.Policy
+	// LookupTXT resolves DNS TXT records for DKIM keys (nil: the system resolver).
+	LookupTXT  func(ctx context.Context, domain string) ([]string, error)
+	MailLimits mailparse.Limits
+	Now        func() time.Time
 }
 
 // Outcome is what handling one message did, for the log.
@@ -73,6 +79,16 @@ func (h *Handler) Decide(ctx context.Context, req *sqlite.Request) (*convention.
 			d.Reason += " (message automatique)"
 		}
 		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
+	}
+	if p, ok := h.Policies[commune.Name]; ok {
+		res := auth.Check(ctx, req.Raw, p, h.LookupTXT)
+		if !res.Passes(p) {
+			// "Nobody let in": a From that fails the commune's policy is quarantined, never
+			// applied and never answered, and shown to the Métropole.
+			d.State, d.Target = convention.StateRejected, h.Rejected
+			d.Reason = fmt.Sprintf("expéditeur de la commune %s non authentifié (DKIM exigé) : %s", commune.Name, strings.Join(res.Reasons, " ; "))
+			return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
+		}
 	}
 	d.Commune = commune.Name
 	if msg.Automatic != "" {

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/intake/auth"
 	"github.com/laclasse/intake/laclasse"
 )
 
@@ -457,6 +458,22 @@ func (c *Config) ConventionCalendar() convention.Calendar {
 		cal.YearlyUpdate = md
 	}
 	return cal
+}
+
+// Policies returns the sender policy of each commune that requires DKIM.
+func (c *Config) Policies() map[string]auth.Policy {
+	out := map[string]auth.Policy{}
+	for _, cc := range c.Communes {
+		if !cc.RequireDKIM {
+			continue
+		}
+		domains := cc.DKIMDomains
+		if len(domains) == 0 {
+			domains = auth.DomainsOf(cc.Senders)
+		}
+		out[cc.Name] = auth.Policy{RequireDKIM: true, DKIMDomains: domains, TrustedAuthservID: c.IMAP.TrustedAuthservID}
+	}
+	return out
 }
 
 // CommuneList returns the declared communes as the domain knows them.
