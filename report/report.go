@@ -230,8 +230,8 @@ func (s *school) inAt(t time.Time) bool {
 	return false
 }
 
-// removedBy returns when the school last left the convention, if it was out at the instant just
-// before end: the end of the last span that started before end, when that span ended by then.
+// removedBy returns when the school last left the convention, if it was out at the last instant
+// before end: the end of the last span that started before end, when that span ended before end.
 func (s *school) removedBy(end time.Time) *time.Time {
 	var last *Span
 	for i := range s.Spans {
@@ -239,7 +239,7 @@ func (s *school) removedBy(end time.Time) *time.Time {
 			last = sp
 		}
 	}
-	if last == nil || last.open() || last.To.After(end) {
+	if last == nil || last.open() || !last.To.Before(end) {
 		return nil
 	}
 	t := last.To
