@@ -123,7 +123,7 @@ func TestProvisioner(t *testing.T) {
 	rm := convention.Change{Kind: convention.ChangeScheduleRemov, UAI: "0690101K", At: t0, RemoveAt: t0.Add(time.Minute)}
 	apply(t, db, 3, rm)
 	if _, err := db.RunJob(ctx, "yearly-update:test", t0.Add(time.Minute), func(tx *sqlite.Tx) ([]convention.OutgoingMail, error) {
-		_, err := tx.RemoveDue(t0.Add(time.Minute))
+		_, err := tx.RemoveDue(t0.Add(time.Minute), nil)
 		return nil, err
 	}); err != nil {
 		t.Fatal(err)

@@ -36,7 +36,9 @@ type Calendar struct {
 	// Provisioning says the daemon opens access in laclasse.com itself; without it the digest
 	// lists the accounts to create by hand.
 	Provisioning bool
-	Now          func() time.Time
+	// Reports, when set, adds the fee statement, the activity report and the conventions' dates.
+	Reports *ReportCalendar
+	Now     func() time.Time
 }
 
 // Jobs returns every job of the calendar.
@@ -54,6 +56,17 @@ func (c Calendar) Jobs() []Job {
 	}
 	if c.Specs.MetropoleReminder != "" {
 		jobs = append(jobs, c.metropoleReminder())
+	}
+	if r := c.Reports; r != nil {
+		if r.FeeSpec != "" {
+			jobs = append(jobs, c.feeStatement(*r))
+		}
+		if r.ActivitySpec != "" {
+			jobs = append(jobs, c.activityReport(*r))
+		}
+		if r.DatesSpec != "" {
+			jobs = append(jobs, c.conventionDates(*r))
+		}
 	}
 	return jobs
 }
@@ -382,7 +395,7 @@ func (c Calendar) renewal() Job {
 // is never skipped: late rather than never.
 func (c Calendar) yearlyUpdate() Job {
 	return Job{Name: "yearly-update", Spec: cronAt(c.Dates.YearlyUpdate), Run: func(ctx context.Context, tx *sqlite.Tx, _, occ time.Time) ([]convention.OutgoingMail, error) {
-		removed, err := tx.RemoveDue(occ)
+		removed, err := tx.RemoveDue(occ, nil)
 		if err != nil {
 			return nil, err
 		}

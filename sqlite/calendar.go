@@ -67,14 +67,14 @@ func (t *Tx) RequestsBetween(from, to time.Time) ([]RequestSummary, error) {
 
 // RemoveDue takes out of the convention every school whose removal is due at or before at (the
 // yearly update), and returns them. Their history stays.
-func (t *Tx) RemoveDue(at time.Time) ([]convention.School, error) {
+func (t *Tx) RemoveDue(at time.Time, only func(convention.School) bool) ([]convention.School, error) {
 	reg, err := registry(t.ctx, t.tx)
 	if err != nil {
 		return nil, err
 	}
 	var out []convention.School
 	for _, s := range sortedSchools(reg) {
-		if s.Status == convention.StatusRemoved || s.RemoveAt == nil || s.RemoveAt.After(at) {
+		if s.Status == convention.StatusRemoved || s.RemoveAt == nil || s.RemoveAt.After(at) || (only != nil && !only(s)) {
 			continue
 		}
 		if _, err := t.tx.ExecContext(t.ctx, `UPDATE schools SET status = 'removed', removed_at = ?, remove_at = NULL WHERE uai = ?`, fmtTime(*s.RemoveAt), s.UAI); err != nil {
@@ -94,6 +94,30 @@ func (t *Tx) RemoveDue(at time.Time) ([]convention.School, error) {
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// RemoveTerminated takes out the schools of communes whose termination takes effect at or before
+// at, and returns them.
+func (t *Tx) RemoveTerminated(at time.Time) ([]convention.School, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT c.name FROM terminations tm JOIN communes c ON c.id = tm.commune_id WHERE tm.effective_at <= ?`, fmtTime(at))
+	if err != nil {
+		return nil, err
+	}
+	ended := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ended[strings.ToLower(n)] = true
+	}
+	rows.Close()
+	if len(ended) == 0 {
+		return nil, nil
+	}
+	removed, err := t.RemoveDue(at, func(s convention.School) bool { return ended[strings.ToLower(s.Commune)] })
+	return removed, err
 }
 
 // YearlyListBetween reports whether the commune sent, in [from, to), a list that was applied.

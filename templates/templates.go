@@ -110,3 +110,9 @@ func squeezeBlankLines(s string) string {
 	}
 	return strings.TrimSpace(strings.Join(out, "\n")) + "\n"
 }
+
+// PlainHTML wraps plain text as a minimal HTML part, escaped, keeping its lines.
+func PlainHTML(text string) string {
+	return "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\"></head><body><pre style=\"font-family: sans-serif; white-space: pre-wrap\">" +
+		htmltemplate.HTMLEscapeString(text) + "</pre></body></html>\n"
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/laclasse/intake/intake"
 	"github.com/laclasse/intake/intake/mailparse"
 	"github.com/laclasse/intake/laclasse"
+	"github.com/laclasse/intake/report"
 	"github.com/laclasse/intake/scheduler"
 	"github.com/laclasse/intake/sheet"
 	"github.com/laclasse/intake/smtp"
@@ -51,6 +52,9 @@ Usage:
   intaked communes --config FILE [--json] [--now RFC3339]  the communes
   intaked activate --config FILE UAI...      mark schools whose access was opened by hand
   intaked template --format xlsx|ods -o FILE the model spreadsheet for communes
+  intaked report fees --config FILE --year 2025-2026 [--json] [-o FILE.xlsx]
+  intaked report activity --config FILE --year 2025-2026 [-o FILE.xlsx]
+  intaked terminate --config FILE --commune NAME --received YYYY-MM-DD
   intaked status --config FILE               one screen for operators
   intaked backup --config FILE OUT.db        an online, consistent copy of the store
   intaked check-config --config FILE
@@ -83,6 +87,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.communesCmd(ctx, rest)
 	case "status":
 		return m.statusCmd(ctx, rest)
+	case "report":
+		return m.reportCmd(ctx, rest)
+	case "terminate":
+		return m.terminateCmd(ctx, rest)
 	case "backup":
 		return m.backupCmd(ctx, rest)
 	case "activate":
@@ -232,7 +240,12 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 		Metropole:    cfg.Metropole.SummaryTo,
 		Signature:    handler.Signature,
 		Provisioning: d.provision != nil,
-		Now:          m.Now,
+		Reports: &scheduler.ReportCalendar{
+			Store: store, Communes: cfg.CommuneDates(), PerSchoolEUR: cfg.Fees.PerSchoolEUR, TreasurerTo: cfg.Metropole.TreasurerTo,
+			FeeSpec: cfg.Schedule.FeeStatement, ActivitySpec: cfg.Schedule.ActivityReport, DatesSpec: cfg.Schedule.ConventionDates,
+			Terminations: store.Terminations,
+		},
+		Now: m.Now,
 	}
 	d.scheduler = &scheduler.Scheduler{
 		Store:    store,
@@ -536,6 +549,10 @@ type communeJSON struct {
 	ActiveSchools    int      `json:"active_schools"`
 	LastListAt       *string  `json:"last_list_at"`
 	RenewedByDefault []string `json:"renewed_by_default"`
+	// The convention's dates, when the configuration gives its start.
+	NextAnniversary *string `json:"next_anniversary,omitempty"`
+	NoticeDeadline  *string `json:"notice_deadline,omitempty"`
+	TerminatesAt    *string `json:"terminates_at,omitempty"`
 }
 
 func (m *Main) communesCmd(ctx context.Context, args []string) error {
@@ -572,6 +589,18 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	terms, err := store.Terminations(ctx)
+	if err != nil {
+		return err
+	}
+	starts := map[string]*time.Time{}
+	for _, cd := range cfg.CommuneDates() {
+		starts[cd.Name] = cd.ConventionStart
+	}
+	day := func(t time.Time) *string {
+		v := t.In(loc).Format("2006-01-02")
+		return &v
+	}
 	out := []communeJSON{}
 	for _, c := range cfg.CommuneList() {
 		cj := communeJSON{Name: c.Name, INSEE: c.INSEE, RenewedByDefault: []string{}}
@@ -592,19 +621,30 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 				cj.RenewedByDefault = append(cj.RenewedByDefault, y)
 			}
 		}
+		if start := starts[c.Name]; start != nil {
+			if notice, ok := terms[c.Name]; ok {
+				cj.TerminatesAt = day(report.TerminationDate(*start, notice))
+			} else {
+				anniv := report.NextAnniversary(*start, now)
+				cj.NextAnniversary, cj.NoticeDeadline = day(anniv), day(report.NoticeDeadline(anniv))
+			}
+		}
 		out = append(out, cj)
 	}
 	if *asJSON {
 		return writeJSON(m.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMMUNE\tINSEE\tÉCOLES ACTIVES\tDERNIÈRE LISTE\tRECONDUITE PAR DÉFAUT")
-	for _, c := range out {
-		last := "-"
-		if c.LastListAt != nil {
-			last = (*c.LastListAt)[:10]
+	fmt.Fprintln(tw, "COMMUNE\tINSEE\tÉCOLES ACTIVES\tDERNIÈRE LISTE\tRECONDUITE PAR DÉFAUT\tANNIVERSAIRE\tPRÉAVIS AVANT LE\tFIN")
+	dash := func(p *string) string {
+		if p == nil {
+			return "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", c.Name, c.INSEE, c.ActiveSchools, last, strings.Join(c.RenewedByDefault, ", "))
+		return (*p)[:10]
+	}
+	for _, c := range out {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.INSEE, c.ActiveSchools, dash(c.LastListAt), strings.Join(c.RenewedByDefault, ", "),
+			dash(c.NextAnniversary), dash(c.NoticeDeadline), dash(c.TerminatesAt))
 	}
 	return tw.Flush()
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/intake/auth"
 	"github.com/laclasse/intake/laclasse"
+	"github.com/laclasse/intake/scheduler"
 )
 
 // Config is the daemon's configuration, read from TOML. Every key is documented in
@@ -458,6 +459,20 @@ func (c *Config) ConventionCalendar() convention.Calendar {
 		cal.YearlyUpdate = md
 	}
 	return cal
+}
+
+// CommuneDates returns the communes with the date their convention was notified.
+func (c *Config) CommuneDates() []scheduler.CommuneDates {
+	loc := c.Location()
+	var out []scheduler.CommuneDates
+	for _, cc := range c.Communes {
+		cd := scheduler.CommuneDates{Name: cc.Name, INSEE: cc.INSEE}
+		if t, err := time.ParseInLocation("2006-01-02", cc.ConventionStart, loc); err == nil {
+			cd.ConventionStart = &t
+		}
+		out = append(out, cd)
+	}
+	return out
 }
 
 // Policies returns the sender policy of each commune that requires DKIM.

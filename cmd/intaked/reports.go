@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/laclasse/intake/report"
+	"github.com/laclasse/intake/scheduler"
+)
+
+// reportCmd is `intaked report fees|activity`.
+func (m *Main) reportCmd(ctx context.Context, args []string) error {
+	if len(args) == 0 || (args[0] != "fees" && args[0] != "activity") {
+		return fmt.Errorf("%w: intaked report fees|activity --config FILE --year 2025-2026 [-o FILE.xlsx]", errUsage)
+	}
+	kind := args[0]
+	fs := m.flags("report " + kind)
+	path := fs.String("config", "", "configuration file")
+	year := fs.String("year", "", "school year, e.g. 2025-2026")
+	out := fs.String("o", "", "write the spreadsheet (xlsx) to this file")
+	asJSON := false
+	if kind == "fees" {
+		fs.BoolVar(&asJSON, "json", false, "print the statement as JSON")
+	}
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	loc := cfg.Location()
+	if _, _, err := report.ParseSchoolYear(*year, loc); err != nil {
+		return fmt.Errorf("%w: --year: %v", errUsage, err)
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	facts, err := scheduler.Facts(ctx, store, cfg.CommuneDates())
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if kind == "fees" {
+		st := report.Fees(facts, *year, cfg.Fees.PerSchoolEUR, loc)
+		if *out != "" {
+			if err := report.WriteFeesXLSX(&buf, st); err != nil {
+				return err
+			}
+		}
+		if asJSON {
+			if err := writeJSON(m.Stdout, st); err != nil {
+				return err
+			}
+		} else {
+			tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
+			fmt.Fprintf(tw, "Redevance laclasse.com, année scolaire %s (%d € par école)\n", st.Year, st.PerSchoolEUR)
+			fmt.Fprintln(tw, "COMMUNE\tINSEE\tÉCOLES\tMONTANT")
+			for _, c := range st.Communes {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%d €\n", c.Name, c.INSEE, c.Schools, c.AmountEUR)
+			}
+			fmt.Fprintf(tw, "TOTAL\t\t\t%d €\n", st.TotalEUR)
+			tw.Flush()
+		}
+	} else {
+		ar := report.Activity(facts, *year, loc)
+		if *out != "" {
+			if err := report.WriteActivityXLSX(&buf, ar, scheduler.History(facts, *year, cfg.Fees.PerSchoolEUR, loc)); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintln(m.Stdout, report.ActivitySummaryFR(ar))
+	}
+	if *out != "" {
+		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(m.Stderr, "written to %s\n", *out)
+	}
+	return nil
+}
+
+// terminateCmd records a commune's notice of termination: its schools are removed on the
+// anniversary it takes effect, "en respectant un préavis de trois mois".
+func (m *Main) terminateCmd(ctx context.Context, args []string) error {
+	fs := m.flags("terminate")
+	path := fs.String("config", "", "configuration file")
+	name := fs.String("commune", "", "the commune's name")
+	received := fs.String("received", "", "the day the registered letter was received, YYYY-MM-DD")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := m.loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	loc := cfg.Location()
+	at, err := time.ParseInLocation("2006-01-02", *received, loc)
+	if err != nil {
+		return fmt.Errorf("%w: --received: %q is not a date YYYY-MM-DD", errUsage, *received)
+	}
+	var start *time.Time
+	commune := ""
+	for _, cd := range cfg.CommuneDates() {
+		if strings.EqualFold(cd.Name, *name) {
+			commune, start = cd.Name, cd.ConventionStart
+		}
+	}
+	if commune == "" {
+		return fmt.Errorf("%w: --commune: no commune %q in the configuration", errUsage, *name)
+	}
+	if start == nil {
+		return fmt.Errorf("commune %s has no convention_start in the configuration: its anniversary is unknown", commune)
+	}
+	eff := report.TerminationDate(*start, at)
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.RecordTermination(ctx, commune, at, eff); err != nil {
+		return err
+	}
+	deadline := report.NoticeDeadline(report.NextAnniversary(*start, at))
+	fmt.Fprintf(m.Stdout, "Convention de %s : préavis reçu le %s (date limite pour l'anniversaire suivant : %s).\nLa convention prend fin le %s ; ses écoles seront retirées ce jour-là.\n",
+		commune, at.Format("02/01/2006"), deadline.Format("02/01/2006"), eff.In(loc).Format("02/01/2006"))
+	return nil
+}
