@@ -160,3 +160,31 @@ func convertsToPDF(t *testing.T, file string) {
 		t.Fatalf("LibreOffice made no PDF of %s", file)
 	}
 }
+
+// TestConventionDates: the Métropole is reminded a month before the notice deadline, and a month
+// before the removal a termination causes.
+func TestConventionDates(t *testing.T) {
+	s := memServers(t)
+	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
+	text, err := os.ReadFile(y.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withStart := strings.Replace(string(text), "name = \"Givors\"\n", "name = \"Givors\"\nconvention_start = \"2023-09-01\"\n", 1)
+	if err := os.WriteFile(y.cfg, []byte(withStart), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	y.deliver(givorsFrom, "Adhésion", "adh-givors@x", "2024-09-10T09:00:00+02:00", samples.Rows(101, 1))
+	y.once("2024-09-10T11:00:00+02:00")
+	sent := y.once("2025-05-01T09:00:00+02:00")
+	r := to(sent, metropole, "échéances des conventions")
+	if len(r) != 1 || !strings.Contains(r[0].Text, "1er juin 2025") || !strings.Contains(r[0].Text, "1er septembre 2025") {
+		t.Fatalf("no reminder of the notice deadline a month ahead: %d mails", len(sent))
+	}
+	run(t, "terminate", "--config", y.cfg, "--commune", "givors", "--received", "2025-05-20")
+	sent = y.once("2025-08-01T09:00:00+02:00")
+	r = to(sent, metropole, "échéances des conventions")
+	if len(r) != 1 || !strings.Contains(r[0].Text, "prend fin le 1er septembre 2025") {
+		t.Fatalf("no reminder of the removal a month ahead: %d mails", len(sent))
+	}
+}
