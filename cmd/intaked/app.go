@@ -125,22 +125,6 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// nowFlag adds --now to fs and returns a function that applies it to m.
-func (m *Main) nowFlag(fs *flag.FlagSet) func() error {
-	v := fs.String("now", "", "run as on this date (RFC 3339)")
-	return func() error {
-		if *v == "" {
-			return nil
-		}
-		t, err := time.Parse(time.RFC3339, *v)
-		if err != nil {
-			return fmt.Errorf("%w: --now: %v", errUsage, err)
-		}
-		m.Now = func() time.Time { return t }
-		return nil
-	}
-}
-
 func (m *Main) loadConfig(path string) (*Config, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: --config FILE is required", errUsage)
@@ -352,27 +336,18 @@ type schoolJSON struct {
 }
 
 func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
-	fs := m.flags("schools")
-	path := fs.String("config", "", "configuration file")
-	asJSON := fs.Bool("json", false, "one JSON array")
-	applyNow := m.nowFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	c := m.command("schools", true)
+	asJSON := c.fs.Bool("json", false, "one JSON array")
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if err := applyNow(); err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	store, err := m.openStore(ctx, cfg)
+	cfg, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	var schools []convention.School
-	if fs.Lookup("now").Value.String() != "" {
+	if c.nowSet() {
 		schools, err = store.SchoolsAt(ctx, m.Now()) // the registry as it stood (or will stand) that day
 	} else {
 		schools, err = store.Schools(ctx)
@@ -434,21 +409,12 @@ type pendingJSON struct {
 }
 
 func (m *Main) pendingCmd(ctx context.Context, args []string) error {
-	fs := m.flags("pending")
-	path := fs.String("config", "", "configuration file")
-	asJSON := fs.Bool("json", false, "one JSON array")
-	applyNow := m.nowFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	c := m.command("pending", true)
+	asJSON := c.fs.Bool("json", false, "one JSON array")
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if err := applyNow(); err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	store, err := m.openStore(ctx, cfg)
+	cfg, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -486,29 +452,20 @@ func daysLeft(now, due time.Time, loc *time.Location) int {
 }
 
 func (m *Main) activateCmd(ctx context.Context, args []string) error {
-	fs := m.flags("activate")
-	path := fs.String("config", "", "configuration file")
-	applyNow := m.nowFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	c := m.command("activate", true)
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if err := applyNow(); err != nil {
-		return err
-	}
-	if fs.NArg() == 0 {
+	if c.fs.NArg() == 0 {
 		return fmt.Errorf("%w: activate needs at least one UAI", errUsage)
 	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	store, err := m.openStore(ctx, cfg)
+	_, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
 	var uais []string
-	for _, a := range fs.Args() {
+	for _, a := range c.fs.Args() {
 		uais = append(uais, convention.NormalizeUAI(a))
 	}
 	schools, err := store.Activate(ctx, uais, m.Now())
@@ -556,21 +513,12 @@ type communeJSON struct {
 }
 
 func (m *Main) communesCmd(ctx context.Context, args []string) error {
-	fs := m.flags("communes")
-	path := fs.String("config", "", "configuration file")
-	asJSON := fs.Bool("json", false, "one JSON array")
-	applyNow := m.nowFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	c := m.command("communes", true)
+	asJSON := c.fs.Bool("json", false, "one JSON array")
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if err := applyNow(); err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	store, err := m.openStore(ctx, cfg)
+	cfg, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -647,4 +595,54 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 			dash(c.NextAnniversary), dash(c.NoticeDeadline), dash(c.TerminatesAt))
 	}
 	return tw.Flush()
+}
+
+// command is how most subcommands start: --config (and --now), then the configuration and the
+// store.
+type command struct {
+	m    *Main
+	fs   *flag.FlagSet
+	path *string
+	now  *string
+}
+
+// command returns a subcommand's flag set with --config, and --now when withNow.
+func (m *Main) command(name string, withNow bool) *command {
+	c := &command{m: m, fs: m.flags(name)}
+	c.path = c.fs.String("config", "", "configuration file")
+	if withNow {
+		c.now = c.fs.String("now", "", "run as on this date (RFC 3339)")
+	}
+	return c
+}
+
+// parse reads the flags and sets the clock to --now.
+func (c *command) parse(args []string) error {
+	if err := parseFlags(c.fs, args); err != nil {
+		return err
+	}
+	if c.nowSet() {
+		t, err := time.Parse(time.RFC3339, *c.now)
+		if err != nil {
+			return fmt.Errorf("%w: --now: %v", errUsage, err)
+		}
+		c.m.Now = func() time.Time { return t }
+	}
+	return nil
+}
+
+// nowSet reports whether --now was given.
+func (c *command) nowSet() bool { return c.now != nil && *c.now != "" }
+
+// open loads the configuration and opens the store; the caller closes it.
+func (c *command) open(ctx context.Context) (*Config, *sqlite.DB, error) {
+	cfg, err := c.m.loadConfig(*c.path)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := c.m.openStore(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, store, nil
 }

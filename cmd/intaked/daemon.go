@@ -18,31 +18,22 @@ import (
 )
 
 func (m *Main) runCmd(ctx context.Context, args []string) error {
-	fs := m.flags("run")
-	path := fs.String("config", "", "configuration file")
-	once := fs.Bool("once", false, "handle what is in the mailbox, send what is due, and exit")
-	applyNow := m.nowFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	c := m.command("run", true)
+	once := c.fs.Bool("once", false, "handle what is in the mailbox, send what is due, and exit")
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if err := applyNow(); err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	m.useLogConfig(cfg)
-	warnPermissions(m.Logger, *path)
-	store, err := m.openStore(ctx, cfg)
+	cfg, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	m.useLogConfig(cfg)
+	warnPermissions(m.Logger, *c.path)
 	if *once {
 		return m.wire(cfg, store).once(ctx, m.Logger)
 	}
-	return m.serve(ctx, *path, cfg, store)
+	return m.serve(ctx, *c.path, cfg, store)
 }
 
 // useLogConfig picks the log handler the configuration asks for, unless a test gave one.

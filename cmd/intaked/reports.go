@@ -19,30 +19,25 @@ func (m *Main) reportCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("%w: intaked report fees|activity --config FILE --year 2025-2026 [-o FILE.xlsx]", errUsage)
 	}
 	kind := args[0]
-	fs := m.flags("report " + kind)
-	path := fs.String("config", "", "configuration file")
-	year := fs.String("year", "", "school year, e.g. 2025-2026")
-	out := fs.String("o", "", "write the spreadsheet (xlsx) to this file")
+	c := m.command("report "+kind, false)
+	year := c.fs.String("year", "", "school year, e.g. 2025-2026")
+	out := c.fs.String("o", "", "write the spreadsheet (xlsx) to this file")
 	asJSON := false
 	if kind == "fees" {
-		fs.BoolVar(&asJSON, "json", false, "print the statement as JSON")
+		c.fs.BoolVar(&asJSON, "json", false, "print the statement as JSON")
 	}
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := c.parse(args[1:]); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	loc := cfg.Location()
-	if _, _, err := report.ParseSchoolYear(*year, loc); err != nil {
-		return fmt.Errorf("%w: --year: %v", errUsage, err)
-	}
-	store, err := m.openStore(ctx, cfg)
+	cfg, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	loc := cfg.Location()
+	if _, _, err := report.ParseSchoolYear(*year, loc); err != nil {
+		return fmt.Errorf("%w: --year: %v", errUsage, err)
+	}
 	facts, err := scheduler.Facts(ctx, store, cfg.CommuneDates())
 	if err != nil {
 		return err
@@ -90,17 +85,17 @@ func (m *Main) reportCmd(ctx context.Context, args []string) error {
 // terminateCmd records a commune's notice of termination: its schools are removed on the
 // anniversary it takes effect, "en respectant un préavis de trois mois".
 func (m *Main) terminateCmd(ctx context.Context, args []string) error {
-	fs := m.flags("terminate")
-	path := fs.String("config", "", "configuration file")
-	name := fs.String("commune", "", "the commune's name")
-	received := fs.String("received", "", "the day the registered letter was received, YYYY-MM-DD")
-	if err := parseFlags(fs, args); err != nil {
+	c := m.command("terminate", false)
+	name := c.fs.String("commune", "", "the commune's name")
+	received := c.fs.String("received", "", "the day the registered letter was received, YYYY-MM-DD")
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	cfg, err := m.loadConfig(*path)
+	cfg, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	loc := cfg.Location()
 	at, err := time.ParseInLocation("2006-01-02", *received, loc)
 	if err != nil {
@@ -120,11 +115,6 @@ func (m *Main) terminateCmd(ctx context.Context, args []string) error {
 		return fmt.Errorf("commune %s has no convention_start in the configuration: its anniversary is unknown", commune)
 	}
 	eff := report.TerminationDate(*start, at)
-	store, err := m.openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	if err := store.RecordTermination(ctx, commune, at, eff); err != nil {
 		return err
 	}

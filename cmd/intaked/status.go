@@ -14,20 +14,11 @@ import (
 // statusCmd prints one screen for operators: the mailbox, the activations waiting, the
 // calendar's next runs, the outbox and the last errors.
 func (m *Main) statusCmd(ctx context.Context, args []string) error {
-	fs := m.flags("status")
-	path := fs.String("config", "", "configuration file")
-	applyNow := m.nowFlag(fs)
-	if err := parseFlags(fs, args); err != nil {
+	c := m.command("status", true)
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if err := applyNow(); err != nil {
-		return err
-	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	store, err := m.openStore(ctx, cfg)
+	cfg, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,23 +128,18 @@ func (m *Main) statusCmd(ctx context.Context, args []string) error {
 
 // backupCmd writes an online, consistent copy of the store, while the daemon runs.
 func (m *Main) backupCmd(ctx context.Context, args []string) error {
-	fs := m.flags("backup")
-	path := fs.String("config", "", "configuration file")
-	if err := parseFlags(fs, args); err != nil {
+	c := m.command("backup", false)
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if c.fs.NArg() != 1 {
 		return fmt.Errorf("%w: backup needs the output file: intaked backup --config FILE OUT.db", errUsage)
 	}
-	dest := fs.Arg(0)
+	dest := c.fs.Arg(0)
 	if _, err := os.Stat(dest); err == nil {
 		return fmt.Errorf("backup: %s already exists", dest)
 	}
-	cfg, err := m.loadConfig(*path)
-	if err != nil {
-		return err
-	}
-	store, err := m.openStore(ctx, cfg)
+	_, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
