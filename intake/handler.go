@@ -60,7 +60,21 @@ type Outcome struct {
 }
 
 // Decide decides a claimed request from its stored bytes, in one transaction with its effects.
-func (h *Handler) Decide(ctx context.Context, req *sqlite.Request) (*convention.Decision, error) {
+// A message that makes the handler panic is quarantined for a person to read, rather than
+// crashing the daemon on it again and again.
+func (h *Handler) Decide(ctx context.Context, req *sqlite.Request) (d *convention.Decision, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			reason := fmt.Sprintf("erreur interne en lisant ce message (%v) : à traiter à la main", r)
+			d, err = h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID}, func(sqlite.DecideView) (*convention.Decision, error) {
+				return &convention.Decision{State: convention.StateRejected, Target: h.Rejected, Reason: reason}, nil
+			})
+		}
+	}()
+	return h.decide(ctx, req)
+}
+
+func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.Decision, error) {
 	msg, perr := mailparse.Parse(req.Raw, h.MailLimits)
 	if perr != nil || msg == nil {
 		msg = headerOnly(req.Raw, perr, h.MailLimits)

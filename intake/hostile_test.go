@@ -211,3 +211,24 @@ func replyText(t *testing.T, raw []byte) string {
 		}
 	}
 }
+
+// TestPanicQuarantines: a message that makes the handler panic is quarantined, not retried
+// forever.
+func TestPanicQuarantines(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	h := f.watcher.Handler
+	h.Calendar.Location = nil // time.In(nil) panics: it stands for any bug met on a message
+	raw := commune("panique", samples.Attachment{Name: "e.xlsx", ContentType: samples.XLSXType, Data: samples.XLSX("Givors", samples.Rows(101, 1))})
+	req, err := f.store.Claim(ctx, sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: 3, UID: 1}, now, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := h.Decide(ctx, req)
+	if err != nil {
+		t.Fatalf("Decide: %v", err)
+	}
+	if d.State != convention.StateRejected || d.Target != "Rejetes" || !strings.Contains(d.Reason, "erreur interne") {
+		t.Fatalf("decision %+v", d)
+	}
+}
