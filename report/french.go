@@ -117,20 +117,3 @@ func reasonFR(field string) string {
 	}
 	return "autre motif (" + field + ")"
 }
-
-// stateFR names a request state in French, as a column header or in a sentence.
-func stateFR(state string) string {
-	switch state {
-	case "applied":
-		return "appliquées"
-	case "refused":
-		return "refusées"
-	case "rejected":
-		return "hors convention"
-	case "duplicate":
-		return "en double"
-	case "ignored":
-		return "ignorées"
-	}
-	return state
-}
