@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -136,6 +137,8 @@ func TestSIGTERMBacklog(t *testing.T) {
 
 	for round := 0; round < 3; round++ {
 		cmd := exec.Command(bin, "run", "--config", cfg)
+		var logs bytes.Buffer
+		cmd.Stderr = &logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +146,7 @@ func TestSIGTERMBacklog(t *testing.T) {
 		stopped := time.Now()
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		if err := cmd.Wait(); err != nil {
-			t.Fatalf("round %d: exit after SIGTERM: %v", round, err)
+			t.Fatalf("round %d: exit after SIGTERM: %v\n%s", round, err, logs.String())
 		}
 		if dur := time.Since(stopped); dur > 15*time.Second {
 			t.Errorf("round %d: stop took %v", round, dur)

@@ -23,6 +23,9 @@ func main() {
 	defer stop()
 	m := NewMain()
 	err := m.Run(ctx, os.Args[1:])
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = nil // stopped by a signal before the work began: nothing was left half done
+	}
 	os.Exit(exitCode(err, m))
 }
 
