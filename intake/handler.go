@@ -113,6 +113,11 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 
 	lists, hashes := h.readAttachments(ctx, msg, d)
 	in := sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name, Attachments: hashes}
+	for _, rl := range lists {
+		for _, e := range rl.list.Schools {
+			in.UAIs = append(in.UAIs, e.UAI)
+		}
+	}
 	return h.Store.Decide(ctx, in, func(view sqlite.DecideView) (*convention.Decision, error) {
 		if view.DuplicateOf != 0 {
 			d.State, d.Target = convention.StateDuplicate, h.Processed

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -129,8 +130,25 @@ type queryer interface {
 
 // registry reads every school, keyed by UAI.
 func registry(ctx context.Context, q queryer) (map[string]convention.School, error) {
+	return readSchools(ctx, q, "", nil)
+}
+
+// registryOf reads the schools of one commune and the schools named, keyed by UAI.
+func registryOf(ctx context.Context, q queryer, commune string, uais []string) (map[string]convention.School, error) {
+	args := []any{commune}
+	for _, u := range uais {
+		args = append(args, u)
+	}
+	where := `WHERE c.name = ?`
+	if len(uais) > 0 {
+		where += ` OR s.uai IN (?` + strings.Repeat(",?", len(uais)-1) + `)`
+	}
+	return readSchools(ctx, q, where, args)
+}
+
+func readSchools(ctx context.Context, q queryer, where string, args []any) (map[string]convention.School, error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.name, s.uai, s.name, s.status, s.admin, s.received_at, s.due_at,
-		s.active_at, s.remove_at, s.removed_at FROM schools s JOIN communes c ON c.id = s.commune_id`)
+		s.active_at, s.remove_at, s.removed_at FROM schools s JOIN communes c ON c.id = s.commune_id `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read registry: %w", err)
 	}

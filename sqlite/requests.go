@@ -114,6 +114,9 @@ type DecideInput struct {
 	MessageID   string
 	Commune     string
 	Attachments []string // SHA-256 of the spreadsheets read
+	// UAIs are the schools the message lists: the view's registry holds them and every school
+	// of the commune, not the whole registry, so a decision costs the same however large it grows.
+	UAIs []string
 }
 
 // Decide runs decide inside one transaction with the registry as it stands, then writes its
@@ -134,7 +137,7 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 		return nil, ErrAlreadyDecided
 	}
 	var view DecideView
-	if view.Registry, err = registry(ctx, tx); err != nil {
+	if view.Registry, err = registryOf(ctx, tx, in.Commune, in.UAIs); err != nil {
 		return nil, err
 	}
 	if view.DuplicateOf, err = duplicateOf(ctx, tx, in); err != nil {

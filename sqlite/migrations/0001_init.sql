@@ -161,3 +161,10 @@ CREATE TABLE terminations (
 	effective_at TEXT NOT NULL,
 	recorded_at  TEXT NOT NULL
 );
+
+-- What the hot paths look up: a commune's schools, a school's history and work, a request's rows.
+CREATE INDEX schools_commune ON schools(commune_id);
+CREATE INDEX changes_school ON changes(school_id);
+CREATE INDEX provisioning_school ON provisioning(school_id);
+CREATE INDEX problems_request ON problems(request_id);
+CREATE INDEX attachments_request ON attachments(request_id);
