@@ -210,7 +210,7 @@ var ErrAlreadyDecided = errors.New("request already decided")
 func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error) {
 	var id int64
 	if in.MessageID != "" {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM requests WHERE message_id = ? AND id <> ? AND state <> 'claimed' ORDER BY id LIMIT 1`, in.MessageID, in.RequestID).Scan(&id)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM requests WHERE message_id = ? AND message_id <> '' AND id <> ? AND state <> 'claimed' ORDER BY id LIMIT 1`, in.MessageID, in.RequestID).Scan(&id)
 		if err == nil {
 			return id, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
