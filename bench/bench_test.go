@@ -33,9 +33,42 @@ var (
 	quickSizes = sizes{latencyRuns: 1, latencyMessages: 20, backlogRuns: 1, backlogMessages: 300, idleRuns: 1, idleWindow: 10 * time.Second, idleSettle: 2 * time.Second}
 )
 
-// parseReserve is the time kept for the parsing measurement when deciding whether to repeat the
-// backlog once more.
-const parseReserve = 8 * time.Minute
+// parseReserve is the time kept for the parsing measurement when deciding whether to profile the
+// backlog.
+const parseReserve = 5 * time.Minute
+
+// disturbedLoad is the CPU other processes may take during a run (on average, in CPUs) before
+// the run is left out of the figures and done again; latencyRetryLeft is the time that must be
+// left to do a latency run again (the backlog and the parsing still to come).
+const (
+	disturbedLoad    = 0.25
+	latencyRetryLeft = 20 * time.Minute
+)
+
+// good counts the runs that were not disturbed.
+func good[R interface{ wasDisturbed() bool }](rs []R) int {
+	n := 0
+	for _, r := range rs {
+		if !r.wasDisturbed() {
+			n++
+		}
+	}
+	return n
+}
+
+// undisturbed returns the runs that were not disturbed, or all of them if every one was.
+func undisturbed[R interface{ wasDisturbed() bool }](rs []R) []R {
+	var out []R
+	for _, r := range rs {
+		if !r.wasDisturbed() {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 {
+		return rs
+	}
+	return out
+}
 
 func TestBenchmarks(t *testing.T) {
 	mode := os.Getenv("INTAKE_BENCH")
@@ -125,22 +158,28 @@ func TestBenchmarks(t *testing.T) {
 		return nil
 	})
 
-	// 1. Intake latency.
+	// 1. Intake latency. A run during which other processes kept the machine busy is kept in
+	// the report but left out of the figures, and done again while there is time.
 	rep.latencyErr = section(t, "latency", func(t *testing.T) error {
-		for round := range sz.latencyRuns {
+		for attempt := 1; good(rep.latency) < sz.latencyRuns && attempt <= sz.latencyRuns+2; attempt++ {
+			if attempt > sz.latencyRuns && e.left() < latencyRetryLeft {
+				t.Logf("no time to repeat a disturbed latency run (%v left)", e.left().Round(time.Second))
+				break
+			}
 			var r *latencyRun
 			var err error
-			ok := t.Run(fmt.Sprintf("run%d", round+1), func(t *testing.T) {
-				r, err = measureLatency(t, e, round+1, sz.latencyMessages)
+			ok := t.Run(fmt.Sprintf("run%d", attempt), func(t *testing.T) {
+				r, err = measureLatency(t, e, attempt, sz.latencyMessages)
 			})
 			if err != nil {
 				return err
 			}
 			if !ok {
-				return fmt.Errorf("run %d failed: see the test log", round+1)
+				return fmt.Errorf("run %d failed: see the test log", attempt)
 			}
-			t.Logf("latency run %d: p50 %.0f ms, p95 %.0f ms, max %.0f ms (%s)",
-				round+1, median(r.total), quantile(r.total, 0.95), quantile(r.total, 1), r.watch)
+			r.disturbed = r.others > disturbedLoad
+			t.Logf("latency run %d: p50 %.0f ms, p95 %.0f ms, max %.0f ms (%s), other processes %.2f CPU",
+				attempt, median(r.total), quantile(r.total, 0.95), quantile(r.total, 1), r.watch, r.others)
 			rep.latency = append(rep.latency, r)
 		}
 		return nil
@@ -162,8 +201,9 @@ func TestBenchmarks(t *testing.T) {
 		if !ok {
 			return fmt.Errorf("run %d failed: see the test log", i)
 		}
-		t.Logf("backlog run %d: %d messages in %v: %.1f msg/s, peak RSS %.1f MB, decide %v, send %v, chunks %.0f msg/s",
-			i, r.n, r.wall.Round(time.Millisecond), r.rate(), r.maxRSSMB, r.decide.Round(time.Millisecond), r.send.Round(time.Millisecond), r.chunks)
+		r.disturbed = r.others > disturbedLoad
+		t.Logf("backlog run %d: %d messages in %v: %.1f msg/s, peak RSS %.1f MB, decide %v, send %v, chunks %.0f msg/s, other processes %.2f CPU",
+			i, r.n, r.wall.Round(time.Millisecond), r.rate(), r.maxRSSMB, r.decide.Round(time.Millisecond), r.send.Round(time.Millisecond), r.chunks, r.others)
 		rep.backlog = append(rep.backlog, r)
 		return nil
 	}
@@ -215,10 +255,10 @@ func TestBenchmarks(t *testing.T) {
 		// Not "backlog" again: the subtest would be "backlog#01", and a '#' in the store's path
 		// cuts the SQLite URI short (see bench/analysis.md).
 		err := section(t, "backlog-repeat", func(t *testing.T) error {
-			for i := 2; i <= sz.backlogRuns; i++ {
+			for i := 2; good(rep.backlog) < sz.backlogRuns && i <= sz.backlogRuns+2; i++ {
 				last := rep.backlog[len(rep.backlog)-1]
 				if need := last.wall*5/4 + last.appendTime + time.Minute; e.left() < need {
-					rep.backlogShort = fmt.Sprintf("only %s: run %d would have needed about %v, %v were left", runs(len(rep.backlog)), i, need.Round(time.Second), e.left().Round(time.Second))
+					rep.backlogShort = fmt.Sprintf("only %s: run %d would have needed about %v, %v were left", runs(good(rep.backlog)), i, need.Round(time.Second), e.left().Round(time.Second))
 					t.Log(rep.backlogShort)
 					return nil
 				}

@@ -29,7 +29,10 @@ type latencyRun struct {
 	// for the machine to be quiet.
 	others    float64
 	quietWait time.Duration
+	disturbed bool // others > disturbedLoad: left out of the figures
 }
+
+func (r *latencyRun) wasDisturbed() bool { return r.disturbed }
 
 // measureLatency starts `intaked run` on fresh servers, lets it settle in IDLE, then appends n
 // messages one at a time, each after the reply to the one before arrived and a pause of 50 to

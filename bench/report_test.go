@@ -230,7 +230,7 @@ func (r *report) summary(b *strings.Builder) {
 	}
 	if len(r.backlog) > 0 {
 		var rates, rss []float64
-		for _, x := range r.backlog {
+		for _, x := range undisturbed(r.backlog) {
 			rates = append(rates, x.rate())
 			rss = append(rss, x.maxRSSMB)
 		}
@@ -301,10 +301,10 @@ func (r *report) method(b *strings.Builder) {
 	p("and the context switches of all its threads (each one a wake-up). %s at once with the default `poll_interval` (5 minutes), each daemon with its own Dovecot and Mailpit, then one with 1 s, the latency runs' setting, for comparison.\n\n", runs(sz.idleRuns))
 }
 
-// latencyAll pools the latencies of every run.
+// latencyAll pools the latencies of the runs not disturbed by other processes.
 func (r *report) latencyAll() []float64 {
 	var all []float64
-	for _, x := range r.latency {
+	for _, x := range undisturbed(r.latency) {
 		all = append(all, x.total...)
 	}
 	return all
@@ -322,21 +322,33 @@ func (r *report) latencySection(b *strings.Builder) {
 	p("| Run | Messages | p25 | p50 | p75 | p95 | max | APPEND itself, p50 | Seen by | Other processes' load |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	var p50s []float64
 	for i, x := range r.latency {
-		p50s = append(p50s, median(x.total))
-		p("| %d | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", i+1, len(x.total), fmtMs(quantile(x.total, 0.25)), fmtMs(median(x.total)),
+		label := fmt.Sprint(i + 1)
+		if x.disturbed && good(r.latency) > 0 {
+			label += " (disturbed: left out)"
+		} else {
+			p50s = append(p50s, median(x.total))
+		}
+		p("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", label, len(x.total), fmtMs(quantile(x.total, 0.25)), fmtMs(median(x.total)),
 			fmtMs(quantile(x.total, 0.75)), fmtMs(quantile(x.total, 0.95)), fmtMs(quantile(x.total, 1)), fmtMs(median(x.appendMs)), x.watch, load(x.others, x.quietWait))
 	}
 	all := r.latencyAll()
-	p("| all | %d | %s | **%s** | %s | **%s** | **%s** | | | |\n\n", len(all), fmtMs(quantile(all, 0.25)), fmtMs(median(all)),
+	label := "all"
+	if good(r.latency) < len(r.latency) && good(r.latency) > 0 {
+		label = "all but the disturbed"
+	}
+	p("| %s | %d | %s | **%s** | %s | **%s** | **%s** | | | |\n\n", label, len(all), fmtMs(quantile(all, 0.25)), fmtMs(median(all)),
 		fmtMs(quantile(all, 0.75)), fmtMs(quantile(all, 0.95)), fmtMs(quantile(all, 1)))
 	p("Median of the runs' p50: %s.\n\n", spread(p50s, "%.0f", " ms"))
+	if good(r.latency) < len(r.latency) && good(r.latency) > 0 {
+		p("A run during which other processes took more than %.2f CPU on average is left out of the figures (and was done again while there was time).\n\n", disturbedLoad)
+	}
 	var handled, sent, delivered, exists []float64
-	for _, x := range r.latency {
+	for _, x := range undisturbed(r.latency) {
 		handled, sent, delivered = append(handled, x.handled...), append(sent, x.sent...), append(delivered, x.delivered...)
 		exists = append(exists, x.exists...)
 	}
 	if len(handled) > 0 {
-		p("Where the time goes, all runs (the daemon's log has its times to the nanosecond):\n\n| Step | p50 | p95 | max |\n|---|---|---|---|\n")
+		p("Where the time goes (the daemon's log has its times to the nanosecond):\n\n| Step | p50 | p95 | max |\n|---|---|---|---|\n")
 		row := func(name string, xs []float64) {
 			if len(xs) > 0 {
 				p("| %s | %s | %s | %s |\n", name, fmtMs(median(xs)), fmtMs(quantile(xs, 0.95)), fmtMs(quantile(xs, 1)))
@@ -364,9 +376,14 @@ func (r *report) backlogSection(b *strings.Builder) {
 	p("| Run | Appending (not timed) | `run --once` | Messages/s | Deciding (first → last handled) | Sending (first → last sent) | Peak RSS | Daemon CPU, user + sys | Dovecot CPU | Mailpit CPU | Machine busy | Other processes' load |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	var rates, walls, rss, decide, send []float64
 	for i, x := range r.backlog {
-		rates, walls, rss = append(rates, x.rate()), append(walls, x.wall.Seconds()), append(rss, x.maxRSSMB)
-		decide, send = append(decide, float64(x.n)/x.decide.Seconds()), append(send, float64(x.n)/x.send.Seconds())
-		p("| %d | %s | %s | %.1f | %s (%.0f msg/s) | %s (%.0f msg/s) | %.1f MB | %s + %s (%.0f %% of a core) | %s (%.0f %%) | %s (%.0f %%) | %.0f %% of %d CPUs | %s |\n", i+1, dur(x.appendTime), dur(x.wall), x.rate(),
+		label := fmt.Sprint(i + 1)
+		if x.disturbed && good(r.backlog) > 0 {
+			label += " (disturbed: left out)"
+		} else {
+			rates, walls, rss = append(rates, x.rate()), append(walls, x.wall.Seconds()), append(rss, x.maxRSSMB)
+			decide, send = append(decide, float64(x.n)/x.decide.Seconds()), append(send, float64(x.n)/x.send.Seconds())
+		}
+		p("| %s | %s | %s | %.1f | %s (%.0f msg/s) | %s (%.0f msg/s) | %.1f MB | %s + %s (%.0f %% of a core) | %s (%.0f %%) | %s (%.0f %%) | %.0f %% of %d CPUs | %s |\n", label, dur(x.appendTime), dur(x.wall), x.rate(),
 			dur(x.decide), float64(x.n)/x.decide.Seconds(), dur(x.send), float64(x.n)/x.send.Seconds(), x.maxRSSMB,
 			dur(x.user), dur(x.sys), 100*(x.user+x.sys).Seconds()/x.wall.Seconds(),
 			dur(x.dovecotCPU), 100*x.dovecotCPU.Seconds()/x.wall.Seconds(), dur(x.mailpitCPU), 100*x.mailpitCPU.Seconds()/x.wall.Seconds(),
@@ -383,9 +400,12 @@ func (r *report) backlogSection(b *strings.Builder) {
 		}
 	}
 	p("\n")
-	if len(r.backlog[0].chunks) > 0 {
-		x := r.backlog[0]
-		p("As the store fills (first run; the first chunk includes the start: connecting, opening the store, the first SELECT and SEARCH):\n\n| Messages decided | ")
+	if good(r.backlog) < len(r.backlog) && good(r.backlog) > 0 {
+		p("A run during which other processes took more than %.2f CPU on average is left out of the figures (and was done again while there was time).\n\n", disturbedLoad)
+	}
+	if runs := undisturbed(r.backlog); len(runs[0].chunks) > 0 {
+		x := runs[0]
+		p("As the store fills (the first chunk includes the start: connecting, opening the store, the first SELECT and SEARCH):\n\n| Messages decided | ")
 		for i := range x.chunks {
 			p("%d–%d | ", i*x.chunkSize+1, (i+1)*x.chunkSize)
 		}
@@ -396,7 +416,7 @@ func (r *report) backlogSection(b *strings.Builder) {
 		p("\n| Decisions per second, median over the runs | ")
 		for i := range x.chunks {
 			var v []float64
-			for _, y := range r.backlog {
+			for _, y := range runs {
 				if i < len(y.chunks) {
 					v = append(v, y.chunks[i])
 				}
@@ -406,7 +426,7 @@ func (r *report) backlogSection(b *strings.Builder) {
 		p("\n| RSS at the end of the chunk, median | ")
 		for i := range x.chunkRSS {
 			var v []float64
-			for _, y := range r.backlog {
+			for _, y := range runs {
 				if i < len(y.chunkRSS) {
 					v = append(v, y.chunkRSS[i])
 				}
@@ -525,7 +545,6 @@ func (r *report) profiles(b *strings.Builder) {
 			details(b, "Blocked on channels and locks: an IMAP command's answer (session.wait), the SQLite connection pool…", bp.syncTop)
 			details(b, "Blocked in system calls: SQLite's reads, writes and fsyncs", bp.syscallTop)
 			details(b, "Runnable but waiting for a CPU (scheduler latency)", bp.schedTop)
-			details(b, "Blocked on the network directly", bp.netTop)
 		} else {
 			p("Execution trace: %s\n\n", codeBlock(bp.traceErr))
 		}
