@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,7 +49,7 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
-	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	sqldb, err := sql.Open("sqlite", fileURI(path)+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -59,6 +60,24 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// fileURI writes path as the SQLite URI filename "file:PATH", with the characters that would
+// end or change the path escaped: '?' would start the query (and the pragmas would apply to
+// another file), '#' a fragment, and '%' an escape. The path is cleaned first, so that a
+// leading "//" is not read as an authority.
+func fileURI(path string) string {
+	var b strings.Builder
+	b.WriteString("file:")
+	for _, c := range []byte(filepath.Clean(path)) {
+		switch c {
+		case '?', '#', '%':
+			fmt.Fprintf(&b, "%%%02X", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // Close closes the file.

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -41,6 +42,41 @@ func TestOpen(t *testing.T) {
 		defer db2.Close()
 		if _, err := db2.RequestByKey(ctx, MessageKey{"INBOX", 1, 1}); err != nil {
 			t.Fatalf("claim lost across reopen: %v", err)
+		}
+	})
+	t.Run("PathWithURICharacters", func(t *testing.T) {
+		// '#', '?' and '%' mean something in a file: URI; the store must still be the file
+		// asked for, with its pragmas (WAL).
+		dir := filepath.Join(t.TempDir(), "a#b?c%41d", "e f")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, "intake.db")
+		db, err := Open(ctx, path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var mode string
+		if err := db.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+			t.Fatal(err)
+		}
+		if mode != "wal" {
+			t.Errorf("journal_mode = %q, want wal: the pragmas were not applied", mode)
+		}
+		var file string
+		if err := db.db.QueryRow("SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
+			t.Fatal(err)
+		}
+		if file != path {
+			t.Errorf("opened %q, want %q", file, path)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("store not created where asked: %v", err)
+		}
+		entries, _ := os.ReadDir(filepath.Dir(dir))
+		if len(entries) != 1 {
+			t.Errorf("files next to the store's directory: %v, want only %q", entries, filepath.Base(dir))
 		}
 	})
 	t.Run("ErrNewerSchema", func(t *testing.T) {
