@@ -71,6 +71,9 @@ type session struct {
 	c       *imapclient.Client
 	news    chan struct{} // signalled by the unilateral-data handler: something changed
 	timeout time.Duration
+	// moves holds, per target folder, the messages decided in this pass and not yet moved.
+	moves        map[string][]pendingMove
+	pendingMoves int
 }
 
 // wait runs a blocking IMAP call with a deadline. When it expires, or ctx ends, the connection is
@@ -207,8 +210,14 @@ func (s *session) pass(ctx context.Context) error {
 		return err
 	}
 	last := uint32(0)
+	s.moves, s.pendingMoves = map[string][]pendingMove{}, 0
 	for _, uid := range uids {
 		if ctx.Err() != nil {
+			// Move what is decided before stopping: left in the mailbox, it would only be
+			// moved by the next start.
+			if err := s.flushMoves(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
 			return ctx.Err()
 		}
 		// Finish the message in hand even when asked to stop.
@@ -218,6 +227,14 @@ func (s *session) pass(ctx context.Context) error {
 		if uint32(uid) > last {
 			last = uint32(uid)
 		}
+		if s.pendingMoves >= moveBatch {
+			if err := s.flushMoves(context.WithoutCancel(ctx)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.flushMoves(context.WithoutCancel(ctx)); err != nil {
+		return err
 	}
 	now := w.Now()
 	if _, lastSeen, err := w.Store.MailboxState(ctx, cfg.Mailbox); err == nil && lastSeen > last && prevValidity == sel.UIDValidity {
@@ -295,38 +312,71 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 	if req.Moved {
 		return nil
 	}
-	if err := s.move(ctx, uid, out.Target); err != nil {
-		return err
+	s.moves[out.Target] = append(s.moves[out.Target], pendingMove{uid: uid, requestID: req.ID})
+	s.pendingMoves++
+	return nil
+}
+
+// moveBatch is how many decided messages wait, at most, to be moved together. One UID MOVE of
+// a set costs the server about what one of a single message does (it rewrites the folder's
+// index either way), so moving in sets is what lets a backlog go fast.
+const moveBatch = 50
+
+// pendingMove is a decided message waiting to be moved to its folder.
+type pendingMove struct {
+	uid       imap.UID
+	requestID int64
+}
+
+// flushMoves moves every decided message of the pass to its folder, one command per folder,
+// then records them as moved in one transaction. A crash in between loses nothing: the next
+// pass finds the messages still in the mailbox, their requests decided and not moved, and moves
+// them again; one already moved is simply no longer found.
+func (s *session) flushMoves(ctx context.Context) error {
+	for target, moves := range s.moves {
+		var set imap.UIDSet
+		ids := make([]int64, 0, len(moves))
+		for _, m := range moves {
+			set.AddNum(m.uid)
+			ids = append(ids, m.requestID)
+		}
+		if err := s.move(ctx, set, target); err != nil {
+			return err
+		}
+		if err := s.w.Store.MarkMoved(ctx, ids...); err != nil {
+			return err
+		}
+		delete(s.moves, target)
 	}
-	return w.Store.MarkMoved(ctx, req.ID)
+	s.pendingMoves = 0
+	return nil
 }
 
 var errGone = errors.New("message no longer in the mailbox")
 
-// move takes a message out of the watched mailbox. It never deletes a message: without MOVE it
-// copies first, and expunges only that UID, only with UIDPLUS.
-func (s *session) move(ctx context.Context, uid imap.UID, target string) error {
-	set := imap.UIDSetNum(uid)
+// move takes messages out of the watched mailbox. It never deletes a message: without MOVE it
+// copies first, and expunges only those UIDs, only with UIDPLUS.
+func (s *session) move(ctx context.Context, set imap.UIDSet, target string) error {
 	caps := s.c.Caps()
 	if caps.Has(imap.CapMove) {
-		return s.wait(ctx, fmt.Sprintf("move %d to %q", uid, target), func() error {
+		return s.wait(ctx, fmt.Sprintf("move %v to %q", set, target), func() error {
 			_, err := s.c.Move(set, target).Wait()
 			return err
 		})
 	}
-	if err := s.wait(ctx, fmt.Sprintf("copy %d to %q", uid, target), func() error {
+	if err := s.wait(ctx, fmt.Sprintf("copy %v to %q", set, target), func() error {
 		_, err := s.c.Copy(set, target).Wait()
 		return err
 	}); err != nil {
 		return err
 	}
-	if err := s.wait(ctx, fmt.Sprintf("flag %d deleted", uid), func() error {
+	if err := s.wait(ctx, fmt.Sprintf("flag %v deleted", set), func() error {
 		return s.c.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagDeleted}, Silent: true}, nil).Close()
 	}); err != nil {
 		return err
 	}
 	if caps.Has(imap.CapUIDPlus) {
-		return s.wait(ctx, fmt.Sprintf("expunge %d", uid), func() error { return s.c.UIDExpunge(set).Close() })
+		return s.wait(ctx, fmt.Sprintf("expunge %v", set), func() error { return s.c.UIDExpunge(set).Close() })
 	}
 	return nil // a plain EXPUNGE would remove every \Deleted message, not just ours
 }

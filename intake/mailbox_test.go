@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -184,5 +185,64 @@ func TestMoveKeepsOthers(t *testing.T) {
 	}
 	if n := f.count(t, "INBOX"); n != 1 {
 		t.Fatalf("INBOX holds %d, want the other's message still there", n)
+	}
+}
+
+// TestMovesInSets checks a pass longer than one batch of moves: every message lands in its own
+// folder, once, and every request is recorded as moved.
+func TestMovesInSets(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	n := 2*moveBatch + 7
+	for i := 0; i < n; i++ {
+		m := samples.Message{
+			From: "Secrétariat <secretariat@mairie-givors.fr>", To: samples.Mailbox, Subject: fmt.Sprintf("Écoles %d", i),
+			MessageID: fmt.Sprintf("batch-%d@mairie-givors.fr", i), Date: now,
+			Attachments: []samples.Attachment{{Name: "ecoles.csv", ContentType: "text/csv", Data: samples.CSV(samples.Rows(100+i, 1))}},
+		}
+		if i%3 == 2 { // not a commune's address: refused, to the other folder
+			m.From = "Quelqu'un <quelquun@example.org>"
+		}
+		if err := f.imap.Append("INBOX", m.Raw(), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.watcher.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	refused := n / 3
+	if got := f.count(t, "INBOX"); got != 0 {
+		t.Errorf("INBOX holds %d, want 0", got)
+	}
+	if got := f.count(t, "Traites"); got != n-refused {
+		t.Errorf("Traites holds %d, want %d", got, n-refused)
+	}
+	if got := f.count(t, "Rejetes"); got != refused {
+		t.Errorf("Rejetes holds %d, want %d", got, refused)
+	}
+	cl, err := f.imap.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	sel, err := cl.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for uid := uint32(1); uid <= uint32(n); uid++ {
+		req, err := f.store.RequestByKey(ctx, sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: sel.UIDValidity, UID: uid})
+		if err != nil {
+			t.Fatalf("message %d: %v", uid, err)
+		}
+		if !req.Moved {
+			t.Errorf("message %d moved to %s but not recorded as moved", uid, req.Target)
+		}
+		want := "Traites"
+		if uid%3 == 0 {
+			want = "Rejetes"
+		}
+		if req.Target != want {
+			t.Errorf("message %d: target %q, want %q", uid, req.Target, want)
+		}
 	}
 }

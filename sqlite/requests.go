@@ -25,7 +25,7 @@ func (db *DB) MailboxState(ctx context.Context, mailbox string) (uidValidity, la
 
 // SetMailboxState records the mailbox's watermark after a successful poll.
 func (db *DB) SetMailboxState(ctx context.Context, mailbox string, uidValidity, lastUID uint32, polledAt time.Time) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, last_poll_at) VALUES (?, ?, ?, ?)
+	_, err := db.exec(ctx, `INSERT INTO mailbox_state (mailbox, uid_validity, last_uid, last_poll_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (mailbox) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, last_poll_at = excluded.last_poll_at`,
 		mailbox, uidValidity, lastUID, fmtTime(polledAt))
 	if err != nil {
@@ -55,7 +55,7 @@ type Request struct {
 // Claim records a message before anything else is done with it. If the message was claimed
 // before (same mailbox, UIDVALIDITY and UID), the recorded request is returned as it stands.
 func (db *DB) Claim(ctx context.Context, key MessageKey, receivedAt time.Time, raw []byte) (*Request, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,10 +93,29 @@ func (db *DB) RequestByKey(ctx context.Context, key MessageKey) (*Request, error
 	return getRequest(ctx, db.db, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
 }
 
-// MarkMoved records that the message of request id now sits in its target mailbox.
-func (db *DB) MarkMoved(ctx context.Context, id int64) error {
-	_, err := db.db.ExecContext(ctx, `UPDATE requests SET moved_at = ? WHERE id = ? AND moved_at IS NULL`, fmtTime(db.now()), id)
-	return err
+// MarkMoved records, in one transaction, that the messages of requests ids now sit in their
+// target mailboxes.
+func (db *DB) MarkMoved(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	stmt, err := tx.PrepareContext(ctx, `UPDATE requests SET moved_at = ? WHERE id = ? AND moved_at IS NULL`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	at := fmtTime(db.now())
+	for _, id := range ids {
+		if _, err := stmt.ExecContext(ctx, at, id); err != nil {
+			return fmt.Errorf("mark request %d moved: %w", id, err)
+		}
+	}
+	return tx.Commit()
 }
 
 // DecideView is what a decision may look at, read in the decision's own transaction.
@@ -124,7 +143,7 @@ type DecideInput struct {
 // the mail to send. Either all of it is written or none. A request already decided is left alone
 // and ErrAlreadyDecided is returned.
 func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView) (*convention.Decision, error)) (*convention.Decision, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
