@@ -212,6 +212,28 @@ func TestOutbox(t *testing.T) {
 	if st, _ := db.Outbox(ctx); st.Waiting != 0 {
 		t.Fatalf("outbox still has %d", st.Waiting)
 	}
+
+	// In batches, oldest first, without the ones waiting for their retry time.
+	for i := 0; i < 5; i++ {
+		if err := db.Enqueue(ctx, convention.OutgoingMail{Kind: "reply", From: "a@b.fr", To: []string{"c@d.fr"}, Data: []byte{byte('a' + i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := db.DueOutgoing(ctx, t0, 10)
+	if err != nil || len(ms) != 5 {
+		t.Fatalf("DueOutgoing: %d mails, %v", len(ms), err)
+	}
+	if err := db.MarkFailed(ctx, ms[1].ID, errors.New("451"), t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	ms, err = db.DueOutgoing(ctx, t0, 3)
+	var got string
+	for _, m := range ms {
+		got += string(m.Data)
+	}
+	if err != nil || got != "acd" {
+		t.Fatalf("DueOutgoing(limit 3) = %q, %v; want \"acd\"", got, err)
+	}
 }
 
 func TestRunJob(t *testing.T) {

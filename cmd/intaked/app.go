@@ -199,7 +199,6 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 		Server: smtp.Server{Address: cfg.SMTP.Address, TLS: cfg.SMTP.TLS, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password},
 		Now:    m.Now,
 		Logger: m.Logger,
-		IsNone: func(err error) bool { return errors.Is(err, sqlite.ErrNoneDue) },
 	}
 	d.watcher = &intake.Watcher{
 		Config: intake.MailboxConfig{

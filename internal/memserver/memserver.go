@@ -126,6 +126,10 @@ type SMTP struct {
 	mails []Mail
 	// Refuse makes the server refuse every message (to test the outbox).
 	refuse bool
+	// perSession is how many messages one connection may carry (0: no limit); sessions counts
+	// the connections.
+	perSession int
+	sessions   int
 }
 
 // StartSMTP starts an SMTP server on 127.0.0.1.
@@ -161,18 +165,45 @@ func (s *SMTP) SetRefuse(refuse bool) {
 	s.mu.Unlock()
 }
 
+// SetPerSession makes the server refuse, with a 421, a message beyond the n-th of a connection,
+// as servers that cap the mail of one connection do (0: no limit).
+func (s *SMTP) SetPerSession(n int) {
+	s.mu.Lock()
+	s.perSession = n
+	s.mu.Unlock()
+}
+
+// Sessions returns how many connections the server took.
+func (s *SMTP) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions
+}
+
 // NewSession implements gosmtp.Backend.
-func (s *SMTP) NewSession(*gosmtp.Conn) (gosmtp.Session, error) { return &smtpSession{srv: s}, nil }
+func (s *SMTP) NewSession(*gosmtp.Conn) (gosmtp.Session, error) {
+	s.mu.Lock()
+	s.sessions++
+	s.mu.Unlock()
+	return &smtpSession{srv: s}, nil
+}
 
 type smtpSession struct {
-	srv  *SMTP
-	from string
-	to   []string
+	srv   *SMTP
+	from  string
+	to    []string
+	taken int
 }
 
 func (ss *smtpSession) Reset()        { ss.from, ss.to = "", nil }
 func (ss *smtpSession) Logout() error { return nil }
 func (ss *smtpSession) Mail(from string, _ *gosmtp.MailOptions) error {
+	ss.srv.mu.Lock()
+	limit := ss.srv.perSession
+	ss.srv.mu.Unlock()
+	if limit > 0 && ss.taken >= limit {
+		return &gosmtp.SMTPError{Code: 421, EnhancedCode: gosmtp.EnhancedCode{4, 7, 0}, Message: "too many messages on this connection"}
+	}
 	ss.from = from
 	return nil
 }
@@ -191,6 +222,7 @@ func (ss *smtpSession) Data(r io.Reader) error {
 		return &gosmtp.SMTPError{Code: 451, EnhancedCode: gosmtp.EnhancedCode{4, 3, 0}, Message: "try again later"}
 	}
 	ss.srv.mails = append(ss.srv.mails, Mail{From: ss.from, To: ss.to, Data: buf.Bytes()})
+	ss.taken++
 	return nil
 }
 
