@@ -24,7 +24,7 @@ type Tx struct {
 // (whose writes go through tx), queues the mail fn returns, and records name. If name is already in
 // the ledger, fn is not called and RunJob returns false.
 func (db *DB) RunJob(ctx context.Context, name string, at time.Time, fn func(tx *Tx) ([]convention.OutgoingMail, error)) (bool, error) {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -36,7 +36,7 @@ func (db *DB) RunJob(ctx context.Context, name string, at time.Time, fn func(tx 
 	if n, err := res.RowsAffected(); err != nil || n == 0 {
 		return false, err
 	}
-	mails, err := fn(&Tx{ctx: ctx, tx: tx, job: name, at: at})
+	mails, err := fn(&Tx{ctx: ctx, tx: tx.Tx, job: name, at: at})
 	if err != nil {
 		return false, fmt.Errorf("job %s: %w", name, err)
 	}

@@ -110,7 +110,7 @@ func (db *DB) Terminations(ctx context.Context) (map[string]time.Time, error) {
 // RecordTermination records a commune's notice of termination, received at receivedAt, and
 // schedules the removal of its schools at effective. A second notice replaces the first.
 func (db *DB) RecordTermination(ctx context.Context, commune string, receivedAt, effective time.Time) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}

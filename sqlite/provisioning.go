@@ -41,7 +41,7 @@ func (db *DB) NextTask(ctx context.Context, now time.Time) (*convention.Task, er
 // administrator makes the school active: "a school never shows active unless the API confirmed
 // it" (or someone activated it by hand).
 func (db *DB) TaskDone(ctx context.Context, id int64, at time.Time) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func (db *DB) TaskFailed(ctx context.Context, id int64, cause error, permanent b
 	if permanent {
 		state = "failed"
 	}
-	_, err := db.db.ExecContext(ctx, `UPDATE provisioning SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
+	_, err := db.exec(ctx, `UPDATE provisioning SET state = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`,
 		state, cause.Error(), fmtTime(retryAt), id)
 	return err
 }

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -37,6 +38,94 @@ var ErrNewerSchema = errors.New("database schema is newer than this binary")
 type DB struct {
 	db  *sql.DB
 	now func() time.Time
+	// turn serializes this process's writes. SQLite allows one writer at a time and makes the
+	// others wait by sleeping and trying again (1, 2, 5, 10 … ms); this hands the turn over at
+	// once, and first to the outbox's records (see writeTurn).
+	turn writeTurn
+}
+
+// writeTurn is a lock on writing to the store where urgent writers go first. The outbox's
+// "sent" record is urgent: the time between the SMTP server taking a mail and the mail
+// recorded as sent is the one window where a crash sends a mail twice, so it waits for the
+// transaction in progress only, never for a queue of decisions.
+type writeTurn struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	busy    bool
+	urgents int // urgent writers waiting
+}
+
+func (w *writeTurn) lock(urgent bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cond == nil {
+		w.cond = sync.NewCond(&w.mu)
+	}
+	if urgent {
+		w.urgents++
+		for w.busy {
+			w.cond.Wait()
+		}
+		w.urgents--
+	} else {
+		for w.busy || w.urgents > 0 {
+			w.cond.Wait()
+		}
+	}
+	w.busy = true
+}
+
+func (w *writeTurn) unlock() {
+	w.mu.Lock()
+	w.busy = false
+	if w.cond != nil {
+		w.cond.Broadcast()
+	}
+	w.mu.Unlock()
+}
+
+// writeTx is a write transaction holding the process's write turn until it ends.
+type writeTx struct {
+	*sql.Tx
+	release func()
+}
+
+// Commit commits and gives the write turn back.
+func (tx *writeTx) Commit() error {
+	defer tx.release()
+	return tx.Tx.Commit()
+}
+
+// Rollback rolls back, if still open, and gives the write turn back.
+func (tx *writeTx) Rollback() error {
+	defer tx.release()
+	return tx.Tx.Rollback()
+}
+
+// begin starts a write transaction (BEGIN IMMEDIATE, from the DSN) once it is this caller's turn.
+func (db *DB) begin(ctx context.Context) (*writeTx, error) {
+	db.turn.lock(false)
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		db.turn.unlock()
+		return nil, err
+	}
+	var once sync.Once
+	return &writeTx{Tx: tx, release: func() { once.Do(db.turn.unlock) }}, nil
+}
+
+// exec runs one writing statement in its own transaction, in turn.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	db.turn.lock(false)
+	defer db.turn.unlock()
+	return db.db.ExecContext(ctx, query, args...)
+}
+
+// execUrgent is exec ahead of the writers waiting.
+func (db *DB) execUrgent(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	db.turn.lock(true)
+	defer db.turn.unlock()
+	return db.db.ExecContext(ctx, query, args...)
 }
 
 // Open opens (creating it if needed) the SQLite file at path and brings its schema up to date.
@@ -130,7 +219,7 @@ func (db *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("%w: file has version %d, this binary knows up to %d", ErrNewerSchema, version, len(ms))
 	}
 	for i := version; i < len(ms); i++ {
-		tx, err := db.db.BeginTx(ctx, nil)
+		tx, err := db.begin(ctx)
 		if err != nil {
 			return err
 		}

@@ -48,8 +48,8 @@ func backlog(t *testing.T, d *realserver.DovecotServer, n int) (ids, uais []stri
 }
 
 // checkExactlyOnce asserts that every message was applied once in effect, moved, and answered at
-// least once and at most maxReplies times.
-func checkExactlyOnce(t *testing.T, d *realserver.DovecotServer, mp *realserver.MailpitServer, cfg string, ids, uais []string, maxReplies int) {
+// least once, with at most maxExtra replies more than one per message in all.
+func checkExactlyOnce(t *testing.T, d *realserver.DovecotServer, mp *realserver.MailpitServer, cfg string, ids, uais []string, maxExtra int) {
 	t.Helper()
 	if n := len(d.List(t, "INBOX")); n != 0 {
 		t.Errorf("INBOX still holds %d messages", n)
@@ -78,11 +78,18 @@ func checkExactlyOnce(t *testing.T, d *realserver.DovecotServer, mp *realserver.
 	for _, m := range mp.Messages(t) {
 		replies[strings.Trim(m.Headers.Get("In-Reply-To"), "<>")]++
 	}
+	extra := 0
 	for _, id := range ids {
-		if n := replies[id]; n < 1 || n > maxReplies {
-			t.Errorf("message %s got %d replies, want 1 to %d", id, n, maxReplies)
+		n := replies[id]
+		if n < 1 {
+			t.Errorf("message %s got no reply", id)
 		}
+		extra += max(0, n-1)
 	}
+	if extra > maxExtra {
+		t.Errorf("%d replies sent more than once in all, want at most %d; per message: %v", extra, maxExtra, replies)
+	}
+	t.Logf("%d replies sent twice", extra)
 }
 
 func realConfig(t *testing.T, d *realserver.DovecotServer, mp *realserver.MailpitServer) string {
@@ -92,7 +99,9 @@ func realConfig(t *testing.T, d *realserver.DovecotServer, mp *realserver.Mailpi
 
 // TestCrashConsistency kills the daemon with SIGKILL at many points while it works through a
 // backlog on a real Dovecot, and restarts it: every message is applied exactly once in effect,
-// answered at least once and at most twice, and none stays in INBOX.
+// answered at least once, and none stays in INBOX. A kill can send one reply twice, the one the
+// SMTP server took and the daemon had not yet recorded as sent (the outbox sends one mail at a
+// time): no more replies are doubled than there were kills.
 func TestCrashConsistency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
@@ -121,7 +130,7 @@ func TestCrashConsistency(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, bin, "run", "--once", "--config", cfg).CombinedOutput(); err != nil {
 		t.Fatalf("last run: %v\n%s", err, out)
 	}
-	checkExactlyOnce(t, d, mp, cfg, ids, uais, 2)
+	checkExactlyOnce(t, d, mp, cfg, ids, uais, kills)
 }
 
 // TestSIGTERMBacklog stops the daemon with SIGTERM in the middle of a backlog: it exits 0 after
@@ -156,5 +165,5 @@ func TestSIGTERMBacklog(t *testing.T) {
 	if err != nil {
 		t.Fatalf("last run: %v\n%s", err, out)
 	}
-	checkExactlyOnce(t, d, mp, cfg, ids, uais, 1)
+	checkExactlyOnce(t, d, mp, cfg, ids, uais, 0)
 }

@@ -59,7 +59,27 @@ func warnPermissions(log *slog.Logger, path string) {
 
 // once handles the mailbox, runs the jobs due, and sends what the outbox holds.
 func (d *daemon) once(ctx context.Context, log *slog.Logger) error {
-	if err := d.watcher.RunOnce(ctx); err != nil {
+	// The replies go out while the mailbox is still being read, as in the daemon.
+	wake := make(chan struct{}, 1)
+	d.kickOnHandled(wake)
+	read, sending := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sending)
+		for {
+			select {
+			case <-read: // the flush below sends the rest
+				return
+			case <-wake:
+				if _, err := d.outbox.Flush(ctx); err != nil && ctx.Err() == nil {
+					log.Debug("outbox flush stopped", "err", err)
+				}
+			}
+		}
+	}()
+	err := d.watcher.RunOnce(ctx)
+	close(read)
+	<-sending
+	if err != nil {
 		return err
 	}
 	if d.provision != nil {
@@ -199,6 +219,7 @@ func (d *daemon) run(ctx context.Context, log *slog.Logger) {
 		kick(ctx)
 	}
 	d.scheduler.AfterRun = kick
+	d.kickOnHandled(wake)
 	var wg sync.WaitGroup
 	if d.provision != nil {
 		provisionWake := make(chan struct{}, 1)
@@ -255,6 +276,23 @@ func (d *daemon) run(ctx context.Context, log *slog.Logger) {
 		log.Warn("stopping with mail left in the outbox", "sent", n, "err", err)
 	}
 	log.Info("intaked stopped")
+}
+
+// kickOnHandled wakes the outbox each time a message is decided: its replies are queued, and go
+// out while the rest of the mailbox is read.
+func (d *daemon) kickOnHandled(wake chan struct{}) {
+	handled := d.watcher.OnHandled
+	d.watcher.OnHandled = func(o intake.Outcome) {
+		if handled != nil {
+			handled(o)
+		}
+		if o.Replies > 0 {
+			select {
+			case wake <- struct{}{}:
+			default:
+			}
+		}
+	}
 }
 
 // snapshot reads what the metrics show at scrape time.
