@@ -81,6 +81,24 @@ func (e *env) goCmd(timeout time.Duration, args ...string) (string, error) {
 	return string(out), nil
 }
 
+// run runs a program built by the harness in dir, with the same clean environment as goCmd.
+func (e *env) run(timeout time.Duration, dir, prog string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		err = fmt.Errorf("timed out after %v", timeout)
+	}
+	if err != nil {
+		return string(out), fmt.Errorf("%s %s: %w\n%s", filepath.Base(prog), strings.Join(args, " "), err, tail(string(out), 4000))
+	}
+	return string(out), nil
+}
+
 // build builds cmd/intaked, and the profiling variant with the pprof hook added by -overlay
 // (the tree is left alone).
 func (e *env) build(t *testing.T) error {
