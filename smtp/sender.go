@@ -28,16 +28,6 @@ type Server struct {
 	TLSConfig *tls.Config
 }
 
-// Send hands one message to the server, on a connection of its own.
-func (s Server) Send(ctx context.Context, from string, to []string, data []byte) error {
-	c, err := s.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer c.close()
-	return c.send(ctx, from, to, data)
-}
-
 // client is one SMTP connection, reused for the mails of one flush of the outbox.
 type client struct {
 	server Server

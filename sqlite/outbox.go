@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -24,26 +23,16 @@ func (db *DB) Enqueue(ctx context.Context, m convention.OutgoingMail) error {
 	return enqueue(ctx, db.db, m, sql.NullInt64{}, db.now())
 }
 
-// ErrNoneDue is returned by NextOutgoing when nothing is due.
-var ErrNoneDue = errors.New("no mail due")
+// dueOutgoingQuery reads the due mails in the order of the partial index outbox_due (due time,
+// then id): ordered by id alone, SQLite walks the whole table in id order, every mail ever sent
+// included, to find the few that wait.
+const dueOutgoingQuery = `SELECT id, kind, mail_from, rcpt_to, data, attempts, created_at FROM outbox
+		WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
 
-// NextOutgoing returns the oldest unsent mail whose next attempt is due at now.
-func (db *DB) NextOutgoing(ctx context.Context, now time.Time) (*convention.OutgoingMail, error) {
-	ms, err := db.DueOutgoing(ctx, now, 1)
-	if err != nil {
-		return nil, err
-	}
-	if len(ms) == 0 {
-		return nil, ErrNoneDue
-	}
-	return &ms[0], nil
-}
-
-// DueOutgoing returns the oldest unsent mails, at most limit, whose next attempt is due at now,
-// oldest first. Reading them in batches saves sorting the due mails again for each one.
+// DueOutgoing returns at most limit unsent mails whose next attempt is due at now, those due
+// first first (a new mail is due when it is queued).
 func (db *DB) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]convention.OutgoingMail, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, kind, mail_from, rcpt_to, data, attempts, created_at FROM outbox
-		WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`, fmtTime(now), limit)
+	rows, err := db.db.QueryContext(ctx, dueOutgoingQuery, fmtTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}

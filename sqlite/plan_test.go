@@ -6,12 +6,35 @@ import (
 	"testing"
 )
 
-// TestRegistryOfUsesIndexes checks that a decision's read of the registry does not scan every
-// school: its cost must not grow with the Métropole's registry.
-func TestRegistryOfUsesIndexes(t *testing.T) {
+// TestHotQueriesUseIndexes checks that the queries made for every message do not scan a whole
+// table: their cost must not grow with the Métropole's registry or with the mail sent over the
+// years.
+func TestHotQueriesUseIndexes(t *testing.T) {
 	db, _ := open(t)
 	where, args := registryOfWhere("Givors", []string{"0690001A", "0690002B"})
-	rows, err := db.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+schoolsQuery+where, args...)
+	for _, q := range []struct {
+		name, query string
+		args        []any
+		scans       []string
+	}{
+		{"registry of a decision", schoolsQuery + where, args, []string{"SCAN s", "SCAN schools"}},
+		{"due mail", dueOutgoingQuery, []any{"2026-09-14T10:00:00Z", 50}, []string{"SCAN outbox", "USE TEMP B-TREE"}},
+		{"due directory task", nextTaskQuery, []any{"2026-09-14T10:00:00Z"}, []string{"SCAN p", "SCAN provisioning", "USE TEMP B-TREE"}},
+	} {
+		plan := queryPlan(t, db, q.query, q.args...)
+		for _, d := range plan {
+			for _, scan := range q.scans {
+				if strings.HasPrefix(d, scan) {
+					t.Errorf("%s: %q in the plan:\n%s", q.name, scan, strings.Join(plan, "\n"))
+				}
+			}
+		}
+	}
+}
+
+func queryPlan(t *testing.T, db *DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.db.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,9 +48,5 @@ func TestRegistryOfUsesIndexes(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	for _, d := range plan {
-		if strings.HasPrefix(d, "SCAN s") || strings.HasPrefix(d, "SCAN schools") {
-			t.Errorf("the registry's read scans every school:\n%s", strings.Join(plan, "\n"))
-		}
-	}
+	return plan
 }

@@ -11,13 +11,20 @@ import (
 	"github.com/laclasse/intake/convention"
 )
 
+// ErrNoneDue is returned by NextTask when no directory work is due.
+var ErrNoneDue = errors.New("nothing due")
+
+// nextTaskQuery follows the partial index provisioning_due (due time, then id), so that the
+// tasks done over the years are not read again each time.
+const nextTaskQuery = `SELECT p.id, p.kind, s.uai, p.before, p.attempts FROM provisioning p JOIN schools s ON s.id = p.school_id
+		WHERE p.state = 'waiting' AND p.next_attempt_at <= ? ORDER BY p.next_attempt_at, p.id LIMIT 1`
+
 // NextTask returns the oldest task for laclasse.com's directory that is due at now.
 func (db *DB) NextTask(ctx context.Context, now time.Time) (*convention.Task, error) {
 	var t convention.Task
 	var uai string
 	var before sql.NullString
-	err := db.db.QueryRowContext(ctx, `SELECT p.id, p.kind, s.uai, p.before, p.attempts FROM provisioning p JOIN schools s ON s.id = p.school_id
-		WHERE p.state = 'waiting' AND p.next_attempt_at <= ? ORDER BY p.id LIMIT 1`, fmtTime(now)).Scan(&t.ID, &t.Kind, &uai, &before, &t.Attempts)
+	err := db.db.QueryRowContext(ctx, nextTaskQuery, fmtTime(now)).Scan(&t.ID, &t.Kind, &uai, &before, &t.Attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNoneDue
 	} else if err != nil {

@@ -156,9 +156,9 @@ func TestDecide(t *testing.T) {
 		if _, err := db.Decide(ctx, DecideInput{RequestID: r.ID}, nil); !errors.Is(err, ErrAlreadyDecided) {
 			t.Fatalf("deciding twice: %v", err)
 		}
-		m, err := db.NextOutgoing(ctx, t0)
-		if err != nil || string(m.Data) != "reply" {
-			t.Fatalf("outbox: %v %+v", err, m)
+		ms, err := db.DueOutgoing(ctx, t0, 1)
+		if err != nil || len(ms) != 1 || string(ms[0].Data) != "reply" {
+			t.Fatalf("outbox: %v %+v", err, ms)
 		}
 
 		// The same Message-ID again, or the same file from the same commune: a duplicate.
@@ -192,21 +192,21 @@ func TestOutbox(t *testing.T) {
 	if err := db.Enqueue(ctx, convention.OutgoingMail{Kind: "digest", From: "a@b.fr", To: []string{"c@d.fr"}, Data: []byte("1")}); err != nil {
 		t.Fatal(err)
 	}
-	m, err := db.NextOutgoing(ctx, t0)
-	if err != nil {
+	ms, err := db.DueOutgoing(ctx, t0, 10)
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("due: %v %+v", err, ms)
+	}
+	if err := db.MarkFailed(ctx, ms[0].ID, errors.New("451 later"), t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.MarkFailed(ctx, m.ID, errors.New("451 later"), t0.Add(time.Minute)); err != nil {
-		t.Fatal(err)
+	if ms, err := db.DueOutgoing(ctx, t0, 10); err != nil || len(ms) != 0 {
+		t.Fatalf("a failed mail must wait for its retry time: %v %+v", err, ms)
 	}
-	if _, err := db.NextOutgoing(ctx, t0); !errors.Is(err, ErrNoneDue) {
-		t.Fatalf("a failed mail must wait for its retry time: %v", err)
+	ms, err = db.DueOutgoing(ctx, t0.Add(time.Minute), 10)
+	if err != nil || len(ms) != 1 || ms[0].Attempts != 1 {
+		t.Fatalf("retry: %v %+v", err, ms)
 	}
-	m, err = db.NextOutgoing(ctx, t0.Add(time.Minute))
-	if err != nil || m.Attempts != 1 {
-		t.Fatalf("retry: %v %+v", err, m)
-	}
-	if err := db.MarkSent(ctx, m.ID, t0); err != nil {
+	if err := db.MarkSent(ctx, ms[0].ID, t0); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := db.Outbox(ctx); st.Waiting != 0 {
@@ -219,7 +219,7 @@ func TestOutbox(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ms, err := db.DueOutgoing(ctx, t0, 10)
+	ms, err = db.DueOutgoing(ctx, t0, 10)
 	if err != nil || len(ms) != 5 {
 		t.Fatalf("DueOutgoing: %d mails, %v", len(ms), err)
 	}
