@@ -252,8 +252,8 @@ func TestBenchmarks(t *testing.T) {
 
 	// 2, again: more runs of the backlog while there is time.
 	if len(rep.backlog) > 0 {
-		// Not "backlog" again: the subtest would be "backlog#01", and a '#' in the store's path
-		// cuts the SQLite URI short (see bench/analysis.md).
+		// Named apart from "backlog" so that the report and the logs tell the runs apart (a
+		// second "backlog" subtest would be "backlog#01").
 		err := section(t, "backlog-repeat", func(t *testing.T) error {
 			for i := 2; good(rep.backlog) < sz.backlogRuns && i <= sz.backlogRuns+2; i++ {
 				last := rep.backlog[len(rep.backlog)-1]
