@@ -66,6 +66,21 @@ func (f *fixture) outboxSize(t *testing.T) int {
 	return st.Waiting
 }
 
+// uidValidity returns INBOX's UIDVALIDITY.
+func (f *fixture) uidValidity(t *testing.T) uint32 {
+	t.Helper()
+	cl, err := f.imap.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	sel, err := cl.Select("INBOX", nil).Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sel.UIDValidity
+}
+
 func (f *fixture) count(t *testing.T, box string) int {
 	t.Helper()
 	n, err := f.imap.Count(box)
@@ -80,24 +95,12 @@ func (f *fixture) count(t *testing.T, box string) int {
 func TestRecovery(t *testing.T) {
 	ctx := context.Background()
 	c := samples.Scenario()[0]
-	uidValidity := func(t *testing.T, f *fixture) uint32 {
-		cl, err := f.imap.Client()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cl.Close()
-		sel, err := cl.Select("INBOX", nil).Wait()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sel.UIDValidity
-	}
 	t.Run("CrashAfterClaim", func(t *testing.T) {
 		f := newFixture(t)
 		if err := f.imap.Append("INBOX", c.Message.Raw(), c.Message.Date); err != nil {
 			t.Fatal(err)
 		}
-		key := sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: uidValidity(t, f), UID: 1}
+		key := sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: f.uidValidity(t), UID: 1}
 		if _, err := f.store.Claim(ctx, key, c.Message.Date, c.Message.Raw()); err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +116,7 @@ func TestRecovery(t *testing.T) {
 		if err := f.imap.Append("INBOX", c.Message.Raw(), c.Message.Date); err != nil {
 			t.Fatal(err)
 		}
-		key := sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: uidValidity(t, f), UID: 1}
+		key := sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: f.uidValidity(t), UID: 1}
 		req, err := f.store.Claim(ctx, key, c.Message.Date, c.Message.Raw())
 		if err != nil {
 			t.Fatal(err)
@@ -220,17 +223,9 @@ func TestMovesInSets(t *testing.T) {
 	if got := f.count(t, "Rejetes"); got != refused {
 		t.Errorf("Rejetes holds %d, want %d", got, refused)
 	}
-	cl, err := f.imap.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	sel, err := cl.Select("INBOX", nil).Wait()
-	if err != nil {
-		t.Fatal(err)
-	}
+	validity := f.uidValidity(t)
 	for uid := uint32(1); uid <= uint32(n); uid++ {
-		req, err := f.store.RequestByKey(ctx, sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: sel.UIDValidity, UID: uid})
+		req, err := f.store.RequestByKey(ctx, sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: validity, UID: uid})
 		if err != nil {
 			t.Fatalf("message %d: %v", uid, err)
 		}
