@@ -51,8 +51,12 @@ func StartIMAP(username, password string) (*IMAP, error) {
 	return &IMAP{Addr: ln.Addr().String(), Username: username, Password: password, srv: srv, ln: ln}, nil
 }
 
-// Close stops the server.
-func (s *IMAP) Close() error { return s.srv.Close() }
+// Close stops the server, closing the listener itself as SMTP.Close does.
+func (s *IMAP) Close() error {
+	err := s.srv.Close()
+	s.ln.Close()
+	return err
+}
 
 // Client logs in to the server.
 func (s *IMAP) Client() (*imapclient.Client, error) {
@@ -121,6 +125,7 @@ type Mail struct {
 type SMTP struct {
 	Addr string
 	srv  *gosmtp.Server
+	ln   net.Listener
 
 	mu    sync.Mutex
 	mails []Mail
@@ -143,13 +148,18 @@ func StartSMTP() (*SMTP, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.srv, s.Addr = srv, ln.Addr().String()
+	s.srv, s.ln, s.Addr = srv, ln, ln.Addr().String()
 	go func() { _ = srv.Serve(ln) }()
 	return s, nil
 }
 
-// Close stops the server.
-func (s *SMTP) Close() error { return s.srv.Close() }
+// Close stops the server. It closes the listener itself: the server only knows of it once
+// Serve has started, and a Close before that would leave it accepting.
+func (s *SMTP) Close() error {
+	err := s.srv.Close()
+	s.ln.Close()
+	return err
+}
 
 // Mails returns what the server took so far.
 func (s *SMTP) Mails() []Mail {
