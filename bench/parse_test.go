@@ -17,6 +17,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/laclasse/intake/internal/sheetgen"
 	"github.com/laclasse/intake/sheet"
 )
 
@@ -188,13 +189,13 @@ func measureParse(t *testing.T, e *env) (*parseResult, error) {
 func genFile(format string, n int) ([]byte, error) {
 	switch format {
 	case "xlsx":
-		return genXLSX(n)
+		return sheetgen.XLSX(n)
 	case "ods":
-		return genODS(n)
+		return sheetgen.ODS(n)
 	case "xls":
-		return genXLS(n), nil
+		return sheetgen.XLS(n), nil
 	case "csv":
-		return genCSV(n), nil
+		return sheetgen.CSV(n), nil
 	}
 	return nil, fmt.Errorf("unknown format %s", format)
 }

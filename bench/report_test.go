@@ -296,7 +296,7 @@ func (r *report) method(b *strings.Builder) {
 		p("run as `%s`. ", r.parse.command)
 	}
 	p("The ratio to the bare loop comes from separate runs of the same test binary, one process per benchmark and size, Read and the bare loop alternating, as many times as `-count`: in one process the benchmarks keep the files they generate in memory, so those that run first (Read on 100 rows) do more garbage collections than the bare loop, which runs last, and the ratio at 100 rows read about 1.3× for that reason alone. ")
-	p("Peak memory is measured in a child process per file and run: it loads the generated file (the same generator as `sheet/gen_test.go`), collects garbage, resets its peak RSS (`/proc/self/clear_refs`), reads the file once and reports how much VmHWM grew, ")
+	p("Peak memory is measured in a child process per file and run: it loads the generated file (written by `internal/sheetgen`, as are the files of `sheet`'s benchmarks), collects garbage, resets its peak RSS (`/proc/self/clear_refs`), reads the file once and reports how much VmHWM grew, ")
 	p("without a memory limit and with `GOMEMLIMIT=64MiB` (what the daemon sets); 3 runs each. A CPU profile is taken of both loops on the 100,000-row xlsx.\n")
 	p("4. **Idle footprint.** `intaked run` handles 5 messages, settles for %v, then is watched for %v in IDLE: VmRSS every second, CPU as utime+stime from `/proc/PID/stat`, ", sz.idleSettle, sz.idleWindow)
 	p("and the context switches of all its threads (each one a wake-up). %s at once with the default `poll_interval` (5 minutes), each daemon with its own Dovecot and Mailpit, then one with 1 s, the latency runs' setting, for comparison.\n\n", runs(sz.idleRuns))

@@ -2,307 +2,42 @@ package sheet
 
 import (
 	"bytes"
-	"encoding/binary"
-	"fmt"
-	"math"
-	"strings"
 	"testing"
-	"unicode/utf16"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/internal/sheetgen"
 )
 
-// This file generates lists of n schools in every format, for benchmarks, limits and fuzz seeds.
+// The generated lists of n schools in every format, for benchmarks, limits and fuzz seeds, come
+// from internal/sheetgen, which the harness in bench uses too: the speed measured here and the
+// memory measured there are on the same files.
 
-var genHeader = []string{"UAI", "Nom de l'école", "Nom", "Prénom", "Fonction", "Email", "Téléphone"}
-
-// genRow returns the i-th row of a generated list: a valid UAI, names with accents, a phone as
-// 10 digits with spaces (or, one row in four, as the number a cell holds).
-func genRow(i int) []any {
-	n := 690000 + i%1_000_000
-	digits := fmt.Sprintf("%07d", n)
-	uai := digits + string("ABCDEFGHJKLMNPRSTUVWXYZ"[n%23])
-	var phone any = fmt.Sprintf("04 72 %02d %02d %02d", i/10000%100, i/100%100, i%100)
-	if i%4 == 3 {
-		phone = 472000000 + i%1_000_000
-	}
-	return []any{uai, fmt.Sprintf("École élémentaire n°%d", i), fmt.Sprintf("LEFÈVRE%d", i), "Éloïse",
-		"Directrice", fmt.Sprintf("eloise.lefevre%d@ac-lyon.fr", i), phone}
-}
-
-func genStrings(i int) []string {
-	row := genRow(i)
-	out := make([]string, len(row))
-	for j, v := range row {
-		out[j] = fmt.Sprint(v)
-	}
-	return out
-}
-
-// benchXLSX writes an xlsx of n schools with excelize's StreamWriter.
 func benchXLSX(tb testing.TB, n int) []byte {
 	tb.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	sw, err := f.NewStreamWriter("Sheet1")
+	b, err := sheetgen.XLSX(n)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	hdr := make([]any, len(genHeader))
-	for i, h := range genHeader {
-		hdr[i] = h
-	}
-	if err := sw.SetRow("A1", hdr); err != nil {
-		tb.Fatal(err)
-	}
-	for i := range n {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, genRow(i)); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		tb.Fatal(err)
-	}
-	return buf.Bytes()
+	return b
 }
 
-// benchODS writes an ods of n schools, with the million empty rows LibreOffice adds.
 func benchODS(tb testing.TB, n int) []byte {
 	tb.Helper()
-	var b strings.Builder
-	cellXML := func(v any) {
-		switch v := v.(type) {
-		case int:
-			fmt.Fprintf(&b, `<table:table-cell office:value-type="float" office:value="%d"><text:p>%d</text:p></table:table-cell>`, v, v)
-		default:
-			fmt.Fprintf(&b, `<table:table-cell office:value-type="string"><text:p>%s</text:p></table:table-cell>`, v)
-		}
+	b, err := sheetgen.ODS(n)
+	if err != nil {
+		tb.Fatal(err)
 	}
-	b.WriteString(`<table:table-row>`)
-	for _, h := range genHeader {
-		cellXML(strings.ReplaceAll(h, "'", "&apos;"))
-	}
-	b.WriteString(`</table:table-row>`)
-	for i := range n {
-		b.WriteString(`<table:table-row>`)
-		for _, v := range genRow(i) {
-			cellXML(v)
-		}
-		b.WriteString(`<table:table-cell table:number-columns-repeated="16377"/></table:table-row>`)
-	}
-	b.WriteString(`<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>`)
-	return odsOf(tb, b.String())
+	return b
 }
 
-// benchCSV writes a csv of n schools, separated by semicolons.
-func benchCSV(n int) []byte {
-	var b bytes.Buffer
-	b.WriteString(strings.Join(genHeader, ";") + "\n")
-	for i := range n {
-		b.WriteString(strings.Join(genStrings(i), ";") + "\n")
-	}
-	return b.Bytes()
-}
+func benchCSV(n int) []byte { return sheetgen.CSV(n) }
+func benchXLS(n int) []byte { return sheetgen.XLS(n) }
 
-// benchXLS writes a BIFF8 workbook of n schools: LABEL records for text, NUMBER for numbers.
-// A BIFF8 sheet holds 65,536 rows at most: larger lists go on several sheets, each with its header.
-func benchXLS(n int) []byte {
-	const perSheet = 60_000
-	hdr := make([]any, len(genHeader))
-	for i, h := range genHeader {
-		hdr[i] = h
-	}
-	sheets := map[string][][]any{}
-	var order []string
-	for start := 0; start < n || start == 0; start += perSheet {
-		name := fmt.Sprintf("Écoles %d", len(order)+1)
-		rows := [][]any{hdr}
-		for i := start; i < min(n, start+perSheet); i++ {
-			rows = append(rows, genRow(i))
-		}
-		sheets[name], order = rows, append(order, name)
-	}
-	return cfbOf(biffOf(sheets, order))
-}
-
-// biffRecord appends one BIFF record.
-func biffRecord(b *bytes.Buffer, typ uint16, data []byte) {
-	binary.Write(b, binary.LittleEndian, typ)
-	binary.Write(b, binary.LittleEndian, uint16(len(data)))
-	b.Write(data)
-}
-
-// xlString encodes an XLUnicodeString: 16-bit length, flags, then Latin-1 or UTF-16 characters.
-func xlString(s string, short bool) []byte {
-	var b bytes.Buffer
-	u := utf16.Encode([]rune(s))
-	if short {
-		b.WriteByte(byte(len(u)))
-	} else {
-		binary.Write(&b, binary.LittleEndian, uint16(len(u)))
-	}
-	wide := false
-	for _, c := range u {
-		wide = wide || c > 0xFF
-	}
-	if wide {
-		b.WriteByte(1)
-		binary.Write(&b, binary.LittleEndian, u)
-	} else {
-		b.WriteByte(0)
-		for _, c := range u {
-			b.WriteByte(byte(c))
-		}
-	}
-	return b.Bytes()
-}
-
-// biffOf writes the Workbook stream of a BIFF8 workbook.
+func biffRecord(b *bytes.Buffer, typ uint16, data []byte) { sheetgen.BIFFRecord(b, typ, data) }
 func biffOf(sheets map[string][][]any, order []string) []byte {
-	bof := func(b *bytes.Buffer, dt uint16) {
-		d := make([]byte, 16)
-		binary.LittleEndian.PutUint16(d, biff8)
-		binary.LittleEndian.PutUint16(d[2:], dt)
-		biffRecord(b, recBOF, d)
-	}
-	var subs [][]byte
-	for _, name := range order {
-		var s bytes.Buffer
-		bof(&s, 0x0010)
-		for r, row := range sheets[name] {
-			for c, v := range row {
-				head := make([]byte, 6)
-				binary.LittleEndian.PutUint16(head, uint16(r))
-				binary.LittleEndian.PutUint16(head[2:], uint16(c))
-				switch v := v.(type) {
-				case int:
-					d := binary.LittleEndian.AppendUint64(head, math.Float64bits(float64(v)))
-					biffRecord(&s, recNumber, d)
-				case string:
-					if v != "" {
-						biffRecord(&s, recLabel, append(head, xlString(v, false)...))
-					}
-				}
-			}
-		}
-		biffRecord(&s, recEOF, nil)
-		subs = append(subs, s.Bytes())
-	}
-	var g bytes.Buffer
-	bof(&g, 0x0005)
-	biffRecord(&g, recCodePage, []byte{0xB0, 0x04}) // 1200
-	boundAt := make([]int, len(order))
-	for i, name := range order {
-		boundAt[i] = g.Len() + 4
-		biffRecord(&g, recBoundSheet, append(make([]byte, 6), xlString(name, true)...))
-	}
-	biffRecord(&g, recEOF, nil)
-	out := g.Bytes()
-	pos := len(out)
-	for i, s := range subs {
-		binary.LittleEndian.PutUint32(out[boundAt[i]:], uint32(pos))
-		pos += len(s)
-	}
-	for _, s := range subs {
-		out = append(out, s...)
-	}
-	return out
+	return sheetgen.BIFF(sheets, order)
 }
-
-// cfbOf wraps a Workbook stream into a compound file (version 4, 4096-byte sectors).
-func cfbOf(stream []byte) []byte {
-	const sector = 4096
-	const (
-		free   = 0xFFFFFFFF
-		end    = 0xFFFFFFFE
-		fatSec = 0xFFFFFFFD
-	)
-	if len(stream) < sector { // keep the stream out of the mini stream
-		stream = append(stream, make([]byte, sector-len(stream))...)
-	}
-	size := len(stream)
-	n := (size + sector - 1) / sector
-	f := 1
-	for (n+f+1+1023)/1024 > f {
-		f++
-	}
-	if f > 109 {
-		panic("stream too large for a test compound file")
-	}
-	fat := make([]uint32, f*1024)
-	for i := range fat {
-		fat[i] = free
-	}
-	for i := range n {
-		fat[i] = uint32(i + 1)
-	}
-	fat[n-1] = end
-	for i := range f {
-		fat[n+i] = fatSec
-	}
-	dirSec := n + f
-	fat[dirSec] = end
-
-	out := make([]byte, sector*(1+n+f+1))
-	h := out[:512]
-	copy(h, cfbSignature)
-	binary.LittleEndian.PutUint16(h[24:], 0x003E)
-	binary.LittleEndian.PutUint16(h[26:], 0x0004)
-	binary.LittleEndian.PutUint16(h[28:], 0xFFFE)
-	binary.LittleEndian.PutUint16(h[30:], 12)
-	binary.LittleEndian.PutUint16(h[32:], 6)
-	binary.LittleEndian.PutUint32(h[40:], 1)
-	binary.LittleEndian.PutUint32(h[44:], uint32(f))
-	binary.LittleEndian.PutUint32(h[48:], uint32(dirSec))
-	binary.LittleEndian.PutUint32(h[56:], sector)
-	binary.LittleEndian.PutUint32(h[60:], end)
-	binary.LittleEndian.PutUint32(h[68:], end)
-	for i := range 109 {
-		v := uint32(free)
-		if i < f {
-			v = uint32(n + i)
-		}
-		binary.LittleEndian.PutUint32(h[76+4*i:], v)
-	}
-	at := func(s int) []byte { return out[sector*(1+s) : sector*(2+s)] }
-	copy(out[sector:], stream)
-	for i := range f {
-		for j := range 1024 {
-			binary.LittleEndian.PutUint32(at(n + i)[4*j:], fat[i*1024+j])
-		}
-	}
-	dir := at(dirSec)
-	entry := func(i int, name string, typ byte, child uint32, start uint32, size uint64) {
-		e := dir[128*i : 128*(i+1)]
-		u := utf16.Encode([]rune(name))
-		for k, c := range u {
-			binary.LittleEndian.PutUint16(e[2*k:], c)
-		}
-		binary.LittleEndian.PutUint16(e[64:], uint16(2*len(u)+2))
-		e[66], e[67] = typ, 1
-		binary.LittleEndian.PutUint32(e[68:], free)
-		binary.LittleEndian.PutUint32(e[72:], free)
-		binary.LittleEndian.PutUint32(e[76:], child)
-		binary.LittleEndian.PutUint32(e[116:], start)
-		binary.LittleEndian.PutUint64(e[120:], size)
-	}
-	entry(0, "Root Entry", 5, 1, end, 0)
-	entry(1, "Workbook", 2, free, 0, uint64(size))
-	for i := 2; i < sector/128; i++ {
-		e := dir[128*i:]
-		binary.LittleEndian.PutUint32(e[68:], free)
-		binary.LittleEndian.PutUint32(e[72:], free)
-		binary.LittleEndian.PutUint32(e[76:], free)
-	}
-	return out
-}
+func cfbOf(stream []byte) []byte { return sheetgen.CFB(stream) }
 
 // TestGenerated reads back 1,000 generated schools in every format.
 func TestGenerated(t *testing.T) {

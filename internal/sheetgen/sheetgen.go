@@ -1,4 +1,9 @@
-package bench
+// Package sheetgen writes generated lists of n schools in every format the reader takes (xlsx,
+// ods, xls, csv), for the benchmarks, the limits tests and the fuzz seeds of sheet and for the
+// harness in bench: a header row, then n schools with a valid UAI, accented names, and a phone
+// written as text, or one row in four as a number. The xls writer (BIFF8 records in a compound
+// file) is also used to build damaged workbooks.
+package sheetgen
 
 import (
 	"archive/zip"
@@ -12,14 +17,12 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// The generators below write the same lists as sheet/gen_test.go (whose helpers are not
-// importable from here), so that the peak memory measured on these files goes with the speed
-// measured by sheet's BenchmarkRead on its own copies: a header row, then n schools with a valid
-// UAI, accented names, and a phone written as text, or one row in four as a number.
+// Header is the header row of a generated list.
+var Header = []string{"UAI", "Nom de l'école", "Nom", "Prénom", "Fonction", "Email", "Téléphone"}
 
-var genHeader = []string{"UAI", "Nom de l'école", "Nom", "Prénom", "Fonction", "Email", "Téléphone"}
-
-func genRow(i int) []any {
+// Row returns the i-th school of a generated list: a valid UAI, names with accents, a phone as
+// 10 digits with spaces (or, one row in four, as the number a cell holds).
+func Row(i int) []any {
 	n := 690000 + i%1_000_000
 	digits := fmt.Sprintf("%07d", n)
 	uai := digits + string("ABCDEFGHJKLMNPRSTUVWXYZ"[n%23])
@@ -31,16 +34,16 @@ func genRow(i int) []any {
 		"Directrice", fmt.Sprintf("eloise.lefevre%d@ac-lyon.fr", i), phone}
 }
 
-// genXLSX writes an xlsx of n schools on Sheet1 with excelize's StreamWriter.
-func genXLSX(n int) ([]byte, error) {
+// XLSX writes an xlsx of n schools on Sheet1 with excelize's StreamWriter.
+func XLSX(n int) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	sw, err := f.NewStreamWriter("Sheet1")
 	if err != nil {
 		return nil, err
 	}
-	hdr := make([]any, len(genHeader))
-	for i, h := range genHeader {
+	hdr := make([]any, len(Header))
+	for i, h := range Header {
 		hdr[i] = h
 	}
 	if err := sw.SetRow("A1", hdr); err != nil {
@@ -48,7 +51,7 @@ func genXLSX(n int) ([]byte, error) {
 	}
 	for i := range n {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, genRow(i)); err != nil {
+		if err := sw.SetRow(cell, Row(i)); err != nil {
 			return nil, err
 		}
 	}
@@ -62,12 +65,12 @@ func genXLSX(n int) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// genCSV writes a csv of n schools, separated by semicolons.
-func genCSV(n int) []byte {
+// CSV writes a csv of n schools, separated by semicolons.
+func CSV(n int) []byte {
 	var b bytes.Buffer
-	b.WriteString(strings.Join(genHeader, ";") + "\n")
+	b.WriteString(strings.Join(Header, ";") + "\n")
 	for i := range n {
-		row := genRow(i)
+		row := Row(i)
 		for j, v := range row {
 			if j > 0 {
 				b.WriteByte(';')
@@ -79,8 +82,8 @@ func genCSV(n int) []byte {
 	return b.Bytes()
 }
 
-// genODS writes an ods of n schools, with the million empty rows LibreOffice adds.
-func genODS(n int) ([]byte, error) {
+// ODS writes an ods of n schools, with the million empty rows LibreOffice adds.
+func ODS(n int) ([]byte, error) {
 	var b strings.Builder
 	cellXML := func(v any) {
 		switch v := v.(type) {
@@ -91,13 +94,13 @@ func genODS(n int) ([]byte, error) {
 		}
 	}
 	b.WriteString(`<table:table-row>`)
-	for _, h := range genHeader {
+	for _, h := range Header {
 		cellXML(strings.ReplaceAll(h, "'", "&apos;"))
 	}
 	b.WriteString(`</table:table-row>`)
 	for i := range n {
 		b.WriteString(`<table:table-row>`)
-		for _, v := range genRow(i) {
+		for _, v := range Row(i) {
 			cellXML(v)
 		}
 		b.WriteString(`<table:table-cell table:number-columns-repeated="16377"/></table:table-row>`)
@@ -139,12 +142,12 @@ const (
 	biff8         = 0x0600
 )
 
-// genXLS writes a BIFF8 workbook of n schools: LABEL records for text, NUMBER for numbers. A
+// XLS writes a BIFF8 workbook of n schools: LABEL records for text, NUMBER for numbers. A
 // BIFF8 sheet holds 65,536 rows at most: larger lists go on several sheets, each with its header.
-func genXLS(n int) []byte {
+func XLS(n int) []byte {
 	const perSheet = 60_000
-	hdr := make([]any, len(genHeader))
-	for i, h := range genHeader {
+	hdr := make([]any, len(Header))
+	for i, h := range Header {
 		hdr[i] = h
 	}
 	sheets := map[string][][]any{}
@@ -153,14 +156,15 @@ func genXLS(n int) []byte {
 		name := fmt.Sprintf("Écoles %d", len(order)+1)
 		rows := [][]any{hdr}
 		for i := start; i < min(n, start+perSheet); i++ {
-			rows = append(rows, genRow(i))
+			rows = append(rows, Row(i))
 		}
 		sheets[name], order = rows, append(order, name)
 	}
-	return cfbOf(biffOf(sheets, order))
+	return CFB(BIFF(sheets, order))
 }
 
-func biffRecord(b *bytes.Buffer, typ uint16, data []byte) {
+// BIFFRecord appends one BIFF record.
+func BIFFRecord(b *bytes.Buffer, typ uint16, data []byte) {
 	_ = binary.Write(b, binary.LittleEndian, typ)
 	_ = binary.Write(b, binary.LittleEndian, uint16(len(data)))
 	b.Write(data)
@@ -192,13 +196,13 @@ func xlString(s string, short bool) []byte {
 	return b.Bytes()
 }
 
-// biffOf writes the Workbook stream of a BIFF8 workbook.
-func biffOf(sheets map[string][][]any, order []string) []byte {
+// BIFF writes the Workbook stream of a BIFF8 workbook.
+func BIFF(sheets map[string][][]any, order []string) []byte {
 	bof := func(b *bytes.Buffer, dt uint16) {
 		d := make([]byte, 16)
 		binary.LittleEndian.PutUint16(d, biff8)
 		binary.LittleEndian.PutUint16(d[2:], dt)
-		biffRecord(b, recBOF, d)
+		BIFFRecord(b, recBOF, d)
 	}
 	var subs [][]byte
 	for _, name := range order {
@@ -211,26 +215,26 @@ func biffOf(sheets map[string][][]any, order []string) []byte {
 				binary.LittleEndian.PutUint16(head[2:], uint16(c))
 				switch v := v.(type) {
 				case int:
-					biffRecord(&s, recNumber, binary.LittleEndian.AppendUint64(head, math.Float64bits(float64(v))))
+					BIFFRecord(&s, recNumber, binary.LittleEndian.AppendUint64(head, math.Float64bits(float64(v))))
 				case string:
 					if v != "" {
-						biffRecord(&s, recLabel, append(head, xlString(v, false)...))
+						BIFFRecord(&s, recLabel, append(head, xlString(v, false)...))
 					}
 				}
 			}
 		}
-		biffRecord(&s, recEOF, nil)
+		BIFFRecord(&s, recEOF, nil)
 		subs = append(subs, s.Bytes())
 	}
 	var g bytes.Buffer
 	bof(&g, 0x0005)
-	biffRecord(&g, recCodePage, []byte{0xB0, 0x04}) // 1200
+	BIFFRecord(&g, recCodePage, []byte{0xB0, 0x04}) // 1200
 	boundAt := make([]int, len(order))
 	for i, name := range order {
 		boundAt[i] = g.Len() + 4
-		biffRecord(&g, recBoundSheet, append(make([]byte, 6), xlString(name, true)...))
+		BIFFRecord(&g, recBoundSheet, append(make([]byte, 6), xlString(name, true)...))
 	}
-	biffRecord(&g, recEOF, nil)
+	BIFFRecord(&g, recEOF, nil)
 	out := g.Bytes()
 	pos := len(out)
 	for i, s := range subs {
@@ -243,8 +247,8 @@ func biffOf(sheets map[string][][]any, order []string) []byte {
 	return out
 }
 
-// cfbOf wraps a Workbook stream into a compound file (version 4, 4096-byte sectors).
-func cfbOf(stream []byte) []byte {
+// CFB wraps a Workbook stream into a compound file (version 4, 4096-byte sectors).
+func CFB(stream []byte) []byte {
 	const sector = 4096
 	const (
 		free   = 0xFFFFFFFF
