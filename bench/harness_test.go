@@ -535,16 +535,7 @@ func writeConfig(dir string, d *realserver.DovecotServer, m *realserver.MailpitS
 	b.WriteString("[metropole]\nsummary_to = [\"ent@grandlyon.example\"]\n")
 	b.WriteString("[http]\naddress = \"\"\n")
 	b.WriteString("[log]\nformat = \"json\"\nlevel = \"info\"\n")
-	for _, c := range samples.Communes() {
-		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [", c.Name, c.INSEE)
-		for i, s := range c.Senders {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%q", s)
-		}
-		b.WriteString("]\n")
-	}
+	b.WriteString(samples.CommunesTOML())
 	path := filepath.Join(dir, "intaked.toml")
 	return path, os.WriteFile(path, []byte(b.String()), 0o600)
 }

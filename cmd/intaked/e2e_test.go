@@ -114,16 +114,7 @@ func writeConfig(t *testing.T, s servers) string {
 	fmt.Fprintf(&b, "[store]\npath = %q\n", filepath.Join(dir, "intake.db"))
 	b.WriteString("[metropole]\nsummary_to = [\"ent@grandlyon.example\"]\n")
 	b.WriteString("[http]\naddress = \"\"\n")
-	for _, c := range samples.Communes() {
-		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [", c.Name, c.INSEE)
-		for i, s := range c.Senders {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "%q", s)
-		}
-		b.WriteString("]\n")
-	}
+	b.WriteString(samples.CommunesTOML())
 	path := filepath.Join(dir, "intaked.toml")
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,8 @@
 package samples
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -15,6 +17,23 @@ func Communes() []convention.Commune {
 		{Name: "Oullins", INSEE: "69149", Senders: []string{"@mairie-oullins.fr"}},
 		{Name: "Feyzin", INSEE: "69276", Senders: []string{"scolaire@mairie-feyzin.fr"}},
 	}
+}
+
+// CommunesTOML returns the communes of the sample scenario as the [[commune]] tables of a
+// configuration file.
+func CommunesTOML() string {
+	var b strings.Builder
+	for _, c := range Communes() {
+		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [", c.Name, c.INSEE)
+		for i, s := range c.Senders {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%q", s)
+		}
+		b.WriteString("]\n")
+	}
+	return b.String()
 }
 
 // Mailbox is the partnership address in the samples.
