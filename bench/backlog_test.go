@@ -76,19 +76,25 @@ func appendBacklog(t *testing.T, msgs []benchMessage) (*realserver.DovecotServer
 	return d, took, nil
 }
 
+// backlogSetup appends msgs to a fresh Dovecot's INBOX (timed), starts a Mailpit and writes,
+// and checks, the daemon's configuration in a directory of its own.
+func backlogSetup(t *testing.T, e *env, msgs []benchMessage) (d *realserver.DovecotServer, m *realserver.MailpitServer, dir, cfg string, appendTime time.Duration, err error) {
+	if d, appendTime, err = appendBacklog(t, msgs); err != nil {
+		return
+	}
+	m = realserver.Mailpit(t)
+	dir = t.TempDir()
+	if cfg, err = writeConfig(dir, d, m, ""); err != nil {
+		return
+	}
+	err = e.checkConfig(cfg)
+	return
+}
+
 // measureBacklog runs `intaked run --once` on a fresh store with msgs waiting in INBOX.
 func measureBacklog(t *testing.T, e *env, msgs []benchMessage, timeout time.Duration) (*backlogRun, error) {
-	d, appendTime, err := appendBacklog(t, msgs)
+	d, m, dir, cfg, appendTime, err := backlogSetup(t, e, msgs)
 	if err != nil {
-		return nil, err
-	}
-	m := realserver.Mailpit(t)
-	dir := t.TempDir()
-	cfg, err := writeConfig(dir, d, m, "")
-	if err != nil {
-		return nil, err
-	}
-	if err := e.checkConfig(cfg); err != nil {
 		return nil, err
 	}
 	quietWait, _ := waitQuiet(time.Minute)
@@ -231,13 +237,7 @@ func profileBacklog(t *testing.T, e *env, msgs []benchMessage, traceAt, timeout 
 	if e.profBin == "" {
 		return nil, fmt.Errorf("no profiling build: %v", e.profErr)
 	}
-	d, _, err := appendBacklog(t, msgs)
-	if err != nil {
-		return nil, err
-	}
-	m := realserver.Mailpit(t)
-	dir := t.TempDir()
-	cfg, err := writeConfig(dir, d, m, "")
+	_, _, dir, cfg, _, err := backlogSetup(t, e, msgs)
 	if err != nil {
 		return nil, err
 	}
