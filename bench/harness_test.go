@@ -23,6 +23,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/laclasse/intake/internal/memserver"
 	"github.com/laclasse/intake/internal/realserver"
 	"github.com/laclasse/intake/internal/samples"
 )
@@ -584,17 +585,7 @@ func (ic *imapConn) close() {
 // append puts raw into the mailbox with the internal date given.
 func (ic *imapConn) append(mailbox string, raw []byte, date time.Time) error {
 	ic.conn.SetDeadline(time.Now().Add(30 * time.Second))
-	cmd := ic.c.Append(mailbox, int64(len(raw)), &imap.AppendOptions{Time: date})
-	if _, err := cmd.Write(raw); err != nil {
-		return fmt.Errorf("APPEND: %w", err)
-	}
-	if err := cmd.Close(); err != nil {
-		return fmt.Errorf("APPEND: %w", err)
-	}
-	if _, err := cmd.Wait(); err != nil {
-		return fmt.Errorf("APPEND: %w", err)
-	}
-	return nil
+	return memserver.Append(ic.c, mailbox, raw, date)
 }
 
 // count returns the number of messages in mailbox (STATUS), 0 if it does not exist.
