@@ -182,6 +182,7 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 		Calendar:    cfg.ConventionCalendar(),
 		SheetLimits: sheet.DefaultLimits(),
 		MailLimits:  mailparse.DefaultLimits(),
+		Policies:    cfg.Policies(),
 		Now:         m.Now,
 	}
 	d := &daemon{store: store}
