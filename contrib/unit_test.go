@@ -111,6 +111,7 @@ func TestUnitSettings(t *testing.T) {
 		{"[Service]", "DynamicUser", "yes"},
 		{"[Service]", "StateDirectory", "intaked"},
 		{"[Service]", "ConfigurationDirectory", "intaked"},
+		{"[Service]", "SupplementaryGroups", "intaked"},
 		{"[Install]", "WantedBy", "multi-user.target"},
 	} {
 		got := values(u, want.section, want.key)
@@ -266,5 +267,32 @@ func TestSystemdAnalyzeSecurity(t *testing.T) {
 	t.Logf("systemd-analyze security: exposure %.1f", level)
 	if level > maxExposure {
 		t.Errorf("exposure level %.1f, want at most %.1f", level, maxExposure)
+	}
+}
+
+// TestDocsInstallWhatTheUnitReads: README.md and INSTALL.md install the configuration the same
+// way, readable by the group the unit gives the dynamic user, and by no other user.
+func TestDocsInstallWhatTheUnitReads(t *testing.T) {
+	u := parseUnit(t, "intaked.service")
+	if got := values(u, "[Service]", "SupplementaryGroups"); len(got) != 1 || got[0] != "intaked" {
+		t.Fatalf("SupplementaryGroups=%q, want intaked", got)
+	}
+	for _, doc := range []string{"../README.md", "INSTALL.md"} {
+		data, err := os.ReadFile(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range []string{
+			"groupadd --system intaked",
+			"install -m 0640 -g intaked config.example.toml /etc/intaked/intaked.toml",
+			"install -d -m 0700 /var/lib/intaked",
+		} {
+			if !bytes.Contains(data, []byte(line)) {
+				t.Errorf("%s does not say %q", doc, line)
+			}
+		}
+		if bytes.Contains(data, []byte("install -m 0644 config.example.toml")) || bytes.Contains(data, []byte("install -m 0640 config.example.toml")) {
+			t.Errorf("%s still installs the configuration without the group", doc)
+		}
 	}
 }

@@ -44,7 +44,10 @@ type Handler struct {
 	// LookupTXT resolves DNS TXT records for DKIM keys (nil: the system resolver).
 	LookupTXT  func(ctx context.Context, domain string) ([]string, error)
 	MailLimits mailparse.Limits
-	Now        func() time.Time
+	// MaxRepliesPerAddress bounds the automatic replies to one address over 24 hours (0: no
+	// bound), so that a robot that ignores Auto-Submitted cannot loop with us.
+	MaxRepliesPerAddress int
+	Now                  func() time.Time
 }
 
 // Outcome is what handling one message did, for the log.
@@ -60,22 +63,28 @@ type Outcome struct {
 }
 
 // Decide decides a claimed request from its stored bytes, in one transaction with its effects.
-// A message that makes the handler panic is quarantined for a person to read, rather than
-// crashing the daemon on it again and again.
-func (h *Handler) Decide(ctx context.Context, req *sqlite.Request) (d *convention.Decision, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			reason := fmt.Sprintf("erreur interne en lisant ce message (%v) : à traiter à la main", r)
-			d, err = h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID}, func(sqlite.DecideView) (*convention.Decision, error) {
-				return &convention.Decision{State: convention.StateRejected, Target: h.Rejected, Reason: reason}, nil
-			})
-		}
-	}()
-	return h.decide(ctx, req)
+// A failure that belongs to the message (OwnedByMessage), a panic of the handler included, is
+// counted: it returns a *MessageError, and the MaxAttempts-th quarantines the message for a
+// person to read, rather than stopping the mailbox on it again and again. Any other error (the
+// store, the disk, ctx) is returned as it is, and counts nothing.
+func (h *Handler) Decide(ctx context.Context, req *sqlite.Request) (*convention.Decision, error) {
+	d, err := h.decideRecovering(ctx, req)
+	if err == nil || errors.Is(err, sqlite.ErrAlreadyDecided) || !OwnedByMessage(err) {
+		return d, err
+	}
+	return h.failed(ctx, req, err)
 }
 
 func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.Decision, error) {
-	msg, perr := mailparse.Parse(req.Raw, h.MailLimits)
+	var msg *mailparse.Message
+	var perr error
+	if req.HeaderOnly {
+		// Over the size limit, the message was not fetched whole: its header says who to
+		// answer, and why nothing was read.
+		perr = fmt.Errorf("%w: %d bytes", mailparse.ErrTooLarge, req.Size)
+	} else {
+		msg, perr = mailparse.Parse(req.Raw, h.MailLimits)
+	}
 	if perr != nil || msg == nil {
 		msg = headerOnly(req.Raw, perr, h.MailLimits)
 	}
@@ -85,6 +94,17 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 		})
 	}
 	d := &convention.Decision{MessageID: msg.MessageID, Sender: msg.From, Subject: msg.Subject}
+	if msg.FromError != "" {
+		// "From is parsed one way only": a From that does not name exactly one sender to a
+		// strict reader could name another to the MTA that checked it. It is quarantined,
+		// never applied nor answered, and staff see the field as received and decoded.
+		d.State, d.Target = convention.StateRejected, h.Rejected
+		d.Reason = fmt.Sprintf("expéditeur illisible ou ambigu : %s ; champ From reçu : « %s » ; décodé : « %s »", msg.FromError, msg.FromRaw, msg.FromDecoded)
+		if msg.Automatic != "" {
+			d.Reason += " (message automatique)"
+		}
+		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
+	}
 	commune, known := convention.CommuneOf(h.Communes, msg.From)
 	if !known {
 		d.State, d.Target = convention.StateRejected, h.Rejected
@@ -112,7 +132,7 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 	}
 
 	lists, hashes := h.readAttachments(ctx, msg, d)
-	in := sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name, Attachments: hashes}
+	in := sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name, Attachments: hashes, MaxRepliesPerAddress: h.MaxRepliesPerAddress}
 	for _, rl := range lists {
 		for _, e := range rl.list.Schools {
 			in.UAIs = append(in.UAIs, e.UAI)
@@ -140,16 +160,32 @@ func headerOnly(raw []byte, cause error, lim mailparse.Limits) *mailparse.Messag
 		return nil
 	}
 	head, err := mailparse.Parse(append(append([]byte{}, raw[:end]...), "\r\n\r\n"...), lim)
-	if err != nil || head.From == "" {
-		return nil
+	if err != nil {
+		return nil // a header without a From still parses: FromError then says so
 	}
 	head.Attachments, head.Problems = nil, nil
 	reason := "Votre message n'a pas pu être lu."
 	if errors.Is(cause, mailparse.ErrTooLarge) {
+		if lim.MaxMessageSize <= 0 {
+			lim.MaxMessageSize = mailparse.DefaultLimits().MaxMessageSize
+		}
 		reason = fmt.Sprintf("Votre message dépasse la taille que nous acceptons (%d Mo) : envoyez la liste seule, sans autre pièce jointe.", lim.MaxMessageSize>>20)
 	}
 	head.Problems = append(head.Problems, reason)
 	return head
+}
+
+// maxFilename is the longest file name, in characters, that the store and the reply keep: a
+// name is the sender's to choose, and a thousand parts of a megabyte-long name each must not
+// become a gigabyte of rows.
+const maxFilename = 200
+
+// clipName shortens a file name to maxFilename characters.
+func clipName(name string) string {
+	if r := []rune(name); len(r) > maxFilename {
+		return string(r[:maxFilename-1]) + "…"
+	}
+	return name
 }
 
 // readList is one spreadsheet read from a message.
@@ -183,7 +219,7 @@ func (h *Handler) readAttachments(ctx context.Context, msg *mailparse.Message, d
 	var lists []readList
 	var hashes []string
 	for i, a := range msg.Attachments {
-		name := a.Filename
+		name := clipName(a.Filename)
 		if name == "" {
 			name = fmt.Sprintf("pièce jointe n° %d", i+1)
 		}
@@ -305,7 +341,85 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 		return err
 	}
 	d.Outgoing = append(d.Outgoing, reply)
+	notice, ok, err := h.adminChangeNotice(msg, commune, receivedAt, plan, reply.To)
+	if err != nil {
+		return err
+	}
+	if ok {
+		d.Outgoing = append(d.Outgoing, notice)
+	}
 	return nil
+}
+
+// replyRecipients returns who the reply to msg goes to: "Answer only people we know". That is
+// its From, a declared sender of commune, and its Reply-To only when Reply-To is itself a
+// declared sender of the same commune; a Reply-To anywhere else is not written to, since a
+// forged From with the attacker's Reply-To would otherwise get the registry's answer.
+func replyRecipients(communes []convention.Commune, commune convention.Commune, msg *mailparse.Message) []string {
+	to := []string{msg.From}
+	if rt := msg.ReplyTo; rt != "" && !strings.EqualFold(rt, msg.From) {
+		if c, ok := convention.CommuneOf(communes, rt); ok && c.Name == commune.Name {
+			to = append(to, rt)
+		}
+	}
+	return to
+}
+
+// noticeRecipients returns the commune's declared contacts that hear of a change of
+// administrator: its notify addresses and its senders that are whole addresses (not @domain),
+// lower-cased, without duplicates and without the addresses in skip (those the reply goes to).
+func noticeRecipients(commune convention.Commune, skip []string) []string {
+	seen := map[string]bool{}
+	for _, a := range skip {
+		seen[strings.ToLower(strings.TrimSpace(a))] = true
+	}
+	var to []string
+	for _, a := range append(append([]string{}, commune.Notify...), commune.Senders...) {
+		a = strings.ToLower(strings.TrimSpace(a))
+		if strings.HasPrefix(a, "@") || !convention.ValidSenderPattern(a) || seen[a] {
+			continue
+		}
+		seen[a] = true
+		to = append(to, a)
+	}
+	return to
+}
+
+// adminChangeNotice composes the notice of the changes of administrator plan makes to the
+// commune's declared contacts other than the reply's recipients; ok is false when plan changes
+// no administrator or nobody else is declared.
+func (h *Handler) adminChangeNotice(msg *mailparse.Message, commune convention.Commune, receivedAt time.Time, plan convention.Plan, replyTo []string) (mail convention.OutgoingMail, ok bool, err error) {
+	n := templates.AdminChangeNotice{Commune: commune.Name, Subject: msg.Subject, ReceivedAt: receivedAt.In(h.Calendar.Location), Signature: h.Signature}
+	for _, ch := range plan.Changes {
+		if ch.Kind != convention.ChangeAdmin {
+			continue
+		}
+		c := templates.AdminChange{UAI: ch.UAI, School: ch.Name, After: ch.Admin.FullName()}
+		if ch.Before != nil {
+			c.Before = ch.Before.FullName()
+		}
+		n.Changes = append(n.Changes, c)
+	}
+	if len(n.Changes) == 0 {
+		return convention.OutgoingMail{}, false, nil
+	}
+	to := noticeRecipients(commune, replyTo)
+	if len(to) == 0 {
+		return convention.OutgoingMail{}, false, nil
+	}
+	n.Sender = msg.From
+	if msg.FromName != "" {
+		n.Sender = msg.FromName + " <" + msg.From + ">"
+	}
+	rendered, err := templates.RenderAdminChangeNotice(n)
+	if err != nil {
+		return convention.OutgoingMail{}, false, err
+	}
+	data, err := smtp.Compose(smtp.Mail{From: h.From, FromName: h.FromName, To: to, Subject: rendered.Subject, Date: h.Now(), Text: rendered.Text, HTML: rendered.HTML})
+	if err != nil {
+		return convention.OutgoingMail{}, false, fmt.Errorf("compose the notice of a change of administrator: %w", err)
+	}
+	return convention.OutgoingMail{Kind: "admin_change_notice", From: h.From, To: to, Data: data}, true, nil
 }
 
 // firstUAI finds which accepted entry a plan problem speaks of, to name its file.
@@ -392,6 +506,7 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 		r.Unchanged = append(r.Unchanged, templates.SchoolLine{UAI: e.UAI, Name: e.Name})
 	}
 	multi := len(d.Attachments) > 1
+	var refusedRows []templates.ProblemLine // every refused row, with its file, for the attachment
 	for _, p := range d.Problems {
 		line := templates.ProblemLine{Sheet: p.Sheet, Row: p.Row, Column: p.Column, Message: p.Message}
 		if multi {
@@ -399,23 +514,33 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 		}
 		if p.Severity == convention.SeverityError {
 			r.Refused = append(r.Refused, line)
+			line.File = p.File
+			refusedRows = append(refusedRows, line)
 		} else {
 			r.Warnings = append(r.Warnings, line)
 		}
+	}
+	// A reply lists the first refused rows only; the whole list goes with it as a spreadsheet.
+	var refusedFile []byte
+	if r.Truncated() {
+		var buf bytes.Buffer
+		if err := templates.WriteRefusedRows(&buf, refusedRows); err != nil {
+			return convention.OutgoingMail{}, err
+		}
+		refusedFile, r.RefusedFile = buf.Bytes(), templates.RefusedRowsFilename
 	}
 	rendered, err := templates.RenderReply(r)
 	if err != nil {
 		return convention.OutgoingMail{}, err
 	}
-	to := msg.From
-	if msg.ReplyTo != "" {
-		to = msg.ReplyTo
-	}
 	m := smtp.Mail{
-		From: h.From, FromName: h.FromName, To: []string{to},
+		From: h.From, FromName: h.FromName, To: replyRecipients(h.Communes, commune, msg),
 		Subject: rendered.Subject, Date: h.Now(),
 		InReplyTo: msg.MessageID, References: msg.References, AutoReplied: true,
 		Text: rendered.Text, HTML: rendered.HTML,
+	}
+	if refusedFile != nil {
+		m.Files = append(m.Files, smtp.File{Name: templates.RefusedRowsFilename, ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: refusedFile})
 	}
 	if noList {
 		var buf bytes.Buffer

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -212,8 +213,8 @@ func replyText(t *testing.T, raw []byte) string {
 	}
 }
 
-// TestPanicQuarantines: a message that makes the handler panic is quarantined, not retried
-// forever.
+// TestPanicQuarantines: a message that makes the handler panic is tried MaxAttempts times, then
+// quarantined, not retried forever.
 func TestPanicQuarantines(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -223,6 +224,12 @@ func TestPanicQuarantines(t *testing.T) {
 	req, err := f.store.Claim(ctx, sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: 3, UID: 1}, now, raw)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for i := 1; i < MaxAttempts; i++ {
+		var merr *MessageError
+		if _, err := h.Decide(ctx, req); !errors.As(err, &merr) || merr.Attempt != i {
+			t.Fatalf("attempt %d: %v, want a *MessageError", i, err)
+		}
 	}
 	d, err := h.Decide(ctx, req)
 	if err != nil {

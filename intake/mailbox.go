@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +13,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/intake/mailparse"
+	"github.com/laclasse/intake/internal/backoff"
 	"github.com/laclasse/intake/sqlite"
 )
 
@@ -253,33 +254,10 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 	key := sqlite.MessageKey{Mailbox: w.Config.Mailbox, UIDValidity: uidValidity, UID: uint32(uid)}
 	req, err := w.Store.RequestByKey(ctx, key)
 	if errors.Is(err, sqlite.ErrNotFound) {
-		var raw []byte
-		var internal time.Time
-		if err := s.wait(ctx, fmt.Sprintf("fetch %d", uid), func() error {
-			msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{
-				UID: true, InternalDate: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}},
-			}).Collect()
-			if err != nil {
-				return err
-			}
-			if len(msgs) == 0 {
-				return errGone
-			}
-			internal = msgs[0].InternalDate
-			for _, b := range msgs[0].BodySection {
-				raw = b.Bytes
-			}
-			return nil
-		}); err != nil {
-			if errors.Is(err, errGone) {
-				return nil // expunged meanwhile by someone else
-			}
-			return err
-		}
-		if internal.IsZero() {
-			internal = w.Now()
-		}
-		if req, err = w.Store.Claim(ctx, key, internal, raw); err != nil {
+		req, err = s.claim(ctx, key, uid)
+		if errors.Is(err, errGone) {
+			return nil // expunged meanwhile by someone else
+		} else if err != nil {
 			return err
 		}
 	} else if err != nil {
@@ -288,6 +266,21 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 	out := Outcome{RequestID: req.ID, State: req.State, Target: req.Target}
 	if req.State == convention.StateClaimed {
 		d, err := w.Handler.Decide(ctx, req)
+		var merr *MessageError
+		if errors.As(err, &merr) {
+			// The message's own failure: it stays in the mailbox, claimed, for the next pass,
+			// and the mailbox goes on with the next message.
+			attrs := []any{"uid", uid, "request", req.ID, "attempt", merr.Attempt, "max_attempts", MaxAttempts, "err", merr.Err}
+			var pe *PanicError
+			if errors.As(merr.Err, &pe) {
+				attrs = append(attrs, "stack", string(pe.Stack))
+			}
+			w.Logger.Warn("message not handled, will try again", attrs...)
+			if rerr := w.Store.RecordError(ctx, "intake", w.Now(), merr); rerr != nil {
+				return fmt.Errorf("decide message %d: %w", uid, errors.Join(merr, rerr))
+			}
+			return nil
+		}
 		if errors.Is(err, sqlite.ErrAlreadyDecided) {
 			if req, err = w.Store.RequestByKey(ctx, key); err != nil {
 				return err
@@ -315,6 +308,66 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 	s.moves[out.Target] = append(s.moves[out.Target], pendingMove{uid: uid, requestID: req.ID})
 	s.pendingMoves++
 	return nil
+}
+
+// claim fetches a new message and records it. Its size comes first: a message over the
+// handler's size limit is never fetched whole, only its header is, so that the commune is still
+// told why nothing was read (or the message quarantined) without the daemon reading 60 MB or
+// more for nothing. The message itself stays on the server and is moved like any other.
+func (s *session) claim(ctx context.Context, key sqlite.MessageKey, uid imap.UID) (*sqlite.Request, error) {
+	w := s.w
+	var size int64
+	var internal time.Time
+	if err := s.wait(ctx, fmt.Sprintf("fetch size of %d", uid), func() error {
+		msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, InternalDate: true, RFC822Size: true}).Collect()
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			return errGone
+		}
+		internal, size = msgs[0].InternalDate, msgs[0].RFC822Size
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if internal.IsZero() {
+		internal = w.Now()
+	}
+	tooLarge := size > w.maxMessageSize()
+	section := &imap.FetchItemBodySection{Peek: true}
+	if tooLarge {
+		section.Specifier = imap.PartSpecifierHeader
+	}
+	var raw []byte
+	if err := s.wait(ctx, fmt.Sprintf("fetch %d", uid), func() error {
+		msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			return errGone
+		}
+		for _, b := range msgs[0].BodySection {
+			raw = b.Bytes
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if tooLarge {
+		w.Logger.Warn("message over the size limit: only its header was fetched", "uid", uid, "size", size, "limit", w.maxMessageSize())
+		return w.Store.ClaimHeader(ctx, key, internal, raw, size)
+	}
+	return w.Store.Claim(ctx, key, internal, raw)
+}
+
+// maxMessageSize is the largest message fetched whole: the handler's own limit.
+func (w *Watcher) maxMessageSize() int64 {
+	if w.Handler != nil && w.Handler.MailLimits.MaxMessageSize > 0 {
+		return w.Handler.MailLimits.MaxMessageSize
+	}
+	return mailparse.DefaultLimits().MaxMessageSize
 }
 
 // moveBatch is how many decided messages wait, at most, to be moved together. One UID MOVE of
@@ -436,13 +489,22 @@ func (w *Watcher) RunOnce(ctx context.Context) error {
 	return s.pass(ctx)
 }
 
-// Run watches the mailbox until ctx ends, reconnecting with capped, jittered backoff.
+// Run watches the mailbox until ctx ends, reconnecting with capped, jittered backoff. The backoff
+// starts again at its base after a healthy session (one that passed over the mailbox at least
+// once), so that a short restart of the server after a long outage costs seconds, not minutes.
 func (w *Watcher) Run(ctx context.Context) error {
 	failures := 0
+	var down time.Time // when the last healthy session was lost; zero while none was
 	for ctx.Err() == nil {
-		err := w.runSession(ctx)
+		healthy, err := w.runSession(ctx, down)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if healthy {
+			failures, down = 0, time.Time{}
+		}
+		if down.IsZero() {
+			down = w.Now()
 		}
 		failures++
 		delay := reconnectDelay(failures)
@@ -450,45 +512,47 @@ func (w *Watcher) Run(ctx context.Context) error {
 		if rerr := w.Store.RecordError(ctx, "imap", w.Now(), err); rerr != nil {
 			w.Logger.Error("record error", "err", rerr)
 		}
-		select {
-		case <-ctx.Done():
+		if backoff.Sleep(ctx, delay) != nil {
 			return nil
-		case <-time.After(delay):
-		}
-		if err == nil {
-			failures = 0
 		}
 	}
 	return nil
 }
 
-func (w *Watcher) runSession(ctx context.Context) error {
+// runSession connects and watches the mailbox until the connection fails. It reports whether
+// the session was healthy: it passed over the mailbox at least once. down is when the previous
+// healthy session was lost (zero at the first connection): the first pass logs "reconnected"
+// with the time since.
+func (w *Watcher) runSession(ctx context.Context, down time.Time) (healthy bool, err error) {
 	s, err := w.dial(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer s.close()
 	for {
 		if err := s.pass(ctx); err != nil {
-			return err
+			return healthy, err
+		}
+		if !healthy {
+			healthy = true
+			if !down.IsZero() {
+				w.Logger.Info("reconnected", "mailbox", w.Config.Mailbox, "down_for", w.Now().Sub(down).Round(time.Millisecond))
+			}
 		}
 		if w.AfterPass != nil {
 			w.AfterPass(ctx)
 		}
 		if err := s.idle(ctx); err != nil {
-			return err
+			return healthy, err
 		}
 	}
 }
 
-// reconnectDelay is 1 s doubling up to 5 minutes, with jitter.
+// reconnectPolicy is the wait between attempts to reach the mailbox: 1 s doubling up to 5
+// minutes, with jitter. Tests shorten it.
+var reconnectPolicy = backoff.Policy{Base: time.Second, Max: 5 * time.Minute}
+
+// reconnectDelay is the wait before reconnection attempt number failures (1 for the first).
 func reconnectDelay(failures int) time.Duration {
-	d := time.Second
-	for i := 1; i < failures && d < 5*time.Minute; i++ {
-		d *= 2
-	}
-	if d > 5*time.Minute {
-		d = 5 * time.Minute
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return reconnectPolicy.Delay(failures)
 }

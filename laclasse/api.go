@@ -7,11 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/laclasse/intake/internal/backoff"
 )
 
 // maxBody bounds what is read of an answer.
@@ -114,7 +115,7 @@ func (c *Client) send(ctx context.Context, r request) error {
 		if err == nil || retry >= c.maxRetries || !retryable(ctx, err) {
 			return err
 		}
-		if werr := sleep(ctx, c.backoff(retry)); werr != nil {
+		if werr := backoff.Sleep(ctx, c.backoff(retry)); werr != nil {
 			return fmt.Errorf("%w, giving up after: %w", werr, err)
 		}
 	}
@@ -149,28 +150,9 @@ func retryable(ctx context.Context, err error) bool {
 }
 
 // backoff returns the wait before retry number retry+1: baseDelay doubled retry times, capped at
-// maxDelay, of which a random part ("equal jitter") spreads clients that failed together.
+// maxDelay, with jitter (internal/backoff, the daemon's one retry delay).
 func (c *Client) backoff(retry int) time.Duration {
-	d := c.maxDelay
-	if retry < 30 {
-		if b := c.baseDelay << retry; b > 0 && b < d {
-			d = b
-		}
-	}
-	half := d / 2
-	return half + rand.N(d-half+1)
-}
-
-// sleep waits d, or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return backoff.Policy{Base: c.baseDelay, Max: c.maxDelay}.Delay(retry + 1)
 }
 
 // attempt sends r once, within the client's timeout.

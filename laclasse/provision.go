@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/internal/backoff"
 )
 
 // Queue is the work waiting for the directory, as the provisioner needs it.
@@ -49,14 +49,7 @@ func (p *Provisioner) Do(ctx context.Context, t *convention.Task) error {
 // retryDelay is 1 minute doubling up to 6 hours, with jitter: the client already retried the
 // request itself; this is for a directory down for a while.
 func retryDelay(attempts int) time.Duration {
-	d := time.Minute
-	for i := 1; i < attempts && d < 6*time.Hour; i++ {
-		d *= 2
-	}
-	if d > 6*time.Hour {
-		d = 6 * time.Hour
-	}
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return backoff.Policy{Base: time.Minute, Max: 6 * time.Hour}.Delay(attempts)
 }
 
 // Flush carries out every task due now, and returns how many the directory confirmed. A task the

@@ -28,7 +28,8 @@ var shutdownTimeout = 5 * time.Second
 //   - /metrics: m in the Prometheus exposition format, after reading its source (see
 //     SetSource);
 //   - /healthz: 200 "ok" when health returns nil, 503 with the reason otherwise. A nil health
-//     always answers ok.
+//     always answers ok. While the last reload of the configuration failed (see
+//     ConfigReloaded), a second line says so; it does not change the status.
 //
 // The reason /healthz shows is the first line of health's error, at most 512 bytes, with any
 // password written in a URL (scheme://user:password@host) masked. health should still return
@@ -55,12 +56,16 @@ func Handler(m *Metrics, health func(ctx context.Context) error) http.Handler {
 			err = health(ctx)
 			cancel()
 		}
+		detail := m.reloadDetail()
 		if err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			fmt.Fprintln(w, reason(err))
-			return
+		} else {
+			fmt.Fprintln(w, "ok")
 		}
-		fmt.Fprintln(w, "ok")
+		if detail != "" {
+			fmt.Fprintln(w, reason(errors.New(detail)))
+		}
 	})
 	return mux
 }
@@ -83,14 +88,21 @@ func reason(err error) string {
 // returns the listen error at once if addr cannot be bound, nil after a shutdown caused by ctx,
 // and the server's error if it stops by itself.
 func Serve(ctx context.Context, addr string, h http.Handler, logger *slog.Logger) error {
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
+	return ServeListener(ctx, ln, h, logger)
+}
+
+// ServeListener is Serve on a listener the caller opened, so that the address is bound (and
+// connections wait in its backlog) before the daemon says it is ready. It closes ln.
+func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	var err error
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,

@@ -10,6 +10,7 @@ package metrics
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -65,6 +66,8 @@ type Metrics struct {
 	overdue       prometheus.Gauge
 	jobRuns       *prometheus.CounterVec
 	sourceErrors  prometheus.Counter
+	reloadOK      prometheus.Gauge
+	reloadAt      prometheus.Gauge
 
 	// now is the clock for intake_outbox_oldest_age_seconds.
 	now func() time.Time
@@ -72,6 +75,7 @@ type Metrics struct {
 	mu           sync.Mutex
 	outboxOldest time.Time                               // guarded by mu
 	source       func(context.Context) (Snapshot, error) // guarded by mu
+	reloadFailed string                                  // guarded by mu: why the last reload failed, "" if it did not
 }
 
 // New returns the daemon's metrics on a fresh private registry, with the Go and process
@@ -110,11 +114,19 @@ func New() *Metrics {
 		}),
 		jobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "intake_job_runs_total",
-			Help: "Calendar job occurrences run, by job.",
-		}, []string{"job"}),
+			Help: "Calendar job occurrences, by job and result: ok (run), stale (recorded, too late to run), merged (covered by a later run after downtime), failed (to be tried again).",
+		}, []string{"job", "result"}),
 		sourceErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "intake_metrics_source_errors_total",
 			Help: "Scrapes where the daemon's state could not be read; the gauges then keep their last values.",
+		}),
+		reloadOK: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "intake_config_last_reload_successful",
+			Help: "1 if the last load of the configuration (at start or on SIGHUP) succeeded, 0 if the last reload failed and the daemon runs on the previous configuration.",
+		}),
+		reloadAt: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "intake_config_last_reload_success_timestamp_seconds",
+			Help: "Unix time the configuration in use was loaded; 0 if never.",
 		}),
 	}
 	outboxAge := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -128,7 +140,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.messages, m.rowsRefused, m.lastPoll, m.imapConnected, m.outboxDepth, outboxAge,
-		m.pending, m.overdue, m.jobRuns, m.sourceErrors,
+		m.pending, m.overdue, m.jobRuns, m.sourceErrors, m.reloadOK, m.reloadAt,
 	)
 	return m
 }
@@ -152,10 +164,35 @@ func (m *Metrics) MessageHandled(outcome string, rowsRefused int) {
 	}
 }
 
-// JobRan counts one run of the calendar job named job. Job names come from the configuration,
-// so there are few of them.
-func (m *Metrics) JobRan(job string) {
-	m.jobRuns.WithLabelValues(job).Inc()
+// JobRan counts one occurrence of the calendar job named job, with its result (ok, stale, merged
+// or failed: the scheduler's Result constants). Job names come from the configuration, so there
+// are few of them.
+func (m *Metrics) JobRan(job, result string) {
+	m.jobRuns.WithLabelValues(job, result).Inc()
+}
+
+// ConfigReloaded records a load of the configuration at at, at start or on a reload: nil err
+// for a success, or why the reload failed (the daemon then runs on the previous configuration).
+// While the last reload failed, /healthz adds a line saying so under its answer.
+func (m *Metrics) ConfigReloaded(at time.Time, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		m.reloadOK.Set(0)
+		m.reloadFailed = "configuration reload failed at " + at.UTC().Format(time.RFC3339) + ", running on the previous one: " +
+			strings.Join(strings.Fields(err.Error()), " ")
+		return
+	}
+	m.reloadOK.Set(1)
+	m.reloadAt.Set(unixSeconds(at))
+	m.reloadFailed = ""
+}
+
+// reloadDetail is the line /healthz adds while the last reload failed, "" otherwise.
+func (m *Metrics) reloadDetail() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.reloadFailed
 }
 
 // SetLastPoll records the end of the last successful poll of the mailbox.

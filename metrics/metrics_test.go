@@ -88,9 +88,10 @@ func TestEventsAndSetters(t *testing.T) {
 	m.MessageHandled(OutcomeDuplicate, 0)
 	m.MessageHandled(OutcomeIgnored, -1)
 	m.MessageHandled("exploded", 0)
-	m.JobRan("daily-digest")
-	m.JobRan("daily-digest")
-	m.JobRan("yearly-update")
+	m.JobRan("daily-digest", "ok")
+	m.JobRan("daily-digest", "ok")
+	m.JobRan("daily-digest", "failed")
+	m.JobRan("yearly-update", "ok")
 	m.SetLastPoll(t0.Add(-90 * time.Second))
 	m.SetIMAPConnected(true)
 	m.SetOutbox(4, t0.Add(-150*time.Second))
@@ -105,8 +106,9 @@ func TestEventsAndSetters(t *testing.T) {
 		`intake_messages_handled_total{outcome="ignored"} 1`,
 		`intake_messages_handled_total{outcome="other"} 1`,
 		`intake_rows_refused_total 5`,
-		`intake_job_runs_total{job="daily-digest"} 2`,
-		`intake_job_runs_total{job="yearly-update"} 1`,
+		`intake_job_runs_total{job="daily-digest",result="ok"} 2`,
+		`intake_job_runs_total{job="daily-digest",result="failed"} 1`,
+		`intake_job_runs_total{job="yearly-update",result="ok"} 1`,
 		"intake_last_successful_poll_timestamp_seconds "+strconv.FormatFloat(float64(t0.Unix()-90), 'g', -1, 64),
 		`intake_imap_connected 1`,
 		`intake_outbox_depth 4`,

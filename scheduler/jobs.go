@@ -22,6 +22,7 @@ type Specs struct {
 	WeeklyOverview    string   // "0 7 * * 1"
 	CommuneReminders  []string // "0 9 1 6 *", "0 9 13 6 *"
 	MetropoleReminder string   // "0 9 1 8 *"
+	Purge             string   // "30 3 * * *": the retention purge
 }
 
 // Calendar builds the convention's jobs.
@@ -38,7 +39,10 @@ type Calendar struct {
 	Provisioning bool
 	// Reports, when set, adds the fee statement, the activity report and the conventions' dates.
 	Reports *ReportCalendar
-	Now     func() time.Time
+	// RetentionMonths is how long raw messages and the bodies of sent mail are kept; the purge
+	// job (Specs.Purge) empties older ones. 0 keeps them for ever.
+	RetentionMonths int
+	Now             func() time.Time
 }
 
 // Jobs returns every job of the calendar.
@@ -56,6 +60,9 @@ func (c Calendar) Jobs() []Job {
 	}
 	if c.Specs.MetropoleReminder != "" {
 		jobs = append(jobs, c.metropoleReminder())
+	}
+	if c.Specs.Purge != "" && c.RetentionMonths > 0 {
+		jobs = append(jobs, c.purge())
 	}
 	if r := c.Reports; r != nil {
 		if r.FeeSpec != "" {
@@ -96,10 +103,10 @@ func (c Calendar) toMetropole(kind string, r templates.Rendered, err error) ([]c
 // cronAt is the cron spec firing at midnight on a yearly date.
 func cronAt(md convention.MonthDay) string { return fmt.Sprintf("0 0 %d %d *", md.Day, int(md.Month)) }
 
-// digest is the Métropole's daily summary: requests decided since the previous one, and the
-// activations due within three days or overdue. Nothing is sent when there is nothing to say.
+// digest is the Métropole's daily summary: requests decided since the previous one, the mails
+// refused for good since then, and the activations due within three days or overdue. Nothing is sent when there is nothing to say.
 func (c Calendar) digest() Job {
-	return Job{Name: "digest", Spec: c.Specs.DailyDigest, Run: func(ctx context.Context, tx *sqlite.Tx, prev, occ time.Time) ([]convention.OutgoingMail, error) {
+	return Job{Name: "digest", Spec: c.Specs.DailyDigest, CatchUpOnce: true, Run: func(ctx context.Context, tx *sqlite.Tx, prev, occ time.Time) ([]convention.OutgoingMail, error) {
 		if prev.IsZero() {
 			prev = occ.Add(-24 * time.Hour)
 		}
@@ -109,7 +116,11 @@ func (c Calendar) digest() Job {
 		}
 		d := templates.Digest{From: prev.In(c.loc()), To: occ.In(c.loc())}
 		for _, r := range reqs {
-			line := templates.DigestRequest{ReceivedAt: r.ReceivedAt.In(c.loc()), Commune: r.Commune, Sender: r.Sender, Subject: r.Subject, Outcome: r.Reason, Changes: r.Changes, Errors: r.Errors}
+			line := templates.DigestRequest{ReceivedAt: r.ReceivedAt.In(c.loc()), Commune: r.Commune, Sender: r.Sender, Subject: r.Subject, Outcome: r.Reason, Changes: r.Changes, Errors: r.Errors,
+				Withheld: r.RepliesWithheld}
+			if len(line.Withheld) > 0 {
+				d.RepliesWithheld = append(d.RepliesWithheld, line)
+			}
 			switch r.State {
 			case convention.StateApplied:
 				d.Applied = append(d.Applied, line)
@@ -140,6 +151,14 @@ func (c Calendar) digest() Job {
 					d.ToCreate = append(d.ToCreate, digestSchool(s, c.loc()))
 				}
 			}
+		}
+		undelivered, err := tx.FailedMails(prev, occ)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range undelivered {
+			d.Undelivered = append(d.Undelivered, templates.Undelivered{FailedAt: f.FailedAt.In(c.loc()), Kind: templates.MailKindName(f.Kind),
+				To: strings.Join(f.To, ", "), Error: f.Error, Delivered: f.Delivered})
 		}
 		if d.Empty() {
 			return nil, nil
@@ -444,9 +463,25 @@ func (c Calendar) metropoleReminder() Job {
 		}}
 }
 
+// purge empties the raw messages received, and the bodies of the mails sent, more than
+// RetentionMonths months before the occurrence: the convention asks the Métropole to respect the
+// CNIL's rules, and what people wrote to us is not kept for ever. The registry's history and every
+// count stay. After downtime, one run covers the gap: the cutoff is counted from now, not from
+// the occurrence, so that whichever occurrence runs purges everything that is due.
+func (c Calendar) purge() Job {
+	return Job{Name: "purge", Spec: c.Specs.Purge, CatchUpOnce: true, Run: func(ctx context.Context, tx *sqlite.Tx, _, occ time.Time) ([]convention.OutgoingMail, error) {
+		now := c.Now()
+		if now.Before(occ) {
+			now = occ
+		}
+		_, err := tx.PurgeBefore(now.AddDate(0, -c.RetentionMonths, 0))
+		return nil, err
+	}}
+}
+
 // weekly is the Métropole's overview of the registry, commune by commune.
 func (c Calendar) weekly() Job {
-	return Job{Name: "weekly", Spec: c.Specs.WeeklyOverview, Run: func(ctx context.Context, tx *sqlite.Tx, prev, occ time.Time) ([]convention.OutgoingMail, error) {
+	return Job{Name: "weekly", Spec: c.Specs.WeeklyOverview, CatchUpOnce: true, Run: func(ctx context.Context, tx *sqlite.Tx, prev, occ time.Time) ([]convention.OutgoingMail, error) {
 		if prev.IsZero() {
 			prev = occ.AddDate(0, 0, -7)
 		}

@@ -6,6 +6,7 @@ package scheduler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -26,7 +27,20 @@ type Job struct {
 	// Stale reports whether an occurrence that is only caught up now is pointless (a reminder
 	// whose deadline passed): it is recorded, not run. Nil means never stale.
 	Stale func(occ, now time.Time) bool
+	// CatchUpOnce makes a job whose run covers the time since the previous one (a summary) run
+	// once when several of its occurrences fell due at once, after downtime: the last one runs,
+	// with prev the occurrence before the first missed, and the others are recorded as covered
+	// by it. One digest then covers the whole gap instead of one per missed day.
+	CatchUpOnce bool
 }
+
+// The results of a job occurrence, the values OnRun is given.
+const (
+	ResultOK     = "ok"     // run, its effects committed with its record
+	ResultStale  = "stale"  // recorded, not run: caught up too late to be of use
+	ResultMerged = "merged" // recorded, covered by a later occurrence of a CatchUpOnce job
+	ResultFailed = "failed" // not recorded: it runs again at the next tick
+)
 
 // Scheduler runs jobs.
 type Scheduler struct {
@@ -37,8 +51,9 @@ type Scheduler struct {
 	Logger   *slog.Logger
 	// AfterRun is called after a tick that ran something (e.g. to flush the outbox).
 	AfterRun func(ctx context.Context)
-	// OnRun is called with the job's name after each occurrence recorded (metrics).
-	OnRun func(job string)
+	// OnRun is called with the job's name and the result (one of the Result constants) after
+	// each occurrence recorded or failed (metrics).
+	OnRun func(job, result string)
 }
 
 // maxCatchUp bounds how many missed occurrences of one job are caught up.
@@ -49,60 +64,104 @@ func occurrenceName(job string, t time.Time) string {
 }
 
 // Due runs every occurrence of every job that fell due up to now and is not in the ledger. A job
-// that never ran starts from the calendar's first run on this store.
+// that never ran starts from the calendar's first run on this store. A job that fails does not
+// stop the others: every job is tried, and the error joins each failure (its later occurrences
+// wait for the next call, so that they run in order).
 func (s *Scheduler) Due(ctx context.Context) (ran int, err error) {
 	now := s.Now().In(s.Location)
 	start, err := s.Store.CalendarStart(ctx, now)
 	if err != nil {
 		return 0, err
 	}
+	var errs []error
 	for _, j := range s.Jobs {
-		sched, err := cron.ParseStandard(j.Spec)
+		n, err := s.due(ctx, j, start, now)
+		ran += n
 		if err != nil {
-			return ran, fmt.Errorf("job %s: %w", j.Name, err)
+			errs = append(errs, err)
+			s.onRun(j.Name, ResultFailed)
 		}
-		last, err := s.Store.LastJobRun(ctx, j.Name+":")
+	}
+	return ran, errors.Join(errs...)
+}
+
+// due runs the occurrences of j that fell due up to now and are not in the ledger, in order, and
+// stops at the first that fails.
+func (s *Scheduler) due(ctx context.Context, j Job, start, now time.Time) (ran int, err error) {
+	sched, err := cron.ParseStandard(j.Spec)
+	if err != nil {
+		return 0, fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	last, err := s.Store.LastJobRun(ctx, j.Name+":")
+	if err != nil {
+		return 0, fmt.Errorf("job %s: %w", j.Name, err)
+	}
+	from := start.In(s.Location).Add(-time.Second) // an occurrence at the very first instant counts
+	if last != nil {
+		from = last.In(s.Location)
+	}
+	var occs []time.Time
+	for t := sched.Next(from); !t.After(now) && len(occs) < maxCatchUp; t = sched.Next(t) {
+		occs = append(occs, t)
+	}
+	prev := time.Time{}
+	if last != nil {
+		prev = *last
+	}
+	var merged []time.Time
+	if j.CatchUpOnce && len(occs) > 1 {
+		merged, occs = occs[:len(occs)-1], occs[len(occs)-1:]
+		if prev.IsZero() {
+			prev = start // the job never ran: the gap starts with the calendar
+		}
+	}
+	for _, occ := range occs {
+		name := occurrenceName(j.Name, occ)
+		stale := j.Stale != nil && j.Stale(occ, now)
+		sent := 0
+		done, err := s.Store.RunJob(ctx, name, occ, func(tx *sqlite.Tx) ([]convention.OutgoingMail, error) {
+			if stale {
+				return nil, nil // recorded, not run: too late to be of use
+			}
+			mails, err := j.Run(ctx, tx, prev, occ)
+			sent = len(mails)
+			return mails, err
+		})
 		if err != nil {
 			return ran, err
 		}
-		from := start.In(s.Location).Add(-time.Second) // an occurrence at the very first instant counts
-		if last != nil {
-			from = last.In(s.Location)
-		}
-		var occs []time.Time
-		for t := sched.Next(from); !t.After(now) && len(occs) < maxCatchUp; t = sched.Next(t) {
-			occs = append(occs, t)
-		}
-		prev := time.Time{}
-		if last != nil {
-			prev = *last
-		}
-		for _, occ := range occs {
-			name := occurrenceName(j.Name, occ)
-			stale := j.Stale != nil && j.Stale(occ, now)
-			sent := 0
-			done, err := s.Store.RunJob(ctx, name, occ, func(tx *sqlite.Tx) ([]convention.OutgoingMail, error) {
-				if stale {
-					return nil, nil // recorded, not run: too late to be of use
-				}
-				mails, err := j.Run(ctx, tx, prev, occ)
-				sent = len(mails)
-				return mails, err
-			})
-			if err != nil {
-				return ran, err
+		if done {
+			ran++
+			result := ResultOK
+			if stale {
+				result = ResultStale
 			}
-			if done {
-				ran++
-				s.Logger.Info("job ran", "job", name, "mails", sent, "stale", stale)
-				if s.OnRun != nil {
-					s.OnRun(j.Name)
-				}
-			}
-			prev = occ
+			s.Logger.Info("job ran", "job", name, "mails", sent, "stale", stale, "covers_from", prev)
+			s.onRun(j.Name, result)
+		}
+		prev = occ
+	}
+	// The occurrences the last one covered are recorded after it, so that a crash in between
+	// loses nothing: the ledger's latest occurrence is always one that ran.
+	for _, occ := range merged {
+		name := occurrenceName(j.Name, occ)
+		done, err := s.Store.RunJob(ctx, name, occ, func(*sqlite.Tx) ([]convention.OutgoingMail, error) { return nil, nil })
+		if err != nil {
+			return ran, err
+		}
+		if done {
+			ran++
+			s.Logger.Info("job occurrence covered by a later run", "job", name)
+			s.onRun(j.Name, ResultMerged)
 		}
 	}
 	return ran, nil
+}
+
+func (s *Scheduler) onRun(job, result string) {
+	if s.OnRun != nil {
+		s.OnRun(job, result)
+	}
 }
 
 // Run runs due jobs now and then at every tick of their specs, until ctx ends.
@@ -122,12 +181,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	c.Start()
 	defer c.Stop()
 	for {
-		if n, err := s.Due(ctx); err != nil {
-			s.Logger.Error("calendar job failed", "err", err)
-			if rerr := s.Store.RecordError(ctx, "calendar", s.Now(), err); rerr != nil {
-				s.Logger.Error("record error", "err", rerr)
+		n, err := s.Due(ctx)
+		if err != nil {
+			for _, e := range failures(err) {
+				s.Logger.Error("calendar job failed", "err", e)
+				if rerr := s.Store.RecordError(ctx, "calendar", s.Now(), e); rerr != nil {
+					s.Logger.Error("record error", "err", rerr)
+				}
 			}
-		} else if n > 0 && s.AfterRun != nil {
+		}
+		if n > 0 && s.AfterRun != nil {
 			s.AfterRun(ctx)
 		}
 		select {
@@ -136,6 +199,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		case <-tick:
 		}
 	}
+}
+
+// failures returns the errors errors.Join put in err, or err alone.
+func failures(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
 }
 
 // Next returns each job's next occurrence after now.

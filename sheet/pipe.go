@@ -3,6 +3,7 @@ package sheet
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // rowSink receives what a format reader finds, sheet by sheet and row by row. Rows come in
@@ -73,11 +74,14 @@ func (p *pipe) consume(lay *layout) {
 }
 
 func (p *pipe) sheet(name string) error {
-	return p.push(event{sheet: name})
+	return p.push(event{sheet: cleanControls(name)})
 }
 
 func (p *pipe) row(num int, cells []string) error {
 	p.rawCells += int64(len(cells))
+	for i, c := range cells {
+		cells[i] = cleanControls(c)
+	}
 	for len(cells) > 0 && cells[len(cells)-1] == "" {
 		cells = cells[:len(cells)-1]
 	}
@@ -144,4 +148,32 @@ func (p *pipe) abort() {
 	p.closed = true
 	close(p.ch)
 	<-p.done
+}
+
+// cleanControls removes the control characters of a cell or a sheet name as it is read, in every
+// format, so that no value taken from a file can drive the terminal, the log or the mail it is
+// written to (an ESC starting a terminal sequence, a C1 CSI, a NUL): the C0 controls
+// U+0000–U+001F, DEL and the C1 controls U+0080–U+009F. A tab, a line break (CR, LF, NEL) or
+// another separator becomes a space, as a reader of the cell sees it. Removing ESC is enough to
+// defuse an escape sequence: what follows it is printable text.
+func cleanControls(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == 0xc2 {
+			clean = false // 0xc2 leads the UTF-8 of U+0080–U+00BF, C1 controls included
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == '\u0085':
+			return ' '
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return -1
+		}
+		return r
+	}, s)
 }

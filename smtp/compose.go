@@ -7,9 +7,12 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"mime"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/mail"
 )
@@ -39,21 +42,34 @@ type Mail struct {
 }
 
 // Compose builds the RFC 5322 bytes of m, with a fresh Message-ID.
+//
+// Every value it writes in a header is cleaned first, since some come from the message we
+// answer: the subject, the names and the file names lose their control characters (C0, C1, CR
+// and LF included) and are cut to a bounded length; a Message-ID that is not a plain msg-id is
+// left out of the thread rather than copied; an address that is not a plain addr-spec is an
+// error (ErrBadAddress), never written. No value can add a header field or end the header.
 func Compose(m Mail) ([]byte, error) {
+	from, err := cleanAddress(m.From)
+	if err != nil {
+		return nil, err
+	}
 	var h mail.Header
 	h.SetDate(m.Date)
-	h.SetAddressList("From", []*mail.Address{{Name: m.FromName, Address: m.From}})
+	h.SetAddressList("From", []*mail.Address{{Name: CleanText(m.FromName), Address: from}})
 	to := make([]*mail.Address, 0, len(m.To))
 	for _, a := range m.To {
-		to = append(to, &mail.Address{Address: a})
+		addr, err := cleanAddress(a)
+		if err != nil {
+			return nil, err
+		}
+		to = append(to, &mail.Address{Address: addr})
 	}
 	h.SetAddressList("To", to)
-	h.SetSubject(m.Subject)
-	h.SetMessageID(newMessageID(m.From))
-	if m.InReplyTo != "" {
-		h.SetMsgIDList("In-Reply-To", []string{m.InReplyTo})
-		refs := append(append([]string{}, m.References...), m.InReplyTo)
-		h.SetMsgIDList("References", dedupe(refs))
+	h.SetSubject(CleanText(m.Subject))
+	h.SetMessageID(newMessageID(from))
+	if irt, ok := cleanMsgID(m.InReplyTo); ok {
+		h.SetMsgIDList("In-Reply-To", []string{irt})
+		h.SetMsgIDList("References", references(m.References, irt))
 	}
 	if m.AutoReplied {
 		h.Set("Auto-Submitted", "auto-replied")
@@ -95,8 +111,8 @@ func Compose(m Mail) ([]byte, error) {
 	}
 	for _, f := range m.Files {
 		var ah mail.AttachmentHeader
-		ah.SetContentType(f.ContentType, nil)
-		ah.SetFilename(f.Name)
+		ah.SetContentType(cleanMediaType(f.ContentType), nil)
+		ah.SetFilename(CleanText(f.Name))
 		ah.Set("Content-Transfer-Encoding", "base64")
 		aw, err := w.CreateAttachment(ah)
 		if err != nil {
@@ -125,14 +141,93 @@ func newMessageID(from string) string {
 	return hex.EncodeToString(b[:]) + "@" + domain
 }
 
-func dedupe(ids []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, id := range ids {
-		if id != "" && !seen[id] {
+// references is the References field of a reply to inReplyTo: the valid ids of the thread, at
+// most maxReferences of them (the first, which names the thread, and the latest), then
+// inReplyTo.
+func references(thread []string, inReplyTo string) []string {
+	seen := map[string]bool{inReplyTo: true}
+	var ids []string
+	for _, id := range thread {
+		if id, ok := cleanMsgID(id); ok && !seen[id] {
 			seen[id] = true
-			out = append(out, id)
+			ids = append(ids, id)
 		}
 	}
-	return out
+	if len(ids) > maxReferences-1 {
+		ids = append(ids[:1], ids[len(ids)-(maxReferences-2):]...)
+	}
+	return append(ids, inReplyTo)
+}
+
+// maxReferences bounds the References field of a reply: a thread of thousands of ids (or a
+// hostile one) would make a header longer than a server takes.
+const maxReferences = 20
+
+// maxTextLen bounds, in characters, a subject, a display name or a file name we write.
+const maxTextLen = 250
+
+// ErrBadAddress is returned by Compose for an address it will not write in a header.
+var ErrBadAddress = errors.New("not a plain e-mail address")
+
+// CleanText makes s fit for an unstructured header field, as Compose does with the subject, the
+// names and the file names (and as anything else that copies a header for a person should): control characters (C0, C1, DEL,
+// the Unicode line and paragraph separators) become spaces, invalid UTF-8 becomes U+FFFD, runs
+// of spaces become one, and the result is cut to maxTextLen characters.
+func CleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > maxTextLen {
+		s = string([]rune(s)[:maxTextLen-1]) + "…"
+	}
+	return s
+}
+
+// cleanAddress returns a, trimmed, if it is a plain addr-spec (local@domain, no display name,
+// no comment, no space or control character), and ErrBadAddress otherwise.
+func cleanAddress(a string) (string, error) {
+	a = strings.TrimSpace(a)
+	ok := a != "" && len(a) <= 254 && strings.Count(a, "@") == 1 && !strings.HasPrefix(a, "@") && !strings.HasSuffix(a, "@")
+	for _, r := range a {
+		if r <= ' ' || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == utf8.RuneError || strings.ContainsRune(`<>()[],;:\"`, r) {
+			ok = false
+			break
+		}
+	}
+	if !ok {
+		return "", fmt.Errorf("compose: address %q: %w", CleanText(a), ErrBadAddress)
+	}
+	return a, nil
+}
+
+// cleanMsgID returns id without its angle brackets if it is a msg-id we may copy into a header:
+// printable ASCII, no space, "left@right", at most 250 bytes. Anything else (a bare CR, a
+// space, a second id) is not copied, and ok is false.
+func cleanMsgID(id string) (string, bool) {
+	id = strings.TrimSpace(id)
+	id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+	at := strings.LastIndexByte(id, '@')
+	if id == "" || len(id) > 250 || at <= 0 || at == len(id)-1 {
+		return "", false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
+			return "", false
+		}
+	}
+	return id, true
+}
+
+// cleanMediaType returns t if it is a well-formed media type, else application/octet-stream.
+func cleanMediaType(t string) string {
+	mt, _, err := mime.ParseMediaType(t)
+	if err != nil || strings.ContainsFunc(mt, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		return "application/octet-stream"
+	}
+	return mt
 }

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,6 +15,7 @@ import (
 	gosmtp "github.com/emersion/go-smtp"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/internal/backoff"
 )
 
 // Server says how to reach the SMTP server.
@@ -34,6 +35,7 @@ type client struct {
 	conn   net.Conn
 	c      *gosmtp.Client
 	sent   int
+	broken bool // the session is in a state we cannot use again
 }
 
 func (s Server) timeout() time.Duration {
@@ -84,9 +86,18 @@ func (s Server) dial(ctx context.Context) (*client, error) {
 // send hands one message over the connection, within the timeout. A mail under way is not
 // abandoned when ctx ends, only when the timeout does: abandoned after the server took it, it
 // would be sent again.
+//
+// A recipient the server refuses for good (a 5xx to RCPT), or whose address cannot be written
+// in SMTP, is left out and the others get the mail; the refusals come back as an
+// *UndeliverableError (Partial when some recipient took it). A 5xx to the content refuses the
+// mail as a whole. A 4xx to this mail alone is a *deferredError. Anything else is the server's
+// or the connection's.
 func (c *client) send(ctx context.Context, from string, to []string, data []byte) error {
 	if err := ctx.Err(); err != nil {
 		return &notStartedError{err}
+	}
+	if _, err := cleanAddress(from); err != nil || from != strings.TrimSpace(from) {
+		return &UndeliverableError{Recipients: to, Err: fmt.Errorf("send to %v: sender: %w", to, ErrBadAddress)}
 	}
 	_ = c.conn.SetDeadline(time.Now().Add(c.server.timeout()))
 	if err := c.c.Mail(from, nil); err != nil {
@@ -94,25 +105,101 @@ func (c *client) send(ctx context.Context, from string, to []string, data []byte
 		// enough, or that waited too long; it is safe to try again on a new one.
 		return &notStartedError{fmt.Errorf("send to %v: %w", to, err)}
 	}
+	var refused []string
+	var refusal error
 	for _, rcpt := range to {
+		if a, err := cleanAddress(rcpt); err != nil || a != rcpt {
+			refused, refusal = append(refused, rcpt), fmt.Errorf("send to %s: %w", rcpt, ErrBadAddress)
+			continue
+		}
 		if err := c.c.Rcpt(rcpt, nil); err != nil {
+			switch {
+			case permanentRefusal(err):
+				refused, refusal = append(refused, rcpt), fmt.Errorf("send to %s: %w", rcpt, err)
+				continue
+			case deferral(err):
+				return &deferredError{fmt.Errorf("send to %v: %w", to, err)}
+			}
 			return fmt.Errorf("send to %v: %w", to, err)
 		}
 	}
+	if len(refused) == len(to) {
+		if err := c.c.Reset(); err != nil {
+			c.broken = true
+		}
+		return &UndeliverableError{Recipients: refused, Err: refusal}
+	}
 	w, err := c.c.Data()
 	if err != nil {
-		return fmt.Errorf("send to %v: %w", to, err)
+		c.broken = true // a transaction refused at DATA may still be open
+		return c.dataError(to, err)
 	}
 	if _, err := w.Write(data); err != nil {
 		w.Close()
 		return fmt.Errorf("send to %v: %w", to, err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("send to %v: %w", to, err)
+		return c.dataError(to, err)
 	}
 	c.sent++
+	if len(refused) > 0 {
+		return &UndeliverableError{Recipients: refused, Err: refusal, Partial: true}
+	}
 	return nil
 }
+
+// dataError says what a refusal of the content means: for good (5xx), for now (4xx), or the
+// connection's.
+func (c *client) dataError(to []string, err error) error {
+	err = fmt.Errorf("send to %v: %w", to, err)
+	switch {
+	case permanentRefusal(err):
+		return &UndeliverableError{Recipients: to, Err: err}
+	case deferral(err):
+		return &deferredError{err}
+	}
+	return err
+}
+
+// permanentRefusal reports whether the server refused a recipient or a content for good: a 5xx
+// reply, except those that speak of the session (authentication) rather than of this mail.
+func permanentRefusal(err error) bool {
+	var e *gosmtp.SMTPError
+	if !errors.As(err, &e) || e.Code < 500 || e.Code > 599 {
+		return false
+	}
+	switch e.Code {
+	case 530, 534, 535, 538: // authentication required, too weak, failed, encryption required
+		return false
+	}
+	return true
+}
+
+// deferral reports whether the server asked to try this mail again later (a 4xx other than 421,
+// which closes the session).
+func deferral(err error) bool {
+	var e *gosmtp.SMTPError
+	return errors.As(err, &e) && e.Code >= 400 && e.Code < 500 && e.Code != 421
+}
+
+// UndeliverableError is a mail refused for good for Recipients: the server refused them or the
+// content (a 5xx), or their address cannot be written in SMTP. Such a mail is not tried again.
+type UndeliverableError struct {
+	Recipients []string
+	Err        error
+	// Partial says the other recipients took the mail.
+	Partial bool
+}
+
+func (e *UndeliverableError) Error() string { return e.Err.Error() }
+func (e *UndeliverableError) Unwrap() error { return e.Err }
+
+// deferredError is a mail the server asked to send again later (a 4xx to it alone): it waits for
+// its retry time, and the others go on.
+type deferredError struct{ err error }
+
+func (e *deferredError) Error() string { return e.err.Error() }
+func (e *deferredError) Unwrap() error { return e.err }
 
 // notStartedError is a failure before the server took any part of the mail.
 type notStartedError struct{ err error }
@@ -141,9 +228,15 @@ type Queue interface {
 	DueOutgoing(ctx context.Context, now time.Time, limit int) ([]convention.OutgoingMail, error)
 	MarkSent(ctx context.Context, id int64, at time.Time) error
 	MarkFailed(ctx context.Context, id int64, cause error, retryAt time.Time) error
+	// MarkUndeliverable records that mail id was refused for good for the recipients refused;
+	// it is not due again.
+	MarkUndeliverable(ctx context.Context, id int64, refused []string, cause error, at time.Time) error
 }
 
-// Outbox sends what the queue holds, in order, retrying with capped, jittered backoff.
+// Outbox sends what the queue holds, in order, retrying with capped, jittered backoff. A mail
+// refused for good is set aside (MarkUndeliverable) and the others go on; a mail the server
+// defers waits for its own retry time; a server that cannot be reached, or that refuses the
+// session, pauses the outbox until the next retry.
 type Outbox struct {
 	Queue  Queue
 	Server Server
@@ -156,21 +249,17 @@ type Outbox struct {
 	pausedUntil time.Time
 }
 
-// Backoff returns the wait before attempt n+1 (n ≥ 1): 30 s doubling, capped at one hour, with
-// ±20 % jitter.
-func Backoff(n int) time.Duration {
-	d := 30 * time.Second
-	for i := 1; i < n && d < time.Hour; i++ {
-		d *= 2
-	}
-	if d > time.Hour {
-		d = time.Hour
-	}
-	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
+// retryPolicy is the wait before a mail is tried again: 30 s doubling, capped at one hour.
+var retryPolicy = backoff.Policy{Base: 30 * time.Second, Max: time.Hour}
 
-// Flush sends every mail due now, over one connection where the server allows it. It stops at
-// the first failure (the server is likely down) and returns how many were sent.
+// Backoff returns the wait before attempt n+1 (n ≥ 1): 30 s doubling, capped at one hour, with
+// jitter (internal/backoff).
+func Backoff(n int) time.Duration { return retryPolicy.Delay(n) }
+
+// Flush sends every mail due now, over one connection where the server allows it, and returns
+// how many were sent. A mail refused for good, or deferred, is recorded and the flush goes on
+// with the next; it stops at the first failure of the server or the connection (the server is
+// likely down). The error returned is that failure, or else the first deferral.
 func (o *Outbox) Flush(ctx context.Context) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -178,6 +267,7 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	sent := 0
+	var firstDeferral error
 	var c *client
 	defer func() { c.close() }()
 	for ctx.Err() == nil {
@@ -186,13 +276,31 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 			return sent, err
 		}
 		if len(batch) == 0 {
-			return sent, nil
+			return sent, firstDeferral
 		}
 		for _, m := range batch {
 			if ctx.Err() != nil {
 				return sent, ctx.Err()
 			}
-			if c, err = o.send(ctx, c, &m); err != nil {
+			c, err = o.send(ctx, c, &m)
+			var undeliverable *UndeliverableError
+			if errors.As(err, &undeliverable) {
+				if undeliverable.Partial {
+					if err := o.Queue.MarkSent(context.WithoutCancel(ctx), m.ID, o.Now()); err != nil {
+						return sent, err
+					}
+					sent++
+				}
+				if o.Logger != nil {
+					o.Logger.Warn("mail refused for good, not tried again", "outbox_id", m.ID, "kind", m.Kind, "refused", undeliverable.Recipients,
+						"delivered_to_others", undeliverable.Partial, "err", err)
+				}
+				if merr := o.Queue.MarkUndeliverable(context.WithoutCancel(ctx), m.ID, undeliverable.Recipients, err, o.Now()); merr != nil {
+					return sent, errors.Join(err, merr)
+				}
+				continue
+			}
+			if err != nil {
 				if ctx.Err() != nil {
 					// Stopped by us, not refused: the mail stays due as it was.
 					return sent, ctx.Err()
@@ -201,15 +309,21 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 				if o.Logger != nil {
 					o.Logger.Warn("mail not sent, will retry", "outbox_id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "retry_at", retry, "err", err)
 				}
-				var refused *gosmtp.SMTPError
-				if !errors.As(err, &refused) || refused.Code == 421 {
+				var deferred *deferredError
+				mailOnly := errors.As(err, &deferred)
+				if !mailOnly {
 					o.pausedUntil = retry // the server, not this mail
 				}
-				// A permanent refusal (5xx) is kept too: the operator sees it in the outbox.
 				if merr := o.Queue.MarkFailed(context.WithoutCancel(ctx), m.ID, err, retry); merr != nil {
 					return sent, errors.Join(err, merr)
 				}
-				return sent, err
+				if !mailOnly {
+					return sent, err
+				}
+				if firstDeferral == nil {
+					firstDeferral = err
+				}
+				continue
 			}
 			if err := o.Queue.MarkSent(context.WithoutCancel(ctx), m.ID, o.Now()); err != nil {
 				return sent, err
@@ -230,7 +344,7 @@ const outboxBatch = 50
 // closed by the server before the mail started. It returns the connection to use next (nil
 // after a failure).
 func (o *Outbox) send(ctx context.Context, c *client, m *convention.OutgoingMail) (*client, error) {
-	if c != nil && c.sent >= maxPerConnection {
+	if c != nil && (c.sent >= maxPerConnection || c.broken) {
 		c.close()
 		c = nil
 	}
@@ -238,6 +352,10 @@ func (o *Outbox) send(ctx context.Context, c *client, m *convention.OutgoingMail
 		err := c.send(ctx, m.From, m.To, m.Data)
 		if err == nil {
 			return c, nil
+		}
+		var undeliverable *UndeliverableError
+		if errors.As(err, &undeliverable) {
+			return c, err // the session is over for this mail, and usable for the next
 		}
 		c.close()
 		var notStarted *notStartedError
@@ -252,6 +370,10 @@ func (o *Outbox) send(ctx context.Context, c *client, m *convention.OutgoingMail
 		return nil, err
 	}
 	if err := c.send(ctx, m.From, m.To, m.Data); err != nil {
+		var undeliverable *UndeliverableError
+		if errors.As(err, &undeliverable) {
+			return c, err
+		}
 		c.close()
 		return nil, err
 	}

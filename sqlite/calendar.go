@@ -147,14 +147,13 @@ type SchoolChange struct {
 }
 
 func changesBetween(ctx context.Context, q queryer, kinds []convention.ChangeKind, from, to time.Time) ([]SchoolChange, error) {
-	args := []any{fmtTime(from), fmtTime(to)}
-	marks := make([]string, len(kinds))
+	names := make([]string, len(kinds))
 	for i, k := range kinds {
-		marks[i] = "?"
-		args = append(args, string(k))
+		names[i] = string(k)
 	}
 	rows, err := q.QueryContext(ctx, `SELECT c.name, ch.detail FROM changes ch JOIN schools s ON s.id = ch.school_id JOIN communes c ON c.id = s.commune_id
-		WHERE ch.at >= ? AND ch.at < ? AND ch.kind IN (`+strings.Join(marks, ",")+`) AND ch.detail IS NOT NULL ORDER BY ch.at, ch.id`, args...)
+		WHERE ch.at >= ? AND ch.at < ? AND ch.kind IN (SELECT value FROM json_each(?)) AND ch.detail IS NOT NULL ORDER BY ch.at, ch.id`,
+		fmtTime(from), fmtTime(to), encodeJSON(names))
 	if err != nil {
 		return nil, err
 	}

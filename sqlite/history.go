@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -47,23 +50,32 @@ type RequestFact struct {
 
 // RequestFacts returns every decided request of a declared commune, oldest first.
 func (db *DB) RequestFacts(ctx context.Context) ([]RequestFact, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT r.id, c.name, r.received_at, r.state FROM requests r JOIN communes c ON c.id = r.commune_id
+	rows, err := db.db.QueryContext(ctx, `SELECT r.id, c.name, r.received_at, r.state, r.refused_rows FROM requests r JOIN communes c ON c.id = r.commune_id
 		WHERE r.state <> 'claimed' ORDER BY r.received_at, r.id`)
 	if err != nil {
 		return nil, err
 	}
 	var out []RequestFact
-	index := map[int64]int{}
+	index := map[int64]int{} // the requests decided before their counts were recorded
 	for rows.Next() {
 		var id int64
 		var f RequestFact
 		var at string
-		if err := rows.Scan(&id, &f.Commune, &at, &f.State); err != nil {
+		var counted sql.NullString
+		if err := rows.Scan(&id, &f.Commune, &at, &f.State, &counted); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		f.ReceivedAt, f.RefusedRows = parseTime(at), map[string]int{}
-		index[id] = len(out)
+		if counted.Valid {
+			// Counted when decided, over every problem: the store keeps only the first ones.
+			if err := json.Unmarshal([]byte(counted.String), &f.RefusedRows); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("request %d: refused rows: %w", id, err)
+			}
+		} else {
+			index[id] = len(out)
+		}
 		out = append(out, f)
 	}
 	rows.Close()

@@ -25,9 +25,9 @@ func (db *DB) Enqueue(ctx context.Context, m convention.OutgoingMail) error {
 
 // dueOutgoingQuery reads the due mails in the order of the partial index outbox_due (due time,
 // then id): ordered by id alone, SQLite walks the whole table in id order, every mail ever sent
-// included, to find the few that wait.
+// included, to find the few that wait. A mail failed for good is never due again.
 const dueOutgoingQuery = `SELECT id, kind, mail_from, rcpt_to, data, attempts, created_at FROM outbox
-		WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
+		WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`
 
 // DueOutgoing returns at most limit unsent mails whose next attempt is due at now, those due
 // first first (a new mail is due when it is queued).
@@ -68,17 +68,78 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, cause error, retryAt tim
 	return err
 }
 
+// MarkUndeliverable records that the SMTP server refused mail id for good for the recipients
+// refused (a 5xx, an address that cannot be written): it is never tried again, and FailedMails
+// shows it to the Métropole. When the other recipients took it, MarkSent records that first.
+func (db *DB) MarkUndeliverable(ctx context.Context, id int64, refused []string, cause error, at time.Time) error {
+	_, err := db.exec(ctx, `UPDATE outbox SET attempts = CASE WHEN sent_at IS NULL THEN attempts + 1 ELSE attempts END,
+		last_error = ?, failed_at = ?, failed_rcpt = ? WHERE id = ?`, cause.Error(), fmtTime(at), encodeJSON(refused), id)
+	if err != nil {
+		return fmt.Errorf("mark mail %d undeliverable: %w", id, err)
+	}
+	return nil
+}
+
+// FailedMail is a mail the SMTP server refused for good, for some or all of its recipients.
+type FailedMail struct {
+	ID   int64
+	Kind string   // reply, digest, reminder…
+	To   []string // the recipients refused
+	// Delivered says the other recipients took it.
+	Delivered bool
+	FailedAt  time.Time
+	Error     string
+	// RequestID is the request a reply answers (0 for mail of our own).
+	RequestID int64
+}
+
+// FailedMails returns the mails refused for good in [from, to), oldest first.
+func (db *DB) FailedMails(ctx context.Context, from, to time.Time) ([]FailedMail, error) {
+	return failedMails(ctx, db.db, from, to)
+}
+
+// FailedMails returns the mails refused for good in [from, to), in the job's transaction.
+func (t *Tx) FailedMails(from, to time.Time) ([]FailedMail, error) {
+	return failedMails(t.ctx, t.tx, from, to)
+}
+
+func failedMails(ctx context.Context, q queryer, from, to time.Time) ([]FailedMail, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, coalesce(failed_rcpt, rcpt_to), sent_at IS NOT NULL, failed_at, coalesce(last_error, ''), coalesce(request_id, 0) FROM outbox
+		WHERE failed_at IS NOT NULL AND failed_at >= ? AND failed_at < ? ORDER BY failed_at, id`, fmtTime(from), fmtTime(to))
+	if err != nil {
+		return nil, fmt.Errorf("list undelivered mail: %w", err)
+	}
+	defer rows.Close()
+	var out []FailedMail
+	for rows.Next() {
+		var m FailedMail
+		var rcpt, at string
+		if err := rows.Scan(&m.ID, &m.Kind, &rcpt, &m.Delivered, &at, &m.Error, &m.RequestID); err != nil {
+			return nil, fmt.Errorf("list undelivered mail: %w", err)
+		}
+		if err := json.Unmarshal([]byte(rcpt), &m.To); err != nil {
+			return nil, fmt.Errorf("outbox %d: recipients: %w", m.ID, err)
+		}
+		m.FailedAt = parseTime(at)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // OutboxStats is the outbox at a glance.
 type OutboxStats struct {
 	Waiting int
 	Oldest  *time.Time
+	// Failed counts the mails refused for good, which wait no more.
+	Failed int
 }
 
 // Outbox returns how many mails wait and since when.
 func (db *DB) Outbox(ctx context.Context) (OutboxStats, error) {
 	var s OutboxStats
 	var oldest sql.NullString
-	err := db.db.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL`).Scan(&s.Waiting, &oldest)
+	err := db.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE failed_at IS NULL), min(created_at) FILTER (WHERE failed_at IS NULL),
+		count(*) FILTER (WHERE failed_at IS NOT NULL) FROM outbox WHERE sent_at IS NULL`).Scan(&s.Waiting, &oldest, &s.Failed)
 	s.Oldest = parseTimePtr(oldest)
 	return s, err
 }
@@ -122,6 +183,8 @@ type RequestSummary struct {
 	Reason     string
 	Changes    int
 	Errors     int
+	// RepliesWithheld lists the addresses that got no automatic reply: too many within a day.
+	RepliesWithheld []string
 }
 
 // RequestsBetween returns the requests decided in [from, to), oldest first.
@@ -132,7 +195,7 @@ func (db *DB) RequestsBetween(ctx context.Context, from, to time.Time) ([]Reques
 func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]RequestSummary, error) {
 	rows, err := q.QueryContext(ctx, `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
 		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id),
-		(SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')
+		coalesce(r.errors, (SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')), r.replies_withheld
 		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id
 		WHERE r.state <> 'claimed' AND r.decided_at >= ? AND r.decided_at < ? ORDER BY r.id`, fmtTime(from), fmtTime(to))
 	if err != nil {
@@ -143,10 +206,11 @@ func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]Requ
 	for rows.Next() {
 		var r RequestSummary
 		var received string
-		if err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Errors); err != nil {
+		var withheld sql.NullString
+		if err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Errors, &withheld); err != nil {
 			return nil, err
 		}
-		r.ReceivedAt = parseTime(received)
+		r.ReceivedAt, r.RepliesWithheld = parseTime(received), decodeWithheld(withheld)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -172,7 +236,8 @@ type ErrorRecord struct {
 func (db *DB) LastErrors(ctx context.Context, n int) ([]ErrorRecord, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT at, component, message FROM (
 		SELECT at, component, message FROM errors
-		UNION ALL SELECT next_attempt_at, 'outbox #' || id, last_error FROM outbox WHERE sent_at IS NULL AND last_error IS NOT NULL)
+		UNION ALL SELECT next_attempt_at, 'outbox #' || id, last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND last_error IS NOT NULL
+		UNION ALL SELECT failed_at, 'outbox #' || id, last_error FROM outbox WHERE failed_at IS NOT NULL)
 		ORDER BY at DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, err

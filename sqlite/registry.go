@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -140,17 +139,15 @@ func registryOf(ctx context.Context, q queryer, commune string, uais []string) (
 }
 
 func registryOfWhere(commune string, uais []string) (string, []any) {
-	args := []any{commune}
-	for _, u := range uais {
-		args = append(args, u)
+	if uais == nil {
+		uais = []string{}
 	}
 	// Written on the schools table alone, so that SQLite serves each side of the OR from its
-	// index (schools_commune, the UAI's) instead of scanning every school.
-	where := `WHERE s.commune_id = (SELECT id FROM communes WHERE name = ?)`
-	if len(uais) > 0 {
-		where += ` OR s.uai IN (?` + strings.Repeat(",?", len(uais)-1) + `)`
-	}
-	return where, args
+	// index (schools_commune, the UAI's) instead of scanning every school. The UAIs go as one
+	// JSON array, so that the query has two variables however long the list (SQLite refuses
+	// more than 32,766).
+	where := `WHERE s.commune_id = (SELECT id FROM communes WHERE name = ?) OR s.uai IN (SELECT value FROM json_each(?))`
+	return where, []any{commune, encodeJSON(uais)}
 }
 
 const schoolsQuery = `SELECT c.name, s.uai, s.name, s.status, s.admin, s.received_at, s.due_at,

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -50,20 +49,34 @@ type Request struct {
 	State      convention.RequestState
 	Target     string
 	Moved      bool
+	// HeaderOnly says Raw is the message's header alone: the message was over the size limit,
+	// of Size bytes, and its body was never fetched.
+	HeaderOnly bool
+	Size       int64
 }
 
 // Claim records a message before anything else is done with it. If the message was claimed
 // before (same mailbox, UIDVALIDITY and UID), the recorded request is returned as it stands.
 func (db *DB) Claim(ctx context.Context, key MessageKey, receivedAt time.Time, raw []byte) (*Request, error) {
+	return db.claim(ctx, key, receivedAt, raw, int64(len(raw)), false)
+}
+
+// ClaimHeader records a message too large to be fetched whole, of size bytes, by its header
+// alone, so that it is still answered (or quarantined) without its body ever being read.
+func (db *DB) ClaimHeader(ctx context.Context, key MessageKey, receivedAt time.Time, header []byte, size int64) (*Request, error) {
+	return db.claim(ctx, key, receivedAt, header, size, true)
+}
+
+func (db *DB) claim(ctx context.Context, key MessageKey, receivedAt time.Time, raw []byte, size int64, headerOnly bool) (*Request, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
 	sum := sha256.Sum256(raw)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO requests (mailbox, uid_validity, uid, received_at, raw, raw_sha256, claimed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING`,
-		key.Mailbox, key.UIDValidity, key.UID, fmtTime(receivedAt), raw, hex.EncodeToString(sum[:]), fmtTime(db.now())); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO requests (mailbox, uid_validity, uid, received_at, raw, raw_sha256, claimed_at, size, header_only)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING`,
+		key.Mailbox, key.UIDValidity, key.UID, fmtTime(receivedAt), raw, hex.EncodeToString(sum[:]), fmtTime(db.now()), size, headerOnly); err != nil {
 		return nil, fmt.Errorf("claim message %d: %w", key.UID, err)
 	}
 	r, err := getRequest(ctx, tx, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
@@ -77,14 +90,15 @@ func getRequest(ctx context.Context, q queryer, where string, args ...any) (*Req
 	var r Request
 	var received string
 	var target, moved sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, mailbox, uid_validity, uid, received_at, raw, state, target, moved_at FROM requests WHERE `+where, args...).
-		Scan(&r.ID, &r.Key.Mailbox, &r.Key.UIDValidity, &r.Key.UID, &received, &r.Raw, &r.State, &target, &moved)
+	var size sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT id, mailbox, uid_validity, uid, received_at, raw, state, target, moved_at, header_only, size FROM requests WHERE `+where, args...).
+		Scan(&r.ID, &r.Key.Mailbox, &r.Key.UIDValidity, &r.Key.UID, &received, &r.Raw, &r.State, &target, &moved, &r.HeaderOnly, &size)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	} else if err != nil {
 		return nil, err
 	}
-	r.ReceivedAt, r.Target, r.Moved = parseTime(received), target.String, moved.Valid
+	r.ReceivedAt, r.Target, r.Moved, r.Size = parseTime(received), target.String, moved.Valid, size.Int64
 	return &r, nil
 }
 
@@ -118,6 +132,26 @@ func (db *DB) MarkMoved(ctx context.Context, ids ...int64) error {
 	return tx.Commit()
 }
 
+// RecordAttempt counts a failed attempt at deciding request id, for a reason of the message's
+// own (not the store, the disk or the network), and returns how many there were. A request no
+// longer claimed is left alone and ErrAlreadyDecided returned.
+func (db *DB) RecordAttempt(ctx context.Context, id int64, cause error) (int, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var attempts int
+	err = tx.QueryRowContext(ctx, `UPDATE requests SET attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'claimed' RETURNING attempts`,
+		cause.Error(), id).Scan(&attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrAlreadyDecided
+	} else if err != nil {
+		return 0, fmt.Errorf("count an attempt at request %d: %w", id, err)
+	}
+	return attempts, tx.Commit()
+}
+
 // DecideView is what a decision may look at, read in the decision's own transaction.
 type DecideView struct {
 	// Registry holds every school, keyed by UAI.
@@ -136,6 +170,10 @@ type DecideInput struct {
 	// UAIs are the schools the message lists: the view's registry holds them and every school
 	// of the commune, not the whole registry, so a decision costs the same however large it grows.
 	UAIs []string
+	// MaxRepliesPerAddress bounds the automatic mails queued to one address over 24 hours
+	// (0: no bound). Beyond it the decision stands but the address gets no mail, and the
+	// request records it for the Métropole's summary.
+	MaxRepliesPerAddress int
 }
 
 // Decide runs decide inside one transaction with the registry as it stands, then writes its
@@ -183,7 +221,13 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 			return nil, err
 		}
 	}
-	for _, p := range d.Problems {
+	if err := recordProblemCounts(ctx, tx, in.RequestID, d.Problems); err != nil {
+		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
+	}
+	for i, p := range d.Problems {
+		if i >= MaxStoredProblems {
+			break // counted above; the reply's spreadsheet has them all
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO problems (request_id, file, sheet, row, col, field, severity, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			in.RequestID, p.File, p.Sheet, p.Row, p.Column, p.Field, p.Severity, p.Message); err != nil {
 			return nil, err
@@ -215,10 +259,8 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 			return nil, err
 		}
 	}
-	for _, m := range d.Outgoing {
-		if err := enqueue(ctx, tx, m, sql.NullInt64{Int64: in.RequestID, Valid: true}, now); err != nil {
-			return nil, err
-		}
+	if d.Outgoing, err = queueReplies(ctx, tx, in, d.Outgoing, now); err != nil {
+		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
 	}
 	return d, tx.Commit()
 }
@@ -240,18 +282,16 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 		return 0, nil
 	}
 	// The same files from the same commune: every spreadsheet of this message was in one earlier
-	// request of that commune.
+	// request of that commune. The hashes go as one JSON array: a fixed number of variables
+	// however many files a message carries.
 	q := `SELECT r.id FROM requests r JOIN communes c ON c.id = r.commune_id JOIN attachments a ON a.request_id = r.id
-		WHERE c.name = ? AND r.id <> ? AND r.state IN ('applied', 'refused') AND a.format <> '' AND a.sha256 IN (?` +
-		strings.Repeat(",?", len(in.Attachments)-1) + `) GROUP BY r.id HAVING count(DISTINCT a.sha256) = ? ORDER BY r.id LIMIT 1`
-	args := []any{in.Commune, in.RequestID}
+		WHERE c.name = ? AND r.id <> ? AND r.state IN ('applied', 'refused') AND a.format <> '' AND a.sha256 IN (SELECT value FROM json_each(?))
+		GROUP BY r.id HAVING count(DISTINCT a.sha256) = ? ORDER BY r.id LIMIT 1`
 	distinct := map[string]bool{}
 	for _, h := range in.Attachments {
-		args = append(args, h)
 		distinct[h] = true
 	}
-	args = append(args, len(distinct))
-	err := tx.QueryRowContext(ctx, q, args...).Scan(&id)
+	err := tx.QueryRowContext(ctx, q, in.Commune, in.RequestID, encodeJSON(in.Attachments), len(distinct)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

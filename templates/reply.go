@@ -54,10 +54,63 @@ type Reply struct {
 	TechnicalReferent string
 	ProjectLead       string
 	Signature         string
+	// Omitted counts, section by section, the lines the reply does not list: it lists the first
+	// MaxRefusedLines refused rows, MaxWarningLines warnings and MaxSchoolLines schools of each
+	// kind, then says how many more there are. RenderReply fills it.
+	Omitted Omitted
+	// RefusedFile names the spreadsheet attached with every refused row, when they are not all
+	// listed.
+	RefusedFile string
 }
 
-// RenderReply renders the answer to a commune.
-func RenderReply(r Reply) (Rendered, error) { return render("reply", r) }
+// Omitted counts the lines of each section of a reply that it does not list.
+type Omitted struct {
+	Added, Changed, Removed, Restored, Unchanged, Refused, Warnings int
+}
+
+// What one reply lists at most: a list of 20,000 bad rows gets the first hundred, a count of
+// the rest and the whole list in a spreadsheet, not a mail of a hundred megabytes.
+const (
+	MaxRefusedLines = 100
+	MaxWarningLines = 100
+	MaxSchoolLines  = 500
+)
+
+// RefusedRowsFilename is the name of the spreadsheet listing every refused row.
+const RefusedRowsFilename = "lignes-refusees.xlsx"
+
+// Truncated reports whether the reply cannot list every refused row, and so must attach them.
+func (r Reply) Truncated() bool { return len(r.Refused) > MaxRefusedLines }
+
+// bound keeps the first lines of each section and counts the others in Omitted.
+func (r Reply) bound() Reply {
+	cut := func(lines []SchoolLine, omitted *int) []SchoolLine {
+		if len(lines) <= MaxSchoolLines {
+			return lines
+		}
+		*omitted += len(lines) - MaxSchoolLines
+		return lines[:MaxSchoolLines]
+	}
+	cutProblems := func(lines []ProblemLine, max int, omitted *int) []ProblemLine {
+		if len(lines) <= max {
+			return lines
+		}
+		*omitted += len(lines) - max
+		return lines[:max]
+	}
+	r.Added = cut(r.Added, &r.Omitted.Added)
+	r.Changed = cut(r.Changed, &r.Omitted.Changed)
+	r.Removed = cut(r.Removed, &r.Omitted.Removed)
+	r.Restored = cut(r.Restored, &r.Omitted.Restored)
+	r.Unchanged = cut(r.Unchanged, &r.Omitted.Unchanged)
+	r.Refused = cutProblems(r.Refused, MaxRefusedLines, &r.Omitted.Refused)
+	r.Warnings = cutProblems(r.Warnings, MaxWarningLines, &r.Omitted.Warnings)
+	return r
+}
+
+// RenderReply renders the answer to a commune, listing at most the first lines of each section
+// (see MaxRefusedLines) and counting the others.
+func RenderReply(r Reply) (Rendered, error) { return render("reply", r.bound()) }
 
 // DigestRequest is a request as the Métropole's summary lists it.
 type DigestRequest struct {
@@ -68,6 +121,8 @@ type DigestRequest struct {
 	Outcome    string // in French
 	Changes    int
 	Errors     int
+	// Withheld lists the addresses that got no automatic reply, having had too many in a day.
+	Withheld []string
 }
 
 // DigestSchool is an activation the Métropole must do.
@@ -93,6 +148,11 @@ type Digest struct {
 	ToCreate []DigestSchool
 	// Refusals lists the work laclasse.com's directory refused, with its message.
 	Refusals []Refusal
+	// Undelivered lists the mails the SMTP server refused for good since the previous summary.
+	Undelivered []Undelivered
+	// RepliesWithheld lists the requests decided without an automatic reply to some address,
+	// which had had too many of them within 24 hours (a robot looping with us, most likely).
+	RepliesWithheld []DigestRequest
 }
 
 // Refusal is a task the directory refused.
@@ -102,7 +162,7 @@ type Refusal struct {
 
 // Empty reports whether the digest has nothing to say.
 func (d Digest) Empty() bool {
-	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals) == 0
+	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered) == 0
 }
 
 // RenderDigest renders the Métropole's daily summary.

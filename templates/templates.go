@@ -51,6 +51,8 @@ var funcs = map[string]any{
 	},
 	"upper": strings.ToUpper,
 	"de":    De,
+	"add":   func(a, b int) int { return a + b },
+	"join":  strings.Join,
 }
 
 // De puts "de" before a name, elided before a vowel: "de Givors", "d'Oullins", "d'Écully".

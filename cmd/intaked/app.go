@@ -15,13 +15,8 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
-	"github.com/laclasse/intake/intake"
-	"github.com/laclasse/intake/intake/mailparse"
-	"github.com/laclasse/intake/laclasse"
 	"github.com/laclasse/intake/report"
-	"github.com/laclasse/intake/scheduler"
 	"github.com/laclasse/intake/sheet"
-	"github.com/laclasse/intake/smtp"
 	"github.com/laclasse/intake/sqlite"
 )
 
@@ -34,6 +29,9 @@ type Main struct {
 	// otherwise `run` follows the configuration's [log].
 	Logger *slog.Logger
 	logSet bool
+	// Reload, when set, makes a running daemon read its configuration again at each receive,
+	// as SIGHUP does (tests).
+	Reload <-chan struct{}
 }
 
 // NewMain returns a Main on the process's streams and clock.
@@ -133,6 +131,9 @@ func (m *Main) loadConfig(path string) (*Config, error) {
 }
 
 func (m *Main) openStore(ctx context.Context, cfg *Config) (*sqlite.DB, error) {
+	if err := checkStoreDir(cfg.Store.Path); err != nil {
+		return nil, &ConfigError{Errs: []error{err}}
+	}
 	db, err := sqlite.Open(ctx, cfg.Store.Path, m.Now)
 	if err != nil {
 		return nil, err
@@ -154,92 +155,16 @@ func (m *Main) checkConfigCmd(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if errs := checkHost(cfg); len(errs) > 0 {
+		return &ConfigError{Errs: errs}
+	}
 	warnPermissions(m.Logger, *path)
+	warnTrustedAuthserv(m.Logger, cfg)
 	fmt.Fprintf(m.Stdout, "%s: OK (%d communes, mailbox %s on %s, store %s)\n", *path, len(cfg.Communes), cfg.IMAP.Mailbox, cfg.IMAP.Address, cfg.Store.Path)
 	return nil
 }
 
-// daemon is the wired program for one configuration.
-type daemon struct {
-	store     *sqlite.DB
-	watcher   *intake.Watcher
-	scheduler *scheduler.Scheduler
-	outbox    *smtp.Outbox
-	provision *laclasse.Provisioner // nil without [laclasse]: activation stays by hand
-	onPass    func()                // after each successful pass over the mailbox
-}
-
-func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
-	loc := cfg.Location()
-	handler := &intake.Handler{
-		Store:       store,
-		Communes:    cfg.CommuneList(),
-		From:        cfg.SMTP.From,
-		FromName:    "Laclasse.com – Métropole de Lyon",
-		Signature:   "L'équipe laclasse.com, Métropole de Lyon",
-		Processed:   cfg.IMAP.ProcessedMailbox,
-		Rejected:    cfg.IMAP.RejectedMailbox,
-		Calendar:    cfg.ConventionCalendar(),
-		SheetLimits: sheet.DefaultLimits(),
-		MailLimits:  mailparse.DefaultLimits(),
-		Policies:    cfg.Policies(),
-		Now:         m.Now,
-	}
-	d := &daemon{store: store}
-	if cfg.Laclasse != nil {
-		d.provision = &laclasse.Provisioner{
-			Client: laclasse.New(cfg.Laclasse.client(), nil),
-			Queue:  store,
-			Now:    m.Now,
-			Logger: m.Logger,
-			IsNone: func(err error) bool { return errors.Is(err, sqlite.ErrNoneDue) },
-		}
-	}
-	d.outbox = &smtp.Outbox{
-		Queue:  store,
-		Server: smtp.Server{Address: cfg.SMTP.Address, TLS: cfg.SMTP.TLS, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password},
-		Now:    m.Now,
-		Logger: m.Logger,
-	}
-	d.watcher = &intake.Watcher{
-		Config: intake.MailboxConfig{
-			Address: cfg.IMAP.Address, TLS: cfg.IMAP.TLS, Username: cfg.IMAP.Username, Password: cfg.IMAP.Password,
-			Mailbox: cfg.IMAP.Mailbox, Processed: cfg.IMAP.ProcessedMailbox, Rejected: cfg.IMAP.RejectedMailbox,
-			PollInterval: cfg.IMAP.PollInterval.Duration, CommandTimeout: cfg.IMAP.CommandTimeout.Duration,
-		},
-		Store:   store,
-		Handler: handler,
-		Logger:  m.Logger,
-		Now:     m.Now,
-	}
-	calendar := scheduler.Calendar{
-		Dates: cfg.ConventionCalendar(),
-		Specs: scheduler.Specs{
-			DailyDigest: cfg.Schedule.DailyDigest, WeeklyOverview: cfg.Schedule.WeeklyOverview,
-			CommuneReminders: cfg.Schedule.CommuneReminders, MetropoleReminder: cfg.Schedule.MetropoleReminder,
-		},
-		Communes:     cfg.CommuneList(),
-		From:         cfg.SMTP.From,
-		FromName:     handler.FromName,
-		Metropole:    cfg.Metropole.SummaryTo,
-		Signature:    handler.Signature,
-		Provisioning: d.provision != nil,
-		Reports: &scheduler.ReportCalendar{
-			Store: store, Communes: cfg.CommuneDates(), PerSchoolEUR: cfg.Fees.PerSchoolEUR, TreasurerTo: cfg.Metropole.TreasurerTo,
-			FeeSpec: cfg.Schedule.FeeStatement, ActivitySpec: cfg.Schedule.ActivityReport, DatesSpec: cfg.Schedule.ConventionDates,
-			Terminations: store.Terminations,
-		},
-		Now: m.Now,
-	}
-	d.scheduler = &scheduler.Scheduler{
-		Store:    store,
-		Location: loc,
-		Jobs:     calendar.Jobs(),
-		Now:      m.Now,
-		Logger:   m.Logger,
-	}
-	return d
-}
+// The daemon and its wiring (wire and one constructor per component) are in wire.go.
 
 // parseResult is one line of `parse --json`.
 type parseResult struct {

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/mail"
 	"os"
+	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
@@ -61,11 +64,17 @@ type SMTPConfig struct {
 	Password     string `toml:"password"`
 	PasswordFile string `toml:"password_file"`
 	From         string `toml:"from"`
+	// MaxRepliesPerAddressPerDay bounds the automatic replies to one address over 24 hours;
+	// beyond it only the Métropole's summary hears of the messages. 0 turns the bound off.
+	MaxRepliesPerAddressPerDay int `toml:"max_replies_per_address_per_day"`
 }
 
 // StoreConfig locates the registry.
 type StoreConfig struct {
 	Path string `toml:"path"`
+	// RetentionMonths is how long raw messages and sent mail are kept (the CNIL's rules); the
+	// purge job (schedule.purge) empties older ones. 0 keeps them for ever.
+	RetentionMonths int `toml:"retention_months"`
 }
 
 // MetropoleConfig is about the Métropole's staff who read the summaries.
@@ -90,6 +99,7 @@ type ScheduleConfig struct {
 	FeeStatement      string   `toml:"fee_statement"`
 	ActivityReport    string   `toml:"activity_report"`
 	ConventionDates   string   `toml:"convention_dates"`
+	Purge             string   `toml:"purge"`
 }
 
 // CalendarConfig holds the convention's yearly dates, as "MM-DD".
@@ -135,18 +145,26 @@ type CommuneConfig struct {
 	DKIMDomains []string `toml:"dkim_domains"`
 }
 
-// Duration is a time.Duration written as "5m" in TOML.
-type Duration struct{ time.Duration }
+// Duration is a time.Duration written as "5m" in TOML. A text that is not a duration is kept
+// and reported by validation with the other problems, rather than stopping the decoding.
+type Duration struct {
+	time.Duration
+	invalid string // the text, when it is not a duration
+}
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Duration) UnmarshalText(b []byte) error {
 	v, err := time.ParseDuration(string(b))
 	if err != nil {
-		return err
+		d.Duration, d.invalid = 0, string(b)
+		return nil
 	}
-	d.Duration = v
+	d.Duration, d.invalid = v, ""
 	return nil
 }
+
+// valid reports whether the duration was read, or left to its default.
+func (d Duration) valid() bool { return d.invalid == "" }
 
 // DefaultConfig returns the configuration that a file's keys override.
 func DefaultConfig() Config {
@@ -156,11 +174,11 @@ func DefaultConfig() Config {
 			Mailbox:          "INBOX",
 			ProcessedMailbox: "Traites",
 			RejectedMailbox:  "Rejetes",
-			PollInterval:     Duration{5 * time.Minute},
-			CommandTimeout:   Duration{2 * time.Minute},
+			PollInterval:     Duration{Duration: 5 * time.Minute},
+			CommandTimeout:   Duration{Duration: 2 * time.Minute},
 		},
-		SMTP:      SMTPConfig{TLS: "starttls"},
-		Store:     StoreConfig{Path: "/var/lib/intaked/intake.db"},
+		SMTP:      SMTPConfig{TLS: "starttls", MaxRepliesPerAddressPerDay: 10},
+		Store:     StoreConfig{Path: "/var/lib/intaked/intake.db", RetentionMonths: 24},
 		Metropole: MetropoleConfig{Timezone: "Europe/Paris"},
 		Schedule: ScheduleConfig{
 			DailyDigest:       "0 7 * * *",
@@ -170,6 +188,7 @@ func DefaultConfig() Config {
 			FeeStatement:      "0 8 1 9 *",
 			ActivityReport:    "0 8 15 9 *",
 			ConventionDates:   "0 8 * * *",
+			Purge:             "30 3 * * *",
 		},
 		Fees:     FeesConfig{PerSchoolEUR: 150},
 		Calendar: CalendarConfig{CampaignStart: "05-01", Renewal: "06-20", YearlyUpdate: "07-01"},
@@ -178,11 +197,15 @@ func DefaultConfig() Config {
 	}
 }
 
-// LoadConfig reads, decodes and validates the file at path. Every problem is reported at once.
+// LoadConfig reads, decodes and validates the file at path. Every problem is reported at once, in
+// a *ConfigError, and so is a file that cannot be read.
 func LoadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
+		if errors.Is(err, fs.ErrPermission) {
+			err = fmt.Errorf("%w (the service reads it through the group %s: chgrp %s it, chmod 0640 it)", err, configGroup, configGroup)
+		}
+		return nil, &ConfigError{Errs: []error{fmt.Errorf("read the configuration: %w", err)}}
 	}
 	return ParseConfig(data)
 }
@@ -193,17 +216,86 @@ func ParseConfig(data []byte) (*Config, error) {
 	cfg := DefaultConfig()
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, &ConfigError{Errs: []error{decodeError(data, err)}}
 	}
 	var errs []error
 	for _, k := range md.Undecoded() {
 		errs = append(errs, fmt.Errorf("%s: unknown key", k))
 	}
+	errs = append(errs, invalidDurations(reflect.ValueOf(cfg), "")...)
 	errs = append(errs, cfg.validate()...)
 	if len(errs) > 0 {
 		return nil, &ConfigError{Errs: errs}
 	}
 	return &cfg, nil
+}
+
+// decodeError describes a file that is not TOML, or a value of the wrong type, by its line,
+// column and key only: the parser's message may quote the text where it stopped, which can be a
+// password written without quotes.
+func decodeError(data []byte, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		col := pe.Position.Col
+		if start := pe.Position.Start; col == 0 && start > 0 && start <= len(data) {
+			col = start - bytes.LastIndexByte(data[:start], '\n')
+		}
+		where := fmt.Sprintf("line %d, column %d", pe.Position.Line, col)
+		if pe.LastKey != "" {
+			return fmt.Errorf("%s: not valid TOML at %s (a text value needs quotes)", pe.LastKey, where)
+		}
+		return fmt.Errorf("not valid TOML at %s", where)
+	}
+	// Any other error of the decoder is about a value of the wrong type; its message names the
+	// line and the key.
+	key, line := "configuration", "?"
+	if m := lastKey.FindStringSubmatch(err.Error()); m != nil {
+		key = m[1]
+	}
+	if m := errLine.FindStringSubmatch(err.Error()); m != nil {
+		line = m[1]
+	}
+	return fmt.Errorf("%s: line %s: the value is not of the expected type", key, line)
+}
+
+var (
+	lastKey = regexp.MustCompile(`last key "([^"]*)"`)
+	errLine = regexp.MustCompile(`line (\d+)`)
+)
+
+// invalidDurations reports every Duration under v (a configuration struct, key its TOML path)
+// whose text is not a duration.
+func invalidDurations(v reflect.Value, key string) []error {
+	var errs []error
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			errs = append(errs, invalidDurations(v.Elem(), key)...)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			errs = append(errs, invalidDurations(v.Index(i), fmt.Sprintf("%s[%d]", key, i))...)
+		}
+	case reflect.Struct:
+		if d, ok := v.Interface().(Duration); ok {
+			if !d.valid() {
+				errs = append(errs, fmt.Errorf("%s: %q is not a duration (write it like \"90s\", \"5m\" or \"1h30m\")", key, d.invalid))
+			}
+			return errs
+		}
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Type().Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+			if name == "" || name == "-" || !f.IsExported() {
+				continue
+			}
+			if key != "" {
+				name = key + "." + name
+			}
+			errs = append(errs, invalidDurations(v.Field(i), name)...)
+		}
+	}
+	return errs
 }
 
 // ConfigError lists every problem of a configuration.
@@ -271,10 +363,10 @@ func (c *Config) validate() []error {
 	if c.IMAP.ProcessedMailbox == c.IMAP.Mailbox || c.IMAP.RejectedMailbox == c.IMAP.Mailbox {
 		bad("imap.processed_mailbox", "processed and rejected mailboxes must differ from imap.mailbox %q", c.IMAP.Mailbox)
 	}
-	if c.IMAP.PollInterval.Duration < time.Second {
+	if c.IMAP.PollInterval.valid() && c.IMAP.PollInterval.Duration < time.Second {
 		bad("imap.poll_interval", "%v is too short (at least 1s)", c.IMAP.PollInterval.Duration)
 	}
-	if c.IMAP.CommandTimeout.Duration < time.Second {
+	if c.IMAP.CommandTimeout.valid() && c.IMAP.CommandTimeout.Duration < time.Second {
 		bad("imap.command_timeout", "%v is too short (at least 1s)", c.IMAP.CommandTimeout.Duration)
 	}
 
@@ -340,6 +432,13 @@ func (c *Config) validate() []error {
 	checkCron("schedule.fee_statement", c.Schedule.FeeStatement, false)
 	checkCron("schedule.activity_report", c.Schedule.ActivityReport, false)
 	checkCron("schedule.convention_dates", c.Schedule.ConventionDates, false)
+	checkCron("schedule.purge", c.Schedule.Purge, false)
+	if c.Store.RetentionMonths < 0 {
+		bad("store.retention_months", "%d: want a number of months, or 0 to keep everything", c.Store.RetentionMonths)
+	}
+	if c.SMTP.MaxRepliesPerAddressPerDay < 0 {
+		bad("smtp.max_replies_per_address_per_day", "%d: want a number of replies, or 0 for no bound", c.SMTP.MaxRepliesPerAddressPerDay)
+	}
 	if c.Fees.PerSchoolEUR <= 0 {
 		bad("fees.per_school_eur", "%d: want a positive amount in euros", c.Fees.PerSchoolEUR)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,22 +39,8 @@ func (m *Main) runCmd(ctx context.Context, args []string) error {
 
 // useLogConfig picks the log handler the configuration asks for, unless a test gave one.
 func (m *Main) useLogConfig(cfg *Config) {
-	if m.logSet {
-		return
-	}
-	level, _ := parseLevel(cfg.Log.Level)
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "json" {
-		m.Logger = slog.New(slog.NewJSONHandler(m.Stderr, opts))
-	} else {
-		m.Logger = slog.New(slog.NewTextHandler(m.Stderr, opts))
-	}
-}
-
-// warnPermissions warns when the configuration, which may hold passwords, is readable by others.
-func warnPermissions(log *slog.Logger, path string) {
-	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o004 != 0 {
-		log.Warn("the configuration file is readable by every user; it may hold passwords: chmod 640 it", "path", path)
+	if !m.logSet {
+		m.Logger = newLogger(cfg.Log, m.Stderr)
 	}
 }
 
@@ -97,108 +84,136 @@ func (d *daemon) once(ctx context.Context, log *slog.Logger) error {
 }
 
 // serve is the daemon: it runs until ctx ends (SIGTERM, SIGINT) and reloads its configuration on
-// SIGHUP, keeping the old one when the new one is invalid.
+// SIGHUP (or m.Reload), keeping the old one when the new one is invalid. The HTTP address is
+// bound, and the first daemon wired, before anything is served or systemd is told it is ready.
 func (m *Main) serve(ctx context.Context, path string, cfg *Config, store *sqlite.DB) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
 	met := metrics.New()
-	started := m.Now()
-	var mu sync.Mutex
-	var current *daemon
-	cur := func() *daemon {
-		mu.Lock()
-		defer mu.Unlock()
-		return current
-	}
+	var current atomic.Pointer[daemon]
+	d := m.wire(cfg, store)
+	d.started = m.Now()
+	current.Store(d)
 	met.SetSource(func(ctx context.Context) (metrics.Snapshot, error) {
-		return snapshot(ctx, store, cur(), m.Now())
+		return snapshot(ctx, store, current.Load(), m.Now())
 	})
-	health := metrics.HealthCheck{
-		Ping:       store.Ping,
-		LastPoll:   func() time.Time { return cur().watcher.LastPoll() },
-		MaxPollAge: 3*cfg.IMAP.PollInterval.Duration + cfg.IMAP.CommandTimeout.Duration,
-		Started:    started,
-		Now:        m.Now,
+	health := func(ctx context.Context) error {
+		d := current.Load()
+		return metrics.HealthCheck{
+			Ping: store.Ping, LastPoll: d.watcher.LastPoll, MaxPollAge: d.http.MaxPollAge, Started: d.started, Now: m.Now,
+		}.Check(ctx)
 	}
+	m.configLoaded(ctx, store, met, nil)
+
 	var side sync.WaitGroup
 	defer side.Wait()
 	sideCtx, stopSide := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSide()
-	if cfg.HTTP.Address != "" {
-		errc := make(chan error, 1)
+	if d.http.Address != "" {
+		ln, err := listen(d.http.Address)
+		if err != nil {
+			return err
+		}
 		side.Add(1)
 		go func() {
 			defer side.Done()
-			errc <- metrics.Serve(sideCtx, cfg.HTTP.Address, metrics.Handler(met, health.Check), m.Logger)
-		}()
-		select {
-		case err := <-errc:
-			if err != nil {
-				return fmt.Errorf("serve http on %s: %w", cfg.HTTP.Address, err)
+			if err := metrics.ServeListener(sideCtx, ln, metrics.Handler(met, health), d.log); err != nil {
+				d.log.Error("the HTTP server stopped: no /healthz nor /metrics until the next start", "err", err)
 			}
-		case <-time.After(100 * time.Millisecond): // listening
-		}
+		}()
 	}
 	// The watchdog looks at the store only: a mail server that is down is not cured by a restart.
 	side.Add(1)
 	go func() {
 		defer side.Done()
-		systemd.Watchdog(sideCtx, metrics.HealthCheck{Ping: store.Ping}.Check, m.Logger)
+		systemd.Watchdog(sideCtx, metrics.HealthCheck{Ping: store.Ping}.Check, d.log)
 	}()
 
+	d.log.Info("intaked started", "path", path, "communes", len(cfg.Communes))
 	for {
-		d := m.wire(cfg, store)
 		d.watcher.OnHandled = func(o intake.Outcome) { met.MessageHandled(string(o.State), o.Refused) }
 		d.scheduler.OnRun = met.JobRan
 		var ready sync.Once
 		d.onPass = func() {
 			ready.Do(func() {
 				if err := systemd.Ready(); err != nil {
-					m.Logger.Warn("notify systemd", "err", err)
+					d.log.Warn("notify systemd", "err", err)
 				}
 			})
 		}
-		mu.Lock()
-		current = d
-		mu.Unlock()
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() {
-			d.run(runCtx, m.Logger)
+			d.run(runCtx, d.log)
 			close(done)
 		}()
-		reload := false
-		for !reload {
+		var next *Config
+		for next == nil {
 			select {
 			case <-ctx.Done():
 				_ = systemd.Stopping()
-				m.Logger.Info("stopping: finishing the message in hand, then the outbox")
+				d.log.Info("stopping: finishing the message in hand, then the outbox")
 				cancel()
 				<-done
+				d.log.Info("intaked stopped")
 				return nil
 			case <-hup:
-				next, err := LoadConfig(path)
-				if err != nil {
-					m.Logger.Error("configuration not reloaded: keeping the one in use", "path", path, "err", err)
-					continue
-				}
-				if next.Store.Path != cfg.Store.Path || next.HTTP.Address != cfg.HTTP.Address {
-					m.Logger.Warn("store.path and http.address take effect at the next start, not on reload")
-					next.Store.Path, next.HTTP.Address = cfg.Store.Path, cfg.HTTP.Address
-				}
-				_ = systemd.Reloading()
-				if err := store.SyncCommunes(ctx, next.CommuneList()); err != nil {
-					m.Logger.Error("configuration not reloaded: keeping the one in use", "err", err)
-					continue
-				}
-				m.Logger.Info("reloading the configuration", "path", path, "communes", len(next.Communes))
-				cancel()
-				<-done
-				cfg, reload = next, true
+			case <-m.Reload:
+			}
+			var err error
+			if next, err = m.reloadConfig(ctx, path, cfg, store); err != nil {
+				d.log.Error("configuration not reloaded: keeping the one in use", "path", path, "err", err)
+				m.configLoaded(ctx, store, met, err)
 			}
 		}
+		_ = systemd.Reloading()
+		cancel()
+		<-done
+		cfg = next
+		d = m.wire(cfg, store)
+		d.started = m.Now()
+		current.Store(d)
+		m.configLoaded(ctx, store, met, nil)
+		d.log.Info("configuration reloaded", "path", path, "communes", len(cfg.Communes))
+	}
+}
+
+// reloadConfig reads the configuration at path again for a daemon running on cur, and brings the
+// store's communes in line with it. store.path and http.address keep their values until the
+// next start.
+func (m *Main) reloadConfig(ctx context.Context, path string, cur *Config, store *sqlite.DB) (*Config, error) {
+	next, err := LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if next.Store.Path != cur.Store.Path || next.HTTP.Address != cur.HTTP.Address {
+		m.Logger.Warn("store.path and http.address take effect at the next start, not on reload")
+		next.Store.Path, next.HTTP.Address = cur.Store.Path, cur.HTTP.Address
+	}
+	if err := store.SyncCommunes(ctx, next.CommuneList()); err != nil {
+		return nil, fmt.Errorf("update the communes in the store: %w", err)
+	}
+	return next, nil
+}
+
+// configLoaded records a load of the configuration (err nil: at start or a successful reload) or
+// a failed reload, where /metrics, /healthz and `intaked status` show it.
+func (m *Main) configLoaded(ctx context.Context, store *sqlite.DB, met *metrics.Metrics, err error) {
+	at := m.Now()
+	met.ConfigReloaded(at, err)
+	var rerr error
+	if err == nil {
+		rerr = store.ConfigLoaded(ctx, at)
+	} else {
+		rerr = store.ConfigReloadFailed(ctx, at, err)
+		if e := store.RecordError(ctx, "config", at, fmt.Errorf("reload: %w", err)); e != nil {
+			rerr = e
+		}
+	}
+	if rerr != nil {
+		m.Logger.Error("record the configuration's state", "err", rerr)
 	}
 }
 
@@ -268,14 +283,12 @@ func (d *daemon) run(ctx context.Context, log *slog.Logger) {
 			}
 		}
 	}()
-	log.Info("intaked started")
 	wg.Wait()
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if n, err := d.outbox.Flush(flushCtx); err != nil {
 		log.Warn("stopping with mail left in the outbox", "sent", n, "err", err)
 	}
-	log.Info("intaked stopped")
 }
 
 // kickOnHandled wakes the outbox each time a message is decided: its replies are queued, and go

@@ -35,6 +35,8 @@ type servers struct {
 	append                       func(t *testing.T, raw []byte, date time.Time)
 	count                        func(t *testing.T, mailbox string) int
 	sent                         func(t *testing.T) []sentMail
+	// refuse makes the SMTP server refuse a recipient for good (550); nil where it cannot.
+	refuse func(t *testing.T, addr string)
 }
 
 func memServers(t *testing.T) servers {
@@ -74,6 +76,7 @@ func memServers(t *testing.T) servers {
 			}
 			return out
 		},
+		refuse: func(t *testing.T, addr string) { sm.RefuseRecipient(addr) },
 	}
 }
 
@@ -91,6 +94,11 @@ func realServers(t *testing.T) servers {
 				out = append(out, sentMail{Raw: m.Raw, To: m.To, Header: m.Headers, Subject: m.Subject, Text: m.Text})
 			}
 			return out
+		},
+		refuse: func(t *testing.T, addr string) { // one address at most: Mailpit restarted to refuse it
+			mp.Args = []string{"--smtp-allowed-recipients", allButString(addr)}
+			mp.Stop(t)
+			mp.Start(t)
 		},
 	}
 }
@@ -111,6 +119,9 @@ func writeConfig(t *testing.T, s servers) string {
 	fmt.Fprintf(&b, "[imap]\naddress = %q\ntls = \"none\"\nusername = %q\npassword = %q\nprocessed_mailbox = \"Traites\"\nrejected_mailbox = \"Rejetes\"\ncommand_timeout = \"30s\"\n",
 		s.imapAddr, s.imapUser, s.imapPass)
 	fmt.Fprintf(&b, "[smtp]\naddress = %q\ntls = \"none\"\nfrom = %q\n", s.smtpAddr, samples.Mailbox)
+	// Backlogs of tests come from a few addresses: no bound on the replies to one of them
+	// (bounds_test.go tests the default).
+	b.WriteString(noReplyBound)
 	fmt.Fprintf(&b, "[store]\npath = %q\n", filepath.Join(dir, "intake.db"))
 	b.WriteString("[metropole]\nsummary_to = [\"ent@grandlyon.example\"]\n")
 	b.WriteString("[http]\naddress = \"\"\n")

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -74,7 +73,7 @@ func (m *Main) reportCmd(ctx context.Context, args []string) error {
 		fmt.Fprintln(m.Stdout, report.ActivitySummaryFR(ar))
 	}
 	if *out != "" {
-		if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		if err := writePrivate(*out, buf.Bytes()); err != nil {
 			return err
 		}
 		fmt.Fprintf(m.Stderr, "written to %s\n", *out)

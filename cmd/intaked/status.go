@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -48,6 +49,19 @@ func (m *Main) statusCmd(ctx context.Context, args []string) error {
 			last = *b.LastPoll
 		}
 		fmt.Fprintf(out, "  %s: UIDVALIDITY %d, last UID %d, last successful poll %s (%s ago)\n", b.Mailbox, b.UIDValidity, b.LastUID, when(last), now.Sub(last).Round(time.Second))
+	}
+
+	cs, err := store.ConfigState(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cs.LoadedAt == nil:
+		fmt.Fprintln(out, "\nConfiguration: never loaded by a running daemon")
+	case cs.FailedAt != nil:
+		fmt.Fprintf(out, "\nConfiguration: RELOAD FAILED %s, running on the one loaded %s: %s\n", when(*cs.FailedAt), when(*cs.LoadedAt), oneLine(cs.Error))
+	default:
+		fmt.Fprintf(out, "\nConfiguration: in use since %s, no failed reload\n", when(*cs.LoadedAt))
 	}
 
 	fmt.Fprintln(out, "\nPending activations")
@@ -144,9 +158,16 @@ func (m *Main) backupCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	if err := createPrivate(dest); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	if err := store.Backup(ctx, dest); err != nil {
+		os.Remove(dest)
 		return err
 	}
 	fmt.Fprintf(m.Stdout, "backup written to %s\n", dest)
 	return nil
 }
+
+// oneLine is s on one line, its line breaks and runs of spaces made single spaces.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -4,19 +4,29 @@
 // A message is authenticated when one of these holds:
 //
 //   - it carries a valid DKIM signature (RFC 6376, verified here with the public key from DNS) whose
-//     signing domain (d=) is aligned with the commune's DKIM domains;
-//   - its topmost Authentication-Results header field (RFC 8601) issued by the trusted authserv-id
-//     reports dkim=pass for such a domain.
+//     signing domain (d=) is aligned with the commune's DKIM domains and with its From domain;
+//   - it carries no DKIM signature of the commune's DKIM domains that fails here, and its topmost
+//     Authentication-Results header field (RFC 8601) issued by the trusted authserv-id reports
+//     dkim=pass for such a domain.
+//
+// A signature of the commune's domains that is present and fails (body changed, fields added
+// above it that it signs, a bad key) is final: the Authentication-Results field is not read, since
+// the trusted MTA may have verified the same signature before fields were added, or a forged field
+// may pass for its own. Only a temporary failure (the key could not be fetched here) lets the
+// trusted field decide.
 //
 // # Alignment
 //
-// Alignment is relaxed: a signing domain is aligned when it equals one of the policy's DKIM
-// domains or is a subdomain of one (d=mail.ville.fr counts for ville.fr; d=ville.fr does not count
-// for mail.ville.fr, and neither does d=autreville.fr for ville.fr). A commune controls its
-// subdomains, and many mail services sign with one. Domains are compared case-insensitively,
-// without a trailing dot, and internationalized names in their ASCII (Punycode) form. A configured
-// domain with a single label (such as "fr") is ignored, so that a typo cannot accept a whole
-// top-level domain.
+// A signing domain counts when it equals one of the policy's DKIM domains or is a subdomain of
+// one (d=mail.ville.fr counts for ville.fr; d=ville.fr does not count for mail.ville.fr, and
+// neither does d=autreville.fr for ville.fr), and when it is aligned with the domain of the From
+// address in DMARC's relaxed mode (RFC 7489 section 3.1.1): both have the same organizational
+// domain, found with the Public Suffix List. A commune controls its subdomains, and many mail
+// services sign with one; a service that signs with its own domain does not vouch for the
+// commune's From. The From is read with mailparse.ParseFrom, the reading the daemon uses for
+// the sender. Domains are compared case-insensitively, without a trailing dot, and
+// internationalized names in their ASCII (Punycode) form. A configured domain with a single
+// label (such as "fr") is ignored, so that a typo cannot accept a whole top-level domain.
 //
 // # Which Authentication-Results count
 //
@@ -46,7 +56,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 	"time"
+
+	"github.com/laclasse/intake/intake/mailparse"
 )
 
 // Methods by which a message can be authenticated, as reported in Result.Method.
@@ -81,8 +94,9 @@ type Policy struct {
 
 // Result is the outcome of Check.
 type Result struct {
-	// Authenticated is true when an aligned DKIM signature is valid, or when the trusted
-	// Authentication-Results field reports dkim=pass for an aligned domain.
+	// Authenticated is true when an aligned DKIM signature is valid, or when, no signature of
+	// the policy's domains failing, the trusted Authentication-Results field reports dkim=pass
+	// for an aligned domain.
 	Authenticated bool
 	// Method is MethodDKIM, MethodAuthenticationResults, or "" when not authenticated.
 	Method string
@@ -126,10 +140,20 @@ func Check(ctx context.Context, raw []byte, p Policy, lookupTXT func(ctx context
 		res.addReason(fmt.Sprintf("message has %d From header fields, want exactly 1", n))
 		return res
 	}
-	if checkDKIM(ctx, raw, fields, domains, lookupTXT, &res) {
+	addr, problem := mailparse.ParseFrom(fields.first("From"))
+	if problem != "" {
+		res.addReason("From field does not hold exactly one mailbox: " + show(fields.first("From")))
 		return res
 	}
-	checkAuthResults(fields, domains, p.TrustedAuthservID, &res)
+	from := normalizeDomain(addr[strings.LastIndexByte(addr, '@')+1:])
+	switch checkDKIM(ctx, raw, fields, domains, from, lookupTXT, &res) {
+	case dkimPass:
+		return res
+	case dkimFail:
+		res.addReason("a DKIM signature of " + strings.Join(domains, ", ") + " is present and fails: Authentication-Results not consulted")
+		return res
+	}
+	checkAuthResults(fields, domains, from, p.TrustedAuthservID, &res)
 	return res
 }
 

@@ -112,6 +112,11 @@ Ecole Jean Jaures, 0690001A
 Ecole Louis Pasteur, 0690002B
 `)
 
+// fromOf returns msg with the value of its From field replaced by from, signature or not.
+func fromOf(msg []byte, from string) []byte {
+	return bytes.Replace(msg, []byte("From: Mairie de Givors <ecoles@ville-givors.fr>"), []byte("From: "+from), 1)
+}
+
 // sign signs msg with the key named by selector ("ed" or "rsa") for domain.
 func sign(t testing.TB, msg []byte, domain, selector string) []byte {
 	t.Helper()
@@ -265,10 +270,48 @@ func TestCheck(t *testing.T) {
 			auth: true, method: MethodAuthenticationResults, domain: givors, passes: true,
 		},
 		{
-			name: "trusted Authentication-Results rescues a signature broken in transit", policy: givorsPolicy,
+			name: "trusted Authentication-Results does not rescue a broken signature", policy: givorsPolicy,
 			msg: prepend(bytes.Replace(signedEd, []byte("Louis Pasteur"), []byte("Louis Aragon!"), 1),
 				"Authentication-Results: mx.grandlyon.fr; dkim=pass header.d=ville-givors.fr"),
+			reason: "is present and fails: Authentication-Results not consulted",
+		},
+		{
+			// The trusted MTA verified the signature before the Subject was added above it.
+			name: "trusted Authentication-Results does not rescue fields added above a signature", policy: givorsPolicy,
+			msg:    prepend(signedEd, "Authentication-Results: mx.grandlyon.fr; dkim=pass header.d=ville-givors.fr", "Subject: Retrait des écoles"),
+			reason: "2 Subject fields in the message but 1 signed",
+		},
+		{
+			name: "trusted Authentication-Results does not rescue a missing key", policy: givorsPolicy,
+			msg:    prepend(sign(t, baseMessage, givors, "broken"), "Authentication-Results: mx.grandlyon.fr; dkim=pass header.d=ville-givors.fr"),
+			reason: "is present and fails: Authentication-Results not consulted",
+		},
+		{
+			// A signature of another domain (a mailing list, a relay) says nothing of the commune.
+			name: "trusted Authentication-Results beside a signature of another domain", policy: givorsPolicy,
+			msg:  prepend(forged, "Authentication-Results: mx.grandlyon.fr; dkim=pass header.d=ville-givors.fr"),
 			auth: true, method: MethodAuthenticationResults, domain: givors, passes: true,
+		},
+		{
+			name: "valid signature not aligned with the From domain", msg: sign(t, fromOf(baseMessage, "ecoles@mairie-bron.fr"), givors, "ed"),
+			policy: Policy{RequireDKIM: true, DKIMDomains: []string{givors, "mairie-bron.fr"}},
+			reason: "signature by ville-givors.fr not aligned with the From domain mairie-bron.fr",
+		},
+		{
+			name: "parent domain signature for a From of a subdomain (relaxed alignment)",
+			msg:  sign(t, fromOf(baseMessage, "ecoles@ecoles.ville-givors.fr"), givors, "ed"), policy: givorsPolicy,
+			auth: true, method: MethodDKIM, domain: givors, passes: true,
+		},
+		{
+			name:   "trusted Authentication-Results not aligned with the From domain",
+			msg:    prepend(fromOf(baseMessage, "ecoles@mairie-bron.fr"), "Authentication-Results: mx.grandlyon.fr; dkim=pass header.d=ville-givors.fr"),
+			policy: Policy{RequireDKIM: true, DKIMDomains: []string{givors, "mairie-bron.fr"}, TrustedAuthservID: trusted},
+			reason: "dkim=pass for ville-givors.fr not aligned with the From domain mairie-bron.fr",
+		},
+		{
+			name: "From that a strict parser reads as no single mailbox", policy: givorsPolicy,
+			msg:    fromOf(signedEd, `"Mairie <ecoles@ville-givors.fr>" eve@evil.example`),
+			reason: "From field does not hold exactly one mailbox",
 		},
 		{
 			name: "trusted Authentication-Results for a subdomain", policy: givorsPolicy,
@@ -378,6 +421,30 @@ func TestCheckDNSTemporaryError(t *testing.T) {
 		return strings.HasPrefix(s, "signature by ville-givors.fr: temporary failure: key unavailable")
 	}) {
 		t.Errorf("Check = %+v, want a temporary failure", r)
+	}
+}
+
+// TestCheckAuthResultsAfterTemporaryFailure: a key that cannot be fetched here is no proof of a
+// forgery, so the trusted MTA's verdict decides; but a signature that cannot be checked for
+// lack of room (too many signatures) could be a failing one, so it does not.
+func TestCheckAuthResultsAfterTemporaryFailure(t *testing.T) {
+	p := Policy{RequireDKIM: true, DKIMDomains: []string{givors}, TrustedAuthservID: trusted}
+	ar := "Authentication-Results: mx.grandlyon.fr; dkim=pass header.d=ville-givors.fr"
+	tempfail := func(ctx context.Context, name string) ([]string, error) {
+		return nil, &net.DNSError{Err: "server misbehaving", Name: name, IsTemporary: true}
+	}
+	r := Check(context.Background(), prepend(sign(t, baseMessage, givors, "ed"), ar), p, tempfail)
+	if !r.Authenticated || r.Method != MethodAuthenticationResults {
+		t.Errorf("temporary failure: Check = %+v, want authenticated by Authentication-Results", r)
+	}
+
+	msg := sign(t, baseMessage, givors, "ed")
+	for range MaxSignatures {
+		msg = sign(t, msg, "evil.example", "ed")
+	}
+	dns := &stubLookup{zone: testDNS()}
+	if r := Check(context.Background(), prepend(msg, ar), p, dns.lookupTXT); r.Authenticated {
+		t.Errorf("too many signatures: Check = %+v, want not authenticated", r)
 	}
 }
 

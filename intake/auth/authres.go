@@ -7,9 +7,10 @@ import (
 	"github.com/emersion/go-msgauth/authres"
 )
 
-// checkAuthResults looks for a dkim=pass for an aligned domain in the topmost
-// Authentication-Results field issued by trusted, and records in res what it finds or ignores.
-func checkAuthResults(h header, domains []string, trusted string, res *Result) {
+// checkAuthResults looks for a dkim=pass for a domain aligned with the policy's domains and
+// with from, the From domain, in the topmost Authentication-Results field issued by trusted, and
+// records in res what it finds or ignores.
+func checkAuthResults(h header, domains []string, from, trusted string, res *Result) {
 	var top *field
 	for i := range h {
 		f := &h[i]
@@ -41,7 +42,7 @@ func checkAuthResults(h header, domains []string, trusted string, res *Result) {
 		res.addReason(fmt.Sprintf("malformed Authentication-Results from %s: %v", show(trusted), err))
 		return
 	}
-	from := "Authentication-Results from " + show(id) + ": "
+	by := "Authentication-Results from " + show(id) + ": "
 	sawDKIM := false
 	for _, r := range results {
 		dr, ok := r.(*authres.DKIMResult)
@@ -57,16 +58,18 @@ func checkAuthResults(h header, domains []string, trusted string, res *Result) {
 		d = normalizeDomain(strings.Trim(d, `"`))
 		switch {
 		case dr.Value != authres.ResultPass:
-			res.addReason(fmt.Sprintf("%sdkim=%s for %s", from, show(string(dr.Value)), show(d)))
+			res.addReason(fmt.Sprintf("%sdkim=%s for %s", by, show(string(dr.Value)), show(d)))
 		case !aligned(d, domains):
-			res.addReason(fmt.Sprintf("%sdkim=pass for %s not in %v", from, show(d), domains))
+			res.addReason(fmt.Sprintf("%sdkim=pass for %s not in %v", by, show(d), domains))
+		case !fromAligned(d, from):
+			res.addReason(fmt.Sprintf("%sdkim=pass for %s not aligned with the From domain %s", by, show(d), show(from)))
 		default:
 			res.pass(MethodAuthenticationResults, d)
 			return
 		}
 	}
 	if !sawDKIM {
-		res.addReason(from + "no dkim result")
+		res.addReason(by + "no dkim result")
 	}
 }
 

@@ -22,42 +22,68 @@ var protectedFields = []string{
 // errNotQueried answers the verifier's key lookups for signatures that could not count anyway.
 var errNotQueried = errors.New("key not looked up: domain not in policy")
 
+// dkimOutcome is what the DKIM signatures of a message say.
+type dkimOutcome int
+
+const (
+	// dkimNone: no signature of the policy's domains was verified, or only temporary failures;
+	// the trusted Authentication-Results may decide.
+	dkimNone dkimOutcome = iota
+	// dkimPass: a signature aligned with the policy and the From is valid.
+	dkimPass
+	// dkimFail: a signature of the policy's domains is present and fails, or could not be
+	// checked; nothing else may authenticate the message.
+	dkimFail
+)
+
 // checkDKIM verifies the message's DKIM signatures and records in res the first aligned valid
-// one, or why none is. It reports whether the message is authenticated.
-func checkDKIM(ctx context.Context, raw []byte, h header, domains []string, lookupTXT func(context.Context, string) ([]string, error), res *Result) bool {
+// one, or why none is. from is the normalized domain of the From address.
+func checkDKIM(ctx context.Context, raw []byte, h header, domains []string, from string, lookupTXT func(context.Context, string) ([]string, error), res *Result) dkimOutcome {
 	if h.count("DKIM-Signature") == 0 {
 		res.addReason("no DKIM signature")
-		return false
+		return dkimNone
 	}
 	verifs, err := verify(ctx, raw, domains, lookupTXT)
+	unchecked := false
 	switch {
 	case errors.Is(err, dkim.ErrTooManySignatures):
+		// A failing signature of the commune may be among those not checked.
 		res.addReason(fmt.Sprintf("more than %d DKIM signatures: only the first %d checked", MaxSignatures, MaxSignatures))
+		unchecked = true
 	case err != nil:
 		// On an unexpected error the verifier may leave a failed verification without its
 		// error: trust none.
 		res.addReason("DKIM verification failed: " + strings.TrimPrefix(err.Error(), "dkim: "))
-		return false
+		return dkimFail
 	}
+	failed := false
 	for _, v := range verifs {
 		d := normalizeDomain(v.Domain)
 		switch {
 		case d == "":
 			res.addReason("signature without a signing domain: " + describe(v.Err))
+			failed = true
 		case !aligned(d, domains):
 			res.addReason(fmt.Sprintf("signature by %s not in %v", show(d), domains))
 		case v.Err != nil:
 			res.addReason(fmt.Sprintf("signature by %s: %s", show(d), describe(v.Err)))
+			failed = failed || !dkim.IsTempFail(v.Err)
+		case !fromAligned(d, from):
+			res.addReason(fmt.Sprintf("signature by %s not aligned with the From domain %s", show(d), show(from)))
 		default:
 			if why := unsignedInstance(h, v.HeaderKeys); why != "" {
 				res.addReason(fmt.Sprintf("signature by %s: %s", show(d), why))
+				failed = true
 				continue
 			}
 			res.pass(MethodDKIM, d)
-			return true
+			return dkimPass
 		}
 	}
-	return false
+	if failed || unchecked {
+		return dkimFail
+	}
+	return dkimNone
 }
 
 // verify runs the DKIM verifier on raw within ctx. Keys are only looked up for aligned domains.

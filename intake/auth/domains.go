@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/net/publicsuffix"
 )
 
 // DomainsOf returns the default DKIM domains for a commune's senders, which are addresses
@@ -63,6 +64,25 @@ func aligned(d string, domains []string) bool {
 		}
 	}
 	return false
+}
+
+// organizational returns the organizational domain of the normalized domain d, as DMARC
+// (RFC 7489 section 3.2) defines it: the public suffix (from the Public Suffix List) and one
+// label more. It returns "" when d is itself a public suffix or not a domain.
+func organizational(d string) string {
+	org, err := publicsuffix.EffectiveTLDPlusOne(d)
+	if err != nil {
+		return ""
+	}
+	return org
+}
+
+// fromAligned reports whether the normalized signing domain d is aligned with the From domain
+// the way DMARC's relaxed mode wants: both have the same organizational domain (d=mail.ville.fr
+// for From: a@ville.fr, or d=ville.fr for From: a@ecoles.ville.fr).
+func fromAligned(d, from string) bool {
+	org := organizational(d)
+	return org != "" && org == organizational(from)
 }
 
 func isASCII(s string) bool {

@@ -36,6 +36,16 @@ func readHeader(raw []byte) header {
 	}
 }
 
+// first returns the value of the topmost field named name (case-insensitive), "" if none.
+func (h header) first(name string) string {
+	for _, f := range h {
+		if strings.EqualFold(f.name, name) {
+			return f.value
+		}
+	}
+	return ""
+}
+
 // count returns the number of fields named name (case-insensitive).
 func (h header) count(name string) int {
 	n := 0

@@ -123,6 +123,12 @@ func TestCorpus(t *testing.T) {
 				t.Fatalf("Parse: %v", err)
 			}
 			checkSane(t, m, DefaultLimits())
+			// Every corpus From holds one ordinary mailbox, except these lists of several.
+			multiple := map[string]bool{"malformed-multiple-address-header-values.raw": true,
+				"qp-utf8-header.raw": true, "qp-utf8-header-no-break.raw": true, "qp-utf8-header-recursed.raw": true}
+			if (m.FromError != "") != multiple[name] || (m.From == "") != multiple[name] {
+				t.Errorf("From = %q, FromError = %q (From field %q)", m.From, m.FromError, m.FromRaw)
+			}
 			want, ok := expected[name]
 			if !ok {
 				return
@@ -174,12 +180,21 @@ func TestCorpusDetails(t *testing.T) {
 	if m.Subject != "MIME UTF8 Test ¢ More Text" {
 		t.Errorf("Subject = %q", m.Subject)
 	}
-	if m.From != "jamehi03@jamehi03lx.noa.com" || m.FromName != "James Hillyerd" {
-		t.Errorf("From = %q %q", m.From, m.FromName)
+	// Two mailboxes in From: no sender is chosen among them, and staff see the field.
+	if m.From != "" || !strings.Contains(m.FromError, "2 adresses") || !strings.HasPrefix(m.FromRaw, "James Hillyerd <jamehi03@jamehi03lx.noa.com>, =?UTF-8?") {
+		t.Errorf("From = %q, FromError = %q, FromRaw = %q", m.From, m.FromError, m.FromRaw)
+	}
+	m = read("qp-utf8-header.raw")
+	if want := "James Hillyerd <jamehi03@jamehi03lx.noa.com>, André Pirard <PIRARD@vm1.ulg.ac.be>"; m.FromDecoded != want {
+		t.Errorf("FromDecoded = %q, want %q", m.FromDecoded, want)
 	}
 	m = read("malformed-multiple-address-header-values.raw")
-	if m.From != "bob@extern" || m.FromName != "Bob Dunite" {
-		t.Errorf("From = %q %q", m.From, m.FromName)
+	if m.From != "" || m.FromError == "" || m.FromRaw != "Bob Dunite <bob@extern> Bobby Dunite <bobby@extern>" {
+		t.Errorf("From = %q, FromError = %q, FromRaw = %q", m.From, m.FromError, m.FromRaw)
+	}
+	m = read("mime-bad-content-type.raw")
+	if m.From == "" || m.FromError != "" {
+		t.Errorf("From = %q, FromError = %q", m.From, m.FromError)
 	}
 	m = read("mime-bad-content-type.raw")
 	if want := time.Date(2015, 6, 12, 22, 24, 1, 0, time.UTC); !m.Date.Equal(want) {

@@ -1,10 +1,13 @@
 package mailparse
 
 import (
+	"fmt"
 	"net/mail"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
 )
@@ -14,12 +17,21 @@ func readEnvelope(m *Message, h textproto.Header) {
 	if ids := messageIDs(h.Get("Message-Id")); len(ids) > 0 {
 		m.MessageID = ids[0]
 	}
-	from, name := parseAddress(h.Get("From"))
-	if validAddress(from) {
-		m.From = from
+	froms := h.Values("From")
+	var raw string
+	if len(froms) > 0 {
+		raw = froms[0]
 	}
-	m.FromName = name
-	if rt, _ := parseAddress(h.Get("Reply-To")); validAddress(rt) {
+	m.FromRaw, m.FromDecoded = showHeader(raw), showHeader(decodeText(raw))
+	from, name, problem := parseFrom(raw)
+	if len(froms) > 1 {
+		problem = fmt.Sprintf("le message a %d champs From au lieu d'un", len(froms))
+	}
+	if problem != "" {
+		from, name = "", ""
+	}
+	m.From, m.FromName, m.FromError = from, name, problem
+	if rt, _, p := parseFrom(h.Get("Reply-To")); p == "" {
 		m.ReplyTo = rt
 	}
 	m.Subject = strings.TrimSpace(decodeText(h.Get("Subject")))
@@ -41,36 +53,137 @@ func readEnvelope(m *Message, h textproto.Header) {
 // addressParser parses address lists whose names hold encoded-words in any charset.
 var addressParser = &mail.AddressParser{WordDecoder: wordDecoder}
 
-// parseAddress returns the lower-cased address and the decoded name of the first mailbox of an
-// address header. net/mail is strict, so a value it rejects (two mailboxes without a comma, an
-// address without domain like <MAILER-DAEMON>, stray characters) is read again tolerantly: the
-// first <...>, else the first word holding '@'. The address may then lack a domain: callers check
-// it with validAddress.
-func parseAddress(v string) (addr, name string) {
+// ParseFrom reads the value of a From field the one way Parse reads it: the lower-cased
+// address of its one mailbox, or "" and, in problem, why it does not name exactly one sender (in
+// French, as Message.FromError). Other packages that need the sender (DKIM alignment) call it,
+// so that no two readings of one From can disagree.
+func ParseFrom(value string) (addr, problem string) {
+	addr, _, problem = parseFrom(value)
+	return addr, problem
+}
+
+// parseFrom reads a From (or Reply-To) value the one way this daemon reads it, that of a strict
+// RFC 5322 parser (net/mail), as an MTA's DMARC check does. It returns the lower-cased address
+// and the decoded name of its one mailbox, or, in problem, why the value does not name exactly
+// one sender, in French for the Métropole's staff.
+//
+// There is no tolerant second reading: a value that could be read two ways (a quoted name
+// holding <an address> followed by another one) would name one sender to this daemon and
+// another to the MTA that checked the sender's domain. A value is refused when net/mail cannot
+// read it, when it holds more than one mailbox or a group (RFC 5322 wants a single mailbox in
+// practice, and the daemon answers one), and when an encoded-word (RFC 2047) hides an address
+// other than the real one: a mail reader would show that address as the sender.
+func parseFrom(v string) (addr, name, problem string) {
 	v = strings.TrimSpace(bytesToUTF8([]byte(v)))
 	if v == "" {
-		return "", ""
+		return "", "", "le message n'a pas d'expéditeur (champ From vide ou absent)"
 	}
-	if list, err := addressParser.ParseList(v); err == nil {
-		if len(list) == 0 {
-			return "", "" // an empty group: "undisclosed-recipients:;"
+	list, err := addressParser.ParseList(v)
+	if err == nil && len(list) == 1 {
+		addr, name = strings.ToLower(list[0].Address), cleanFilename(list[0].Name)
+	}
+	if hidden := encodedAddress(v); hidden != "" && hidden != addr {
+		return "", "", fmt.Sprintf("le champ From cache l'adresse %s dans un mot encodé (RFC 2047) : un logiciel de messagerie l'afficherait comme expéditeur", showHeader(hidden))
+	}
+	switch {
+	case err != nil:
+		return "", "", "le champ From n'est pas lisible selon la norme des messages (RFC 5322)"
+	case len(list) == 0:
+		return "", "", "le champ From est un groupe vide, sans adresse"
+	case len(list) > 1:
+		return "", "", fmt.Sprintf("le champ From contient %d adresses au lieu d'une", len(list))
+	case isGroup(v):
+		return "", "", "le champ From est un groupe d'adresses au lieu d'une adresse"
+	case !validAddress(addr) || strings.Contains(addr, "=?"):
+		return "", "", "l'adresse du champ From n'est pas valide"
+	}
+	return addr, name, ""
+}
+
+// encodedWord matches an RFC 2047 encoded-word.
+var encodedWord = regexp.MustCompile(`=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=`)
+
+// addressLike matches an e-mail address in decoded text.
+var addressLike = regexp.MustCompile(`[^\s\x00-\x1f\x7f<>"'(),;:@]+@[^\s\x00-\x1f\x7f<>"'(),;:@]+\.[^\s\x00-\x1f\x7f<>"'(),;:@]+`)
+
+// encodedAddress returns the first address, lower-cased, that an encoded-word of v holds once
+// decoded, or "".
+func encodedAddress(v string) string {
+	for _, w := range encodedWord.FindAllString(v, 16) {
+		d, err := wordDecoder.Decode(w)
+		if err != nil {
+			continue
 		}
-		return strings.ToLower(list[0].Address), strings.TrimSpace(list[0].Name)
-	}
-	if i := strings.IndexByte(v, '<'); i >= 0 {
-		rest := v[i+1:]
-		if j := strings.IndexByte(rest, '>'); j >= 0 {
-			rest = rest[:j]
-		}
-		name = strings.TrimSpace(strings.Trim(strings.TrimSpace(v[:i]), `"'`))
-		return strings.ToLower(strings.Trim(strings.TrimSpace(rest), `"'`)), decodeText(name)
-	}
-	for _, w := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' || r == ';' }) {
-		if strings.Contains(w, "@") {
-			return strings.ToLower(strings.Trim(w, `"'()[]<>`)), ""
+		if a := addressLike.FindString(d); a != "" {
+			return strings.ToLower(a)
 		}
 	}
-	return strings.ToLower(strings.Trim(v, `"'()[]<>`)), ""
+	return ""
+}
+
+// isGroup reports whether an address value is written as a group ("name: a@b.fr;"): whether it
+// holds a colon outside quoted strings, comments, angle brackets and domain literals.
+func isGroup(v string) bool {
+	depth := 0 // comment nesting
+	quoted, angle, literal := false, false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '\\' && (quoted || depth > 0 || literal):
+			i++
+		case quoted:
+			quoted = c != '"'
+		case depth > 0:
+			if c == '(' {
+				depth++
+			} else if c == ')' {
+				depth--
+			}
+		case literal:
+			literal = c != ']'
+		case angle:
+			angle = c != '>'
+		case c == '"':
+			quoted = true
+		case c == '(':
+			depth++
+		case c == '<':
+			angle = true
+		case c == '[':
+			literal = true
+		case c == ':':
+			return true
+		}
+	}
+	return false
+}
+
+// maxShownHeader bounds, in bytes, a header value kept to be shown to staff.
+const maxShownHeader = 1000
+
+// showHeader returns a header value as staff may read it in a summary or a terminal: every byte
+// that is not valid UTF-8 written \xNN, every non-printable character (controls, C1, bidi and
+// zero-width marks) written \xNN or \uNNNN, and cut to about maxShownHeader bytes.
+func showHeader(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == ' ' || unicode.IsPrint(r):
+			b.WriteString(s[i : i+size])
+		case r < 0x80:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		default:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		}
+		i += size
+		if b.Len() > maxShownHeader {
+			return b.String() + "…"
+		}
+	}
+	return b.String()
 }
 
 // validAddress reports whether a looks like local@domain.

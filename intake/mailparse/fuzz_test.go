@@ -51,6 +51,14 @@ func checkSane(t *testing.T, m *Message, lim Limits) {
 	if m.From != strings.ToLower(m.From) || m.From != "" && !validAddress(m.From) {
 		t.Errorf("From = %q", m.From)
 	}
+	if (m.From == "") == (m.FromError == "") {
+		t.Errorf("From = %q and FromError = %q: exactly one must be set", m.From, m.FromError)
+	}
+	for name, s := range map[string]string{"FromRaw": m.FromRaw, "FromDecoded": m.FromDecoded, "FromName": m.FromName, "FromError": m.FromError} {
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 }) || len(s) > 2*maxShownHeader {
+			t.Errorf("%s holds a control character or is too long: %q", name, s)
+		}
+	}
 	if len(m.Problems) > 0 && len(m.Problems) > 4*lim.MaxParts+10 {
 		t.Errorf("%d problems", len(m.Problems))
 	}

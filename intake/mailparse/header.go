@@ -420,7 +420,8 @@ func partFilename(disp, ct headerValue) string {
 	return ""
 }
 
-// cleanFilename removes control characters and surrounding white space from a file name.
+// cleanFilename removes control characters and surrounding white space from a file name or a
+// display name.
 func cleanFilename(s string) string {
 	s = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {

@@ -80,27 +80,55 @@ func TestParseHeaderValue(t *testing.T) {
 	}
 }
 
-func TestParseAddress(t *testing.T) {
-	for _, tc := range []struct{ in, addr, name string }{
-		{`Mairie <Mairie@Commune.FR>`, "mairie@commune.fr", "Mairie"},
-		{`"Dupont, Marie" <marie@commune.fr>`, "marie@commune.fr", "Dupont, Marie"},
-		{`=?UTF-8?Q?Mairie_de_Saint-=C3=89tienne?= <m@se.fr>`, "m@se.fr", "Mairie de Saint-Étienne"},
-		{"=?x-bogus?Q?Mairie?= <m@se.fr>", "m@se.fr", "Mairie"},
-		{"\"Secr\xe9tariat\" <s@c.fr>", "s@c.fr", "Secrétariat"},
-		{`marie@commune.fr (Marie)`, "marie@commune.fr", "Marie"},
-		{`Bob Dunite <bob@extern> Bobby Dunite <bobby@extern>`, "bob@extern", "Bob Dunite"},
-		{`Mail Delivery Subsystem <MAILER-DAEMON>`, "mailer-daemon", "Mail Delivery Subsystem"},
-		{`marie@commune.fr;`, "marie@commune.fr", ""},
-		{`undisclosed-recipients:;`, "", ""},
-		{``, "", ""},
+func TestParseFrom(t *testing.T) {
+	for _, tc := range []struct{ in, addr, name, problem string }{
+		{in: `Mairie <Mairie@Commune.FR>`, addr: "mairie@commune.fr", name: "Mairie"},
+		{in: `"Dupont, Marie" <marie@commune.fr>`, addr: "marie@commune.fr", name: "Dupont, Marie"},
+		{in: `=?UTF-8?Q?Mairie_de_Saint-=C3=89tienne?= <m@se.fr>`, addr: "m@se.fr", name: "Mairie de Saint-Étienne"},
+		{in: `=?ISO-8859-1?Q?Secr=E9tariat_de_mairie?= <Secretariat@Mairie-Exemple.FR>`, addr: "secretariat@mairie-exemple.fr", name: "Secrétariat de mairie"},
+		{in: "=?x-bogus?Q?Mairie?= <m@se.fr>", addr: "m@se.fr", name: "Mairie"},
+		{in: "\"Secr\xe9tariat\" <s@c.fr>", addr: "s@c.fr", name: "Secrétariat"},
+		{in: `Secrétariat général <secretariat@mairie-givors.fr>`, addr: "secretariat@mairie-givors.fr", name: "Secrétariat général"},
+		{in: `marie@commune.fr (Marie)`, addr: "marie@commune.fr", name: "Marie"},
+		{in: `marie@commune.fr`, addr: "marie@commune.fr"},
+		{in: `<marie@commune.fr>`, addr: "marie@commune.fr"},
+		{in: `=?utf-8?q?marie=40commune.fr?= <marie@commune.fr>`, addr: "marie@commune.fr", name: "marie@commune.fr"},
+		// The tolerant reading took the first <...>, here inside the quoted name.
+		{in: `"Eve <secretariat@mairie-givors.fr>" eve@attacker.example`, problem: "pas lisible"},
+		{in: `=?utf-8?q?secretariat=40mairie-givors.fr?=`, problem: "mot encodé"},
+		{in: `=?utf-8?q?secretariat=40mairie-givors.fr?= <eve@attacker.example>`, problem: "cache l'adresse secretariat@mairie-givors.fr"},
+		{in: `"=?utf-8?b?c2VjcmV0YXJpYXRAbWFpcmllLWdpdm9ycy5mcg==?=" <eve@attacker.example>`, problem: "mot encodé"},
+		{in: `Bob Dunite <bob@extern> Bobby Dunite <bobby@extern>`, problem: "pas lisible"},
+		{in: `a@commune.fr, b@commune.fr`, problem: "2 adresses"},
+		{in: `Mairie: secretariat@mairie-givors.fr;`, problem: "groupe"},
+		{in: `undisclosed-recipients:;`, problem: "groupe vide"},
+		{in: `Mail Delivery Subsystem <MAILER-DAEMON>`, problem: "pas lisible"},
+		{in: `marie@commune.fr;`, problem: "pas lisible"},
+		{in: ``, problem: "pas d'expéditeur"},
 	} {
-		addr, name := parseAddress(tc.in)
-		if addr != tc.addr || name != tc.name {
-			t.Errorf("parseAddress(%q) = %q, %q; want %q, %q", tc.in, addr, name, tc.addr, tc.name)
+		addr, name, problem := parseFrom(tc.in)
+		if addr != tc.addr || name != tc.name || (tc.problem == "") != (problem == "") || !strings.Contains(problem, tc.problem) {
+			t.Errorf("parseFrom(%q) = %q, %q, %q; want %q, %q, %q", tc.in, addr, name, problem, tc.addr, tc.name, tc.problem)
 		}
 	}
 	if validAddress("mailer-daemon") || !validAddress("a@b.fr") || validAddress("@b.fr") {
 		t.Error("validAddress")
+	}
+}
+
+func TestShowHeader(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`"Secrétariat" <s@c.fr>`, `"Secrétariat" <s@c.fr>`},
+		{"a\x1b[31mb\u009bc\rd\te", `a\x1b[31mb\u009bc\x0dd\x09e`},
+		{"Secr\xe9tariat", `Secr\xe9tariat`},
+		{"x\u202ey", `x\u202ey`},
+	} {
+		if got := showHeader(tc.in); got != tc.want {
+			t.Errorf("showHeader(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	if got := showHeader(strings.Repeat("\x1b", 2000)); len(got) > maxShownHeader+10 {
+		t.Errorf("showHeader of 2000 ESC is %d bytes", len(got))
 	}
 }
 
@@ -170,5 +198,44 @@ func TestReadHeader(t *testing.T) {
 	rest, _ := br.ReadString('\n')
 	if rest != "body: not a header\r\n" {
 		t.Errorf("body starts with %q", rest)
+	}
+}
+
+// TestParseFromField checks what Parse keeps of the From field: one sender, or why none, with
+// the field as received and decoded for staff.
+func TestParseFromField(t *testing.T) {
+	for _, tc := range []struct {
+		name, header                      string
+		from, fromName, problem, raw, dec string
+		replyTo                           string
+	}{
+		{name: "OK", header: "From: =?UTF-8?Q?Secr=C3=A9tariat_g=C3=A9n=C3=A9ral?=\r\n <Secretariat@Mairie-Givors.fr>\r\nReply-To: accueil@mairie-givors.fr\r\n",
+			from: "secretariat@mairie-givors.fr", fromName: "Secrétariat général",
+			raw: "=?UTF-8?Q?Secr=C3=A9tariat_g=C3=A9n=C3=A9ral?= <Secretariat@Mairie-Givors.fr>", dec: "Secrétariat général <Secretariat@Mairie-Givors.fr>",
+			replyTo: "accueil@mairie-givors.fr"},
+		{name: "ErrQuotedAngle", header: "From: \"Eve <secretariat@mairie-givors.fr>\"\r\n eve@attacker.example\r\n",
+			problem: "pas lisible", raw: `"Eve <secretariat@mairie-givors.fr>" eve@attacker.example`, dec: `"Eve <secretariat@mairie-givors.fr>" eve@attacker.example`},
+		{name: "ErrEncodedAddress", header: "From: =?utf-8?q?secretariat=40mairie-givors.fr?=\r\n",
+			problem: "mot encodé", raw: "=?utf-8?q?secretariat=40mairie-givors.fr?=", dec: "secretariat@mairie-givors.fr"},
+		{name: "ErrTwoFromFields", header: "From: secretariat@mairie-givors.fr\r\nFrom: eve@attacker.example\r\n",
+			problem: "2 champs From", raw: "secretariat@mairie-givors.fr", dec: "secretariat@mairie-givors.fr"},
+		{name: "ErrControls", header: "From: \"Mairie\x1b[2K\" <x@y.fr>, z@y.fr\r\n",
+			problem: "pas lisible", raw: `"Mairie\x1b[2K" <x@y.fr>, z@y.fr`, dec: `"Mairie\x1b[2K" <x@y.fr>, z@y.fr`},
+		{name: "ErrAbsent", header: "Subject: x\r\n", problem: "pas d'expéditeur"},
+		{name: "ReplyToList", header: "From: a@b.fr\r\nReply-To: a@b.fr, c@d.fr\r\n", from: "a@b.fr", raw: "a@b.fr", dec: "a@b.fr"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse([]byte(tc.header+"\r\nbody\r\n"), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.From != tc.from || m.FromName != tc.fromName || m.FromRaw != tc.raw || m.FromDecoded != tc.dec || m.ReplyTo != tc.replyTo {
+				t.Errorf("From %q, FromName %q, FromRaw %q, FromDecoded %q, ReplyTo %q\nwant %q, %q, %q, %q, %q",
+					m.From, m.FromName, m.FromRaw, m.FromDecoded, m.ReplyTo, tc.from, tc.fromName, tc.raw, tc.dec, tc.replyTo)
+			}
+			if (tc.problem == "") != (m.FromError == "") || !strings.Contains(m.FromError, tc.problem) {
+				t.Errorf("FromError = %q, want %q", m.FromError, tc.problem)
+			}
+		})
 	}
 }

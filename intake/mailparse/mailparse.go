@@ -65,11 +65,23 @@ func (l Limits) withDefaults() Limits {
 type Message struct {
 	// MessageID is the Message-ID without its angle brackets, "" if absent.
 	MessageID string
-	// From is the bare address of the sender, lower-cased, "" if it could not be parsed.
+	// From is the bare address of the sender, lower-cased: the one mailbox of the From field as a
+	// strict RFC 5322 parser reads it; "" when FromError is set.
 	From string
-	// FromName is the decoded display name of the sender, "" if none.
+	// FromName is the decoded display name of the sender, "" if none or when FromError is set.
 	FromName string
-	// ReplyTo is the bare lower-cased address of Reply-To, "" if absent or unparsable.
+	// FromError says, in French for the Métropole's staff, why the From field does not name
+	// exactly one sender (absent, unreadable, several mailboxes or From fields, a group, an
+	// address hidden in an encoded-word); "" when From holds it. Such a message must not be
+	// applied nor answered.
+	FromError string
+	// FromRaw is the first From field as received, unfolded, its non-printable characters and
+	// invalid bytes written as escapes, cut to about 1000 bytes: safe to show to staff.
+	FromRaw string
+	// FromDecoded is FromRaw with its encoded-words and charsets decoded, cleaned the same way.
+	FromDecoded string
+	// ReplyTo is the bare lower-cased address of Reply-To when it holds exactly one mailbox that
+	// the strict parser reads, else "".
 	ReplyTo string
 	// Subject is the decoded subject (encoded-words and charsets), always valid UTF-8.
 	Subject string

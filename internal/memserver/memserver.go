@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,9 @@ type IMAP struct {
 	Addr, Username, Password string
 	srv                      *imapserver.Server
 	ln                       net.Listener
+
+	mu      sync.Mutex
+	fetches []string // what each FETCH asked for, e.g. "UID RFC822.SIZE" or "UID BODY[HEADER]"
 }
 
 // StartIMAP starts an IMAP server on 127.0.0.1 with one user and an INBOX. It offers IDLE,
@@ -36,9 +40,10 @@ func StartIMAP(username, password string) (*IMAP, error) {
 		return nil, err
 	}
 	mem.AddUser(user)
+	s := &IMAP{Username: username, Password: password}
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
-			return mem.NewSession(), nil, nil
+			return &loggingSession{user: user, srv: s}, nil, nil
 		},
 		Caps:         imap.CapSet{imap.CapIMAP4rev1: {}, imap.CapIMAP4rev2: {}},
 		InsecureAuth: true,
@@ -48,7 +53,52 @@ func StartIMAP(username, password string) (*IMAP, error) {
 		return nil, err
 	}
 	go func() { _ = srv.Serve(ln) }()
-	return &IMAP{Addr: ln.Addr().String(), Username: username, Password: password, srv: srv, ln: ln}, nil
+	s.Addr, s.srv, s.ln = ln.Addr().String(), srv, ln
+	return s, nil
+}
+
+// Fetches returns what each FETCH command asked for, in order: "UID INTERNALDATE RFC822.SIZE",
+// "UID BODY[]" (the whole message), "UID BODY[HEADER]"…, so that a test can tell which
+// messages were read whole.
+func (s *IMAP) Fetches() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.fetches...)
+}
+
+// loggingSession is imapmemserver's session for the one user, recording each FETCH.
+type loggingSession struct {
+	*imapmemserver.UserSession // nil until login
+	user                       *imapmemserver.User
+	srv                        *IMAP
+}
+
+func (ls *loggingSession) Login(username, password string) error {
+	if err := ls.user.Login(username, password); err != nil {
+		return err
+	}
+	ls.UserSession = imapmemserver.NewUserSession(ls.user)
+	return nil
+}
+
+func (ls *loggingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
+	var items []string
+	if options.UID {
+		items = append(items, "UID")
+	}
+	if options.InternalDate {
+		items = append(items, "INTERNALDATE")
+	}
+	if options.RFC822Size {
+		items = append(items, "RFC822.SIZE")
+	}
+	for _, b := range options.BodySection {
+		items = append(items, "BODY["+string(b.Specifier)+"]")
+	}
+	ls.srv.mu.Lock()
+	ls.srv.fetches = append(ls.srv.fetches, strings.Join(items, " "))
+	ls.srv.mu.Unlock()
+	return ls.UserSession.Fetch(w, numSet, options)
 }
 
 // Close stops the server, closing the listener itself as SMTP.Close does.
@@ -135,6 +185,9 @@ type SMTP struct {
 	// the connections.
 	perSession int
 	sessions   int
+	// refusedRcpt holds the recipients refused with a 550, as a server refuses a mailbox that
+	// does not exist.
+	refusedRcpt map[string]bool
 }
 
 // StartSMTP starts an SMTP server on 127.0.0.1.
@@ -183,6 +236,16 @@ func (s *SMTP) SetPerSession(n int) {
 	s.mu.Unlock()
 }
 
+// RefuseRecipient makes the server refuse addr at RCPT TO with a 550 (no such mailbox).
+func (s *SMTP) RefuseRecipient(addr string) {
+	s.mu.Lock()
+	if s.refusedRcpt == nil {
+		s.refusedRcpt = map[string]bool{}
+	}
+	s.refusedRcpt[strings.ToLower(addr)] = true
+	s.mu.Unlock()
+}
+
 // Sessions returns how many connections the server took.
 func (s *SMTP) Sessions() int {
 	s.mu.Lock()
@@ -218,6 +281,12 @@ func (ss *smtpSession) Mail(from string, _ *gosmtp.MailOptions) error {
 	return nil
 }
 func (ss *smtpSession) Rcpt(to string, _ *gosmtp.RcptOptions) error {
+	ss.srv.mu.Lock()
+	refused := ss.srv.refusedRcpt[strings.ToLower(to)]
+	ss.srv.mu.Unlock()
+	if refused {
+		return &gosmtp.SMTPError{Code: 550, EnhancedCode: gosmtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox: " + to}
+	}
 	ss.to = append(ss.to, to)
 	return nil
 }

@@ -24,6 +24,9 @@ type MailpitServer struct {
 	// APIURL is the base URL of its web interface and API, without a
 	// trailing slash, e.g. http://127.0.0.1:41234.
 	APIURL string
+	// Args are more command-line options, taken at the next Start (e.g.
+	// --smtp-allowed-recipients, to have a recipient refused with a 550).
+	Args []string
 
 	bin, dir string
 	proc     *process
@@ -98,12 +101,13 @@ func Mailpit(t testing.TB) *MailpitServer {
 
 // start runs Mailpit as a child of the test and waits until it answers.
 func (m *MailpitServer) start() error {
-	p, err := startProcess(filepath.Join(m.dir, "mailpit.log"), m.bin,
+	args := append([]string{
 		"--smtp", m.SMTPAddr,
 		"--listen", m.APIURL[len("http://"):],
 		"--database", filepath.Join(m.dir, "mailpit.db"),
 		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure",
-		"--disable-version-check")
+		"--disable-version-check"}, m.Args...)
+	p, err := startProcess(filepath.Join(m.dir, "mailpit.log"), m.bin, args...)
 	if err != nil {
 		return err
 	}
