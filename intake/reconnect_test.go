@@ -109,6 +109,7 @@ func TestReconnectAfterHealthySession(t *testing.T) {
 	w := f.watcher
 	w.Config.Address = proxy.ln.Addr().String()
 	w.Config.PollInterval = time.Minute // a pass only when a session starts
+	w.Config.CommandTimeout = 2 * time.Second
 	w.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	passed := make(chan struct{}, 16)
 	w.AfterPass = func(context.Context) {
@@ -143,6 +144,7 @@ func TestReconnectAfterHealthySession(t *testing.T) {
 	}
 
 	// A short restart of the server, once the session was healthy.
+	time.Sleep(300 * time.Millisecond) // the session is in IDLE
 	for len(passed) > 0 {
 		<-passed
 	}

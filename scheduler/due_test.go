@@ -35,7 +35,9 @@ func TestDueRunsEveryJob(t *testing.T) {
 	var renewals int
 	results := map[string]int{}
 	fail := func(err error) func(context.Context, *sqlite.Tx, time.Time, time.Time) ([]convention.OutgoingMail, error) {
-		return func(context.Context, *sqlite.Tx, time.Time, time.Time) ([]convention.OutgoingMail, error) { return nil, err }
+		return func(context.Context, *sqlite.Tx, time.Time, time.Time) ([]convention.OutgoingMail, error) {
+			return nil, err
+		}
 	}
 	s := newTestScheduler(t, &now,
 		Job{Name: "digest", Spec: "0 7 * * *", Run: fail(errDigest)},
@@ -141,5 +143,18 @@ func TestDueCatchUpOnce(t *testing.T) {
 	}
 	if len(digests) != 3 || !digests[2].prev.Equal(at7(6)) || !digests[2].occ.Equal(at7(9)) {
 		t.Fatalf("digests after a three-day gap: %v; want one from 6 June 7:00 to 9 June 7:00", digests[2:])
+	}
+
+	// Stopped two years, longer than maxCatchUp days: still one digest, up to the last day missed.
+	now = time.Date(2028, 6, 9, 8, 0, 0, 0, time.UTC)
+	if _, err := s.Due(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2028, 6, 9, 7, 0, 0, 0, time.UTC)
+	if len(digests) != 4 || !digests[3].prev.Equal(at7(9)) || !digests[3].occ.Equal(want) {
+		t.Fatalf("digests after a two-year gap: %v; want one from 9 June 2026 to %v", digests[3:], want)
+	}
+	if _, err := s.Due(ctx); err != nil || len(digests) != 4 {
+		t.Fatalf("a second call after the long gap: %v, %d digests; want no new one", err, len(digests))
 	}
 }

@@ -56,8 +56,13 @@ type Scheduler struct {
 	OnRun func(job, result string)
 }
 
-// maxCatchUp bounds how many missed occurrences of one job are caught up.
+// maxCatchUp bounds how many missed occurrences of one job are caught up (or, for a CatchUpOnce
+// job, recorded as covered by its one run).
 const maxCatchUp = 400
+
+// maxScan bounds the search for a CatchUpOnce job's last missed occurrence: ten years of a job
+// that runs every five minutes.
+const maxScan = 10 * 366 * 24 * 12
 
 func occurrenceName(job string, t time.Time) string {
 	return job + ":" + t.Format("2006-01-02T15:04")
@@ -100,20 +105,31 @@ func (s *Scheduler) due(ctx context.Context, j Job, start, now time.Time) (ran i
 	if last != nil {
 		from = last.In(s.Location)
 	}
-	var occs []time.Time
-	for t := sched.Next(from); !t.After(now) && len(occs) < maxCatchUp; t = sched.Next(t) {
-		occs = append(occs, t)
+	var occs, merged []time.Time
+	if j.CatchUpOnce {
+		// One run covers the whole gap, however long: find its last occurrence, and record at
+		// most maxCatchUp of the ones it covers.
+		for t, n := sched.Next(from), 0; !t.After(now) && n < maxScan; t, n = sched.Next(t), n+1 {
+			if len(occs) == 1 {
+				if len(merged) == maxCatchUp {
+					merged = merged[1:]
+				}
+				merged = append(merged, occs[0])
+				occs = occs[:0]
+			}
+			occs = append(occs, t)
+		}
+	} else {
+		for t := sched.Next(from); !t.After(now) && len(occs) < maxCatchUp; t = sched.Next(t) {
+			occs = append(occs, t)
+		}
 	}
 	prev := time.Time{}
 	if last != nil {
 		prev = *last
 	}
-	var merged []time.Time
-	if j.CatchUpOnce && len(occs) > 1 {
-		merged, occs = occs[:len(occs)-1], occs[len(occs)-1:]
-		if prev.IsZero() {
-			prev = start // the job never ran: the gap starts with the calendar
-		}
+	if len(merged) > 0 && prev.IsZero() {
+		prev = start // the job never ran: the gap starts with the calendar
 	}
 	for _, occ := range occs {
 		name := occurrenceName(j.Name, occ)

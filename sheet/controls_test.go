@@ -208,3 +208,15 @@ func TestCleanControls(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanCellsCopies(t *testing.T) {
+	in := []string{"a", "b\x1b", "c"}
+	out := cleanCells(in)
+	if in[1] != "b\x1b" || out[1] != "b" || out[0] != "a" || out[2] != "c" {
+		t.Errorf("cleanCells(%q) = %q, and the input became %q", []string{"a", "b\x1b", "c"}, out, in)
+	}
+	clean := []string{"a", "b"}
+	if out := cleanCells(clean); &out[0] != &clean[0] {
+		t.Error("a clean row was copied")
+	}
+}

@@ -79,9 +79,7 @@ func (p *pipe) sheet(name string) error {
 
 func (p *pipe) row(num int, cells []string) error {
 	p.rawCells += int64(len(cells))
-	for i, c := range cells {
-		cells[i] = cleanControls(c)
-	}
+	cells = cleanCells(cells)
 	for len(cells) > 0 && cells[len(cells)-1] == "" {
 		cells = cells[:len(cells)-1]
 	}
@@ -157,14 +155,7 @@ func (p *pipe) abort() {
 // another separator becomes a space, as a reader of the cell sees it. Removing ESC is enough to
 // defuse an escape sequence: what follows it is printable text.
 func cleanControls(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c == 0xc2 {
-			clean = false // 0xc2 leads the UTF-8 of U+0080–U+00BF, C1 controls included
-			break
-		}
-	}
-	if clean {
+	if !hasControls(s) {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
@@ -176,4 +167,30 @@ func cleanControls(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// hasControls reports whether s may hold a control character that cleanControls removes.
+func hasControls(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == 0xc2 {
+			return true // 0xc2 leads the UTF-8 of U+0080–U+00BF, C1 controls included
+		}
+	}
+	return false
+}
+
+// cleanCells returns cells with cleanControls applied to each. The slice is copied before the
+// first change, never written: a reader may hand the same slice for repeated rows.
+func cleanCells(cells []string) []string {
+	out := cells
+	for i, c := range cells {
+		if !hasControls(c) {
+			continue
+		}
+		if &out[0] == &cells[0] {
+			out = append([]string(nil), cells...)
+		}
+		out[i] = cleanControls(c)
+	}
+	return out
 }

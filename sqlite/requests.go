@@ -237,10 +237,15 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 	if err := tx.QueryRowContext(ctx, `SELECT received_at FROM requests WHERE id = ?`, in.RequestID).Scan(&receivedAt); err != nil {
 		return nil, err
 	}
+	ptx := prepared(tx.Tx) // the same statements for every school
+	var rows changeRows
 	for _, ch := range d.Changes {
-		if err := applyChange(ctx, tx, communeID.Int64, in.RequestID, receivedAt, ch); err != nil {
+		if err := applyChange(ctx, ptx, &rows, communeID.Int64, in.RequestID, receivedAt, ch); err != nil {
 			return nil, fmt.Errorf("request %d: %s %s: %w", in.RequestID, ch.Kind, ch.UAI, err)
 		}
+	}
+	if err := rows.flush(ctx, ptx); err != nil {
+		return nil, fmt.Errorf("request %d: %w", in.RequestID, err)
 	}
 	if d.Contacts != nil && communeID.Valid {
 		if c := d.Contacts.TechnicalReferent; c != nil {
@@ -298,7 +303,9 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 	return id, err
 }
 
-func applyChange(ctx context.Context, tx queryer, communeID, requestID int64, receivedAt string, ch convention.Change) error {
+// applyChange writes one change to its school, and gathers in rows its history and the
+// directory work it calls for.
+func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, requestID int64, receivedAt string, ch convention.Change) error {
 	var schoolID int64
 	var before sql.NullString
 	err := tx.QueryRowContext(ctx, `SELECT id, admin FROM schools WHERE uai = ?`, ch.UAI).Scan(&schoolID, &before)
@@ -350,15 +357,12 @@ func applyChange(ctx context.Context, tx queryer, communeID, requestID int64, re
 	if err != nil {
 		return err
 	}
-	if _, err = tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, kind, at, before, after, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		schoolID, requestID, ch.Kind, at, before, encodeJSON(ch.Admin), encodeJSON(ch)); err != nil {
-		return err
-	}
+	rows.change(schoolID, requestID, ch.Kind, at, before, encodeJSON(ch.Admin), encodeJSON(ch))
 	switch ch.Kind {
 	case convention.ChangeAdd, convention.ChangeReadd:
-		return queueTask(ctx, tx, schoolID, convention.TaskActivate, sql.NullString{}, at)
+		rows.task(schoolID, convention.TaskActivate, sql.NullString{}, at)
 	case convention.ChangeAdmin:
-		return queueTask(ctx, tx, schoolID, convention.TaskChangeAdmin, before, at)
+		rows.task(schoolID, convention.TaskChangeAdmin, before, at)
 	}
 	return nil
 }

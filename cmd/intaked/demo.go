@@ -80,7 +80,7 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 		logOut = m.Stderr
 	}
 	run := func(at time.Time) error {
-		sub := &Main{Stdout: io.Discard, Stderr: m.Stderr, Now: func() time.Time { return at }, Logger: slog.New(slog.NewTextHandler(logOut, nil))}
+		sub := &Main{Stdout: io.Discard, Stderr: m.Stderr, Now: func() time.Time { return at }, Logger: slog.New(slog.NewTextHandler(logOut, nil)), logSet: true}
 		store, err := sub.openStore(ctx, &cfg)
 		if err != nil {
 			return err

@@ -12,8 +12,8 @@
 // A signature of the commune's domains that is present and fails (body changed, fields added
 // above it that it signs, a bad key) is final: the Authentication-Results field is not read, since
 // the trusted MTA may have verified the same signature before fields were added, or a forged field
-// may pass for its own. Only a temporary failure (the key could not be fetched here) lets the
-// trusted field decide.
+// may pass for its own. Only a temporary failure (the key could not be fetched here) of a
+// signature that no field was added above lets the trusted field decide.
 //
 // # Alignment
 //

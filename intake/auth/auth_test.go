@@ -437,6 +437,10 @@ func TestCheckAuthResultsAfterTemporaryFailure(t *testing.T) {
 	if !r.Authenticated || r.Method != MethodAuthenticationResults {
 		t.Errorf("temporary failure: Check = %+v, want authenticated by Authentication-Results", r)
 	}
+	if r := Check(context.Background(), prepend(sign(t, baseMessage, givors, "ed"), ar, "Subject: Retrait des écoles"), p, tempfail); r.Authenticated ||
+		!slices.ContainsFunc(r.Reasons, func(s string) bool { return strings.Contains(s, "Authentication-Results not consulted") }) {
+		t.Errorf("temporary failure, a Subject added above the signature: Check = %+v, want not authenticated", r)
+	}
 
 	msg := sign(t, baseMessage, givors, "ed")
 	for range MaxSignatures {

@@ -67,7 +67,9 @@ func checkDKIM(ctx context.Context, raw []byte, h header, domains []string, from
 			res.addReason(fmt.Sprintf("signature by %s not in %v", show(d), domains))
 		case v.Err != nil:
 			res.addReason(fmt.Sprintf("signature by %s: %s", show(d), describe(v.Err)))
-			failed = failed || !dkim.IsTempFail(v.Err)
+			// A key that could not be fetched here proves nothing, unless fields were added
+			// above the signature: the trusted MTA would have passed those too.
+			failed = failed || !dkim.IsTempFail(v.Err) || unsignedInstance(h, v.HeaderKeys) != ""
 		case !fromAligned(d, from):
 			res.addReason(fmt.Sprintf("signature by %s not aligned with the From domain %s", show(d), show(from)))
 		default:
