@@ -264,13 +264,18 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 		return err
 	}
 	out := Outcome{RequestID: req.ID, State: req.State, Target: req.Target}
+	if req.State == convention.StateClaimed && req.RetryAt.After(w.Now()) {
+		// Its handling failed lately for a reason of its own: not before its retry time.
+		w.Logger.Debug("message waits for its next attempt", "uid", uid, "request", req.ID, "attempts", req.Attempts, "retry_at", req.RetryAt)
+		return nil
+	}
 	if req.State == convention.StateClaimed {
 		d, err := w.Handler.Decide(ctx, req)
 		var merr *MessageError
 		if errors.As(err, &merr) {
 			// The message's own failure: it stays in the mailbox, claimed, for the next pass,
 			// and the mailbox goes on with the next message.
-			attrs := []any{"uid", uid, "request", req.ID, "attempt", merr.Attempt, "max_attempts", MaxAttempts, "err", merr.Err}
+			attrs := []any{"uid", uid, "request", req.ID, "attempt", merr.Attempt, "max_attempts", MaxAttempts, "retry_at", merr.RetryAt, "err", merr.Err}
 			var pe *PanicError
 			if errors.As(merr.Err, &pe) {
 				attrs = append(attrs, "stack", string(pe.Stack))

@@ -11,8 +11,10 @@ import (
 	"net/mail"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/internal/backoff"
 	"github.com/laclasse/intake/smtp"
 	"github.com/laclasse/intake/sqlite"
 	"github.com/laclasse/intake/templates"
@@ -23,12 +25,17 @@ import (
 // message", it never stops the mailbox for everyone.
 const MaxAttempts = 3
 
+// retryPolicy spaces the attempts at a message that failed: a pass before the retry time
+// leaves it as it is (about 1 minute after the first failure, 2 after the second).
+var retryPolicy = backoff.Policy{Base: time.Minute, Max: 30 * time.Minute}
+
 // MessageError is a failure to handle one message that belongs to that message (not to the
 // store, the disk or the network). The message stays in the mailbox, claimed, and is tried again
-// by the next pass; the Attempt-th failure of MaxAttempts quarantines it.
+// by the first pass after RetryAt; the MaxAttempts-th failure quarantines it.
 type MessageError struct {
 	RequestID int64
 	Attempt   int
+	RetryAt   time.Time
 	Err       error
 }
 
@@ -79,7 +86,8 @@ func (h *Handler) decideRecovering(ctx context.Context, req *sqlite.Request) (d 
 // MaxAttempts it returns a *MessageError; at MaxAttempts it quarantines the message: rejected,
 // to the rejected folder, nothing applied, nothing answered, the reason kept for the summary.
 func (h *Handler) failed(ctx context.Context, req *sqlite.Request, cause error) (*convention.Decision, error) {
-	attempts, err := h.Store.RecordAttempt(ctx, req.ID, cause)
+	retryAt := h.Now().Add(retryPolicy.Delay(req.Attempts + 1))
+	attempts, err := h.Store.RecordAttempt(ctx, req.ID, cause, retryAt)
 	if err != nil {
 		if errors.Is(err, sqlite.ErrAlreadyDecided) {
 			return nil, err
@@ -87,7 +95,7 @@ func (h *Handler) failed(ctx context.Context, req *sqlite.Request, cause error) 
 		return nil, fmt.Errorf("decide request %d: %w (after %w)", req.ID, err, cause)
 	}
 	if attempts < MaxAttempts {
-		return nil, &MessageError{RequestID: req.ID, Attempt: attempts, Err: cause}
+		return nil, &MessageError{RequestID: req.ID, Attempt: attempts, RetryAt: retryAt, Err: cause}
 	}
 	var pe *PanicError
 	reason := templates.HandlingFailure(boundedCause(cause), attempts, errors.As(cause, &pe))

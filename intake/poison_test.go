@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/internal/samples"
@@ -16,8 +17,9 @@ import (
 )
 
 // TestBoundedRetry: a message whose handling fails for a reason of its own is tried once per
-// pass, MaxAttempts times, then quarantined (rejected folder, nothing applied, no reply) with
-// its reason; every pass goes on with the next message and succeeds.
+// pass, no sooner than its retry time, MaxAttempts times, then quarantined (rejected folder,
+// nothing applied, no reply) with its reason; every pass goes on with the next message and
+// succeeds.
 func TestBoundedRetry(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -35,6 +37,9 @@ func TestBoundedRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: f.uidValidity(t), UID: 1}
+	clock := now
+	f.watcher.Now = func() time.Time { return clock }
+	f.watcher.Handler.Now = f.watcher.Now
 	for pass := 1; pass <= MaxAttempts; pass++ {
 		if err := f.watcher.RunOnce(ctx); err != nil {
 			t.Fatalf("pass %d: %v", pass, err)
@@ -42,6 +47,19 @@ func TestBoundedRetry(t *testing.T) {
 		req, err := f.store.RequestByKey(ctx, key)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if pass < MaxAttempts {
+			if req.Attempts != pass || !req.RetryAt.After(clock) || req.RetryAt.After(clock.Add(retryPolicy.Cap(pass))) {
+				t.Fatalf("pass %d: %d attempts, retry at %v (now %v)", pass, req.Attempts, req.RetryAt, clock)
+			}
+			// A pass before the retry time leaves it as it is.
+			if err := f.watcher.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := f.store.RequestByKey(ctx, key); again.Attempts != pass || again.State != convention.StateClaimed {
+				t.Fatalf("pass %d: tried again before its retry time: %d attempts, %s", pass, again.Attempts, again.State)
+			}
+			clock = req.RetryAt
 		}
 		if f.count(t, "Traites") != 1 {
 			t.Fatalf("pass %d: the next message was not handled (Traites %d)", pass, f.count(t, "Traites"))

@@ -170,9 +170,10 @@ const maxTextLen = 250
 var ErrBadAddress = errors.New("not a plain e-mail address")
 
 // CleanText makes s fit for an unstructured header field, as Compose does with the subject, the
-// names and the file names (and as anything else that copies a header for a person should): control characters (C0, C1, DEL,
-// the Unicode line and paragraph separators) become spaces, invalid UTF-8 becomes U+FFFD, runs
-// of spaces become one, and the result is cut to maxTextLen characters.
+// names and the file names (and as anything that copies a header for a person to read should):
+// control characters (C0, C1, DEL, the Unicode line and paragraph separators) become spaces,
+// invalid UTF-8 becomes U+FFFD, runs of spaces become one, and the result is cut to maxTextLen
+// characters.
 func CleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.Map(func(r rune) rune {

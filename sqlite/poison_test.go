@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -78,7 +79,7 @@ func TestRecordAttempt(t *testing.T) {
 	db, _ := open(t)
 	r, _ := db.Claim(ctx, MessageKey{"INBOX", 1, 1}, t0, []byte("m"))
 	for want := 1; want <= 3; want++ {
-		n, err := db.RecordAttempt(ctx, r.ID, errors.New("boom"))
+		n, err := db.RecordAttempt(ctx, r.ID, errors.New("boom"), t0.Add(time.Minute))
 		if err != nil || n != want {
 			t.Fatalf("attempt %d: %d, %v", want, n, err)
 		}
@@ -88,7 +89,7 @@ func TestRecordAttempt(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.RecordAttempt(ctx, r.ID, errors.New("boom")); !errors.Is(err, ErrAlreadyDecided) {
+	if _, err := db.RecordAttempt(ctx, r.ID, errors.New("boom"), t0); !errors.Is(err, ErrAlreadyDecided) {
 		t.Fatalf("attempt at a decided request: %v, want ErrAlreadyDecided", err)
 	}
 }
@@ -162,6 +163,52 @@ func TestNoQueryScalesItsVariables(t *testing.T) {
 			if strings.Contains(string(src), bad) {
 				t.Errorf("%s builds a query with one variable per item (%s): pass a JSON array to json_each(?)", name, bad)
 			}
+		}
+	}
+}
+
+// TestUnavailable: a store held by another writer is unavailable; a statement SQLite refuses,
+// or a constraint, is not.
+func TestUnavailable(t *testing.T) {
+	ctx := context.Background()
+	_, path := open(t)
+	hold, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Close()
+	conn, err := hold.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, "ROLLBACK")
+	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	_, busy := other.ExecContext(ctx, "INSERT INTO meta (key, value) VALUES ('x', 'y')")
+	_, syntax := other.ExecContext(ctx, "INSERT INTO nowhere VALUES (1)")
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"Busy", fmt.Errorf("claim: %w", busy), true},
+		{"ConnDone", sql.ErrConnDone, true},
+		{"NoSuchTable", syntax, false},
+		{"NotFound", ErrNotFound, false},
+		{"Other", errors.New("x"), false},
+	} {
+		if tc.err == nil {
+			t.Fatalf("%s: no error to classify", tc.name)
+		}
+		if got := Unavailable(tc.err); got != tc.want {
+			t.Errorf("%s: Unavailable(%v) = %v, want %v", tc.name, tc.err, got, tc.want)
 		}
 	}
 }

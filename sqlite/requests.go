@@ -53,6 +53,10 @@ type Request struct {
 	// of Size bytes, and its body was never fetched.
 	HeaderOnly bool
 	Size       int64
+	// Attempts counts the failed attempts at deciding it (RecordAttempt); RetryAt is when the
+	// next may be made (zero: at once).
+	Attempts int
+	RetryAt  time.Time
 }
 
 // Claim records a message before anything else is done with it. If the message was claimed
@@ -91,14 +95,18 @@ func getRequest(ctx context.Context, q queryer, where string, args ...any) (*Req
 	var received string
 	var target, moved sql.NullString
 	var size sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT id, mailbox, uid_validity, uid, received_at, raw, state, target, moved_at, header_only, size FROM requests WHERE `+where, args...).
-		Scan(&r.ID, &r.Key.Mailbox, &r.Key.UIDValidity, &r.Key.UID, &received, &r.Raw, &r.State, &target, &moved, &r.HeaderOnly, &size)
+	var retryAt sql.NullString
+	err := q.QueryRowContext(ctx, `SELECT id, mailbox, uid_validity, uid, received_at, raw, state, target, moved_at, header_only, size, attempts, retry_at FROM requests WHERE `+where, args...).
+		Scan(&r.ID, &r.Key.Mailbox, &r.Key.UIDValidity, &r.Key.UID, &received, &r.Raw, &r.State, &target, &moved, &r.HeaderOnly, &size, &r.Attempts, &retryAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	} else if err != nil {
 		return nil, err
 	}
 	r.ReceivedAt, r.Target, r.Moved, r.Size = parseTime(received), target.String, moved.Valid, size.Int64
+	if retryAt.Valid {
+		r.RetryAt = parseTime(retryAt.String)
+	}
 	return &r, nil
 }
 
@@ -133,17 +141,18 @@ func (db *DB) MarkMoved(ctx context.Context, ids ...int64) error {
 }
 
 // RecordAttempt counts a failed attempt at deciding request id, for a reason of the message's
-// own (not the store, the disk or the network), and returns how many there were. A request no
-// longer claimed is left alone and ErrAlreadyDecided returned.
-func (db *DB) RecordAttempt(ctx context.Context, id int64, cause error) (int, error) {
+// own (not the store, the disk or the network), records that the next is not to be made before
+// retryAt, and returns how many attempts there were. A request no longer claimed is left alone
+// and ErrAlreadyDecided returned.
+func (db *DB) RecordAttempt(ctx context.Context, id int64, cause error, retryAt time.Time) (int, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
 	var attempts int
-	err = tx.QueryRowContext(ctx, `UPDATE requests SET attempts = attempts + 1, last_error = ? WHERE id = ? AND state = 'claimed' RETURNING attempts`,
-		cause.Error(), id).Scan(&attempts)
+	err = tx.QueryRowContext(ctx, `UPDATE requests SET attempts = attempts + 1, last_error = ?, retry_at = ? WHERE id = ? AND state = 'claimed' RETURNING attempts`,
+		cause.Error(), fmtTime(retryAt), id).Scan(&attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrAlreadyDecided
 	} else if err != nil {
