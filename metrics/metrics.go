@@ -48,6 +48,8 @@ type Snapshot struct {
 	// was queued.
 	OutboxDepth  int
 	OutboxOldest time.Time
+	// OutboxUndeliverable is how many mails the SMTP server refused for good.
+	OutboxUndeliverable int
 	// Pending is how many school activations are to do, Overdue how many of them are late.
 	Pending, Overdue int
 }
@@ -62,6 +64,7 @@ type Metrics struct {
 	lastPoll      prometheus.Gauge
 	imapConnected prometheus.Gauge
 	outboxDepth   prometheus.Gauge
+	undeliverable prometheus.Gauge
 	pending       prometheus.Gauge
 	overdue       prometheus.Gauge
 	jobRuns       *prometheus.CounterVec
@@ -99,6 +102,10 @@ func New() *Metrics {
 		imapConnected: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "intake_imap_connected",
 			Help: "1 while the daemon holds an IMAP connection, 0 otherwise.",
+		}),
+		undeliverable: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "intake_outbox_undeliverable",
+			Help: "Mails the SMTP server refused for good (5xx); they are shown in the daily digest and never retried.",
 		}),
 		outboxDepth: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "intake_outbox_depth",
@@ -139,7 +146,7 @@ func New() *Metrics {
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.messages, m.rowsRefused, m.lastPoll, m.imapConnected, m.outboxDepth, outboxAge,
+		m.messages, m.rowsRefused, m.lastPoll, m.imapConnected, m.outboxDepth, m.undeliverable, outboxAge,
 		m.pending, m.overdue, m.jobRuns, m.sourceErrors, m.reloadOK, m.reloadAt,
 	)
 	return m
@@ -229,6 +236,7 @@ func (m *Metrics) Set(s Snapshot) {
 	m.SetLastPoll(s.LastPoll)
 	m.SetIMAPConnected(s.IMAPConnected)
 	m.SetOutbox(s.OutboxDepth, s.OutboxOldest)
+	m.undeliverable.Set(float64(s.OutboxUndeliverable))
 	m.SetActivations(s.Pending, s.Overdue)
 }
 

@@ -95,6 +95,7 @@ func TestEventsAndSetters(t *testing.T) {
 	m.SetLastPoll(t0.Add(-90 * time.Second))
 	m.SetIMAPConnected(true)
 	m.SetOutbox(4, t0.Add(-150*time.Second))
+	m.Set(Snapshot{LastPoll: t0.Add(-90 * time.Second), IMAPConnected: true, OutboxDepth: 4, OutboxOldest: t0.Add(-150 * time.Second), OutboxUndeliverable: 3})
 	m.SetActivations(7, 2)
 
 	body := scrape(t, Handler(m, nil), "/metrics", http.StatusOK)
@@ -112,6 +113,7 @@ func TestEventsAndSetters(t *testing.T) {
 		"intake_last_successful_poll_timestamp_seconds "+strconv.FormatFloat(float64(t0.Unix()-90), 'g', -1, 64),
 		`intake_imap_connected 1`,
 		`intake_outbox_depth 4`,
+		`intake_outbox_undeliverable 3`,
 		`intake_outbox_oldest_age_seconds 150`,
 		`intake_activations_pending 7`,
 		`intake_activations_overdue 2`,

@@ -318,7 +318,7 @@ func snapshot(ctx context.Context, store *sqlite.DB, d *daemon, now time.Time) (
 	if err != nil {
 		return s, err
 	}
-	s.OutboxDepth = ob.Waiting
+	s.OutboxDepth, s.OutboxUndeliverable = ob.Waiting, ob.Failed
 	if ob.Oldest != nil {
 		s.OutboxOldest = *ob.Oldest
 	}

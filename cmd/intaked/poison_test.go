@@ -178,6 +178,9 @@ func testPoison(t *testing.T, s servers, many int) {
 			t.Errorf("the summary does not say %q:\n%s", want, digest.Text)
 		}
 	}
+	if status := run(t, "status", "--config", cfg); !strings.Contains(status, "1 refused for good by the SMTP server") {
+		t.Errorf("status does not show the mail refused for good:\n%s", status)
+	}
 }
 
 func TestAllButString(t *testing.T) {

@@ -124,6 +124,9 @@ func (m *Main) statusCmd(ctx context.Context, args []string) error {
 	if ob.Oldest != nil {
 		fmt.Fprintf(out, ", oldest queued %s", when(*ob.Oldest))
 	}
+	if ob.Failed > 0 {
+		fmt.Fprintf(out, "; %d refused for good by the SMTP server (see the daily digest)", ob.Failed)
+	}
 	fmt.Fprintln(out)
 
 	fmt.Fprintln(out, "\nLast errors")
