@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/laclasse/intake/internal/memserver"
 	"github.com/laclasse/intake/internal/realserver"
 	"github.com/laclasse/intake/internal/samples"
 )
@@ -26,47 +24,6 @@ import (
 
 // noReplyBound turns off the bound on automatic replies per address, in the tests' configuration.
 const noReplyBound = "max_replies_per_address_per_day = 0\n"
-
-// boundServers is memServers with the IMAP server itself, to look at what was fetched.
-func boundServers(t *testing.T) (servers, *memserver.IMAP) {
-	t.Helper()
-	im, err := memserver.StartIMAP("partenariat", "secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { im.Close() })
-	sm, err := memserver.StartSMTP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sm.Close() })
-	return servers{
-		imapAddr: im.Addr, imapUser: im.Username, imapPass: im.Password, smtpAddr: sm.Addr,
-		append: func(t *testing.T, raw []byte, date time.Time) {
-			if err := im.Append("INBOX", raw, date); err != nil {
-				t.Fatal(err)
-			}
-		},
-		count: func(t *testing.T, box string) int {
-			n, err := im.Count(box)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n
-		},
-		sent: func(t *testing.T) []sentMail {
-			var out []sentMail
-			for _, m := range sm.Mails() {
-				msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
-				if err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, sentMail{Raw: m.Data, To: m.To, Header: msg.Header, Subject: decodeSubject(msg.Header), Text: textPart(t, m.Data)})
-			}
-			return out
-		},
-	}, im
-}
 
 // withConfig rewrites the configuration at path, adding lines after a table's header.
 func withConfig(t *testing.T, path, table, lines string) {
@@ -106,24 +63,11 @@ func storeSize(t *testing.T, cfg string) int64 {
 	return n
 }
 
-func repliesTo(sent []sentMail, addr string) []sentMail {
-	var out []sentMail
-	for _, m := range sent {
-		for _, to := range m.To {
-			if strings.EqualFold(to, addr) {
-				out = append(out, m)
-				break
-			}
-		}
-	}
-	return out
-}
-
 // TestReplyListsTheFirstRefusedRows: a list of 20,000 bad rows gets a reply of a few hundred
 // kilobytes that lists the first hundred, says how many more there are and attaches them all; the
 // store keeps the first thousand problems and counts every one.
 func TestReplyListsTheFirstRefusedRows(t *testing.T) {
-	s, _ := boundServers(t)
+	s, _ := memServersWithIMAP(t)
 	const bad = 20_000
 	rows := samples.Rows(101, 3)
 	for _, r := range samples.Rows(1000, bad) {
@@ -137,7 +81,7 @@ func TestReplyListsTheFirstRefusedRows(t *testing.T) {
 	cfg := writeConfig(t, s)
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
 
-	replies := repliesTo(s.sent(t), from)
+	replies := mailsTo(s.sent(t), from)
 	if len(replies) != 1 {
 		t.Fatalf("%d replies, want 1", len(replies))
 	}
@@ -194,7 +138,7 @@ func TestReplyListsTheFirstRefusedRows(t *testing.T) {
 	// The Métropole's summary counts them all.
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-15T07:30:00+02:00")
 	var digest string
-	for _, m := range repliesTo(s.sent(t), "ent@grandlyon.example") {
+	for _, m := range mailsTo(s.sent(t), "ent@grandlyon.example") {
 		digest += m.Text
 	}
 	if !strings.Contains(digest, fmt.Sprintf("%d lignes refusées", bad)) {
@@ -217,7 +161,7 @@ func bigMessage(from, id string, size int) []byte {
 // TestOversizedMessageIsNotFetched: a message over the size limit is never fetched whole; its
 // header is, and the commune is told why nothing was read (an unknown sender is quarantined).
 func TestOversizedMessageIsNotFetched(t *testing.T) {
-	s, im := boundServers(t)
+	s, im := memServersWithIMAP(t)
 	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
 	s.append(t, bigMessage("secretariat@mairie-givors.fr", "big@mairie-givors.fr", 61<<20), at)
 	s.append(t, bigMessage("eve@attacker.example", "big@attacker.example", 61<<20), at)
@@ -229,11 +173,11 @@ func TestOversizedMessageIsNotFetched(t *testing.T) {
 			t.Errorf("a message over the limit was fetched whole: FETCH %s", f)
 		}
 	}
-	replies := repliesTo(s.sent(t), "secretariat@mairie-givors.fr")
+	replies := mailsTo(s.sent(t), "secretariat@mairie-givors.fr")
 	if len(replies) != 1 || !strings.Contains(replies[0].Text, "dépasse la taille que nous acceptons (60 Mo)") {
 		t.Fatalf("%d replies, want one saying the message is too large: %+v", len(replies), replies)
 	}
-	if n := len(repliesTo(s.sent(t), "eve@attacker.example")); n != 0 {
+	if n := len(mailsTo(s.sent(t), "eve@attacker.example")); n != 0 {
 		t.Errorf("the unknown sender got %d replies", n)
 	}
 	if p, r, i := s.count(t, "Traites"), s.count(t, "Rejetes"), s.count(t, "INBOX"); p != 1 || r != 1 || i != 0 {
@@ -315,7 +259,7 @@ func TestOversizedMessageIsNotFetchedRealServers(t *testing.T) {
 // TestRetentionPurgesRawMessages: past store.retention_months, the purge job empties the raw
 // messages and the mails sent; the registry, the requests' metadata and the reports stay.
 func TestRetentionPurgesRawMessages(t *testing.T) {
-	s, _ := boundServers(t)
+	s, _ := memServersWithIMAP(t)
 	old := samples.Scenario()[0].Message // Givors's adhesion, 14 September 2026
 	s.append(t, old.Raw(), old.Date)
 	cfg := writeConfig(t, s)
@@ -421,7 +365,7 @@ func TestRetentionPurgesRawMessages(t *testing.T) {
 // TestRepliesPerAddressBounded: a sender that writes twelve times in a day gets ten automatic
 // replies; the Métropole's summary says the other two were withheld.
 func TestRepliesPerAddressBounded(t *testing.T) {
-	s, _ := boundServers(t)
+	s, _ := memServersWithIMAP(t)
 	from := "secretariat@mairie-givors.fr"
 	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
 	for i := range 12 {
@@ -435,7 +379,7 @@ func TestRepliesPerAddressBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
-	if n := len(repliesTo(s.sent(t), from)); n != 10 {
+	if n := len(mailsTo(s.sent(t), from)); n != 10 {
 		t.Errorf("%d replies to %s, want 10", n, from)
 	}
 	if n := s.count(t, "Traites"); n != 12 {
@@ -443,7 +387,7 @@ func TestRepliesPerAddressBounded(t *testing.T) {
 	}
 
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-15T07:30:00+02:00")
-	digests := repliesTo(s.sent(t), "ent@grandlyon.example")
+	digests := mailsTo(s.sent(t), "ent@grandlyon.example")
 	if len(digests) != 1 {
 		t.Fatalf("%d summaries, want 1", len(digests))
 	}
@@ -451,7 +395,7 @@ func TestRepliesPerAddressBounded(t *testing.T) {
 	if !strings.Contains(text, "Réponses automatiques retenues (2)") || strings.Count(text, "pas de réponse à "+from) != 2 {
 		t.Errorf("the summary does not show the two replies withheld:\n%s", text)
 	}
-	if n := len(repliesTo(s.sent(t), from)); n != 10 {
+	if n := len(mailsTo(s.sent(t), from)); n != 10 {
 		t.Errorf("%d replies to %s after the summary, want still 10", n, from)
 	}
 }

@@ -41,6 +41,13 @@ type servers struct {
 
 func memServers(t *testing.T) servers {
 	t.Helper()
+	s, _ := memServersWithIMAP(t)
+	return s
+}
+
+// memServersWithIMAP is memServers with the IMAP server itself, to look at what was fetched.
+func memServersWithIMAP(t *testing.T) (servers, *memserver.IMAP) {
+	t.Helper()
 	im, err := memserver.StartIMAP("partenariat", "secret")
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +84,7 @@ func memServers(t *testing.T) servers {
 			return out
 		},
 		refuse: func(t *testing.T, addr string) { sm.RefuseRecipient(addr) },
-	}
+	}, im
 }
 
 func realServers(t *testing.T) servers {

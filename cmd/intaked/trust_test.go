@@ -33,6 +33,21 @@ func trustConfig(t *testing.T, s servers, communes string) string {
 	return path
 }
 
+// wantQuarantined checks that the one message delivered went to rejected_mailbox, unanswered
+// and unapplied.
+func wantQuarantined(t *testing.T, s servers, cfg string) {
+	t.Helper()
+	if n := s.count(t, "Rejetes"); n != 1 {
+		t.Errorf("rejected_mailbox holds %d messages, want 1", n)
+	}
+	if sent := s.sent(t); len(sent) != 0 {
+		t.Errorf("%d mails sent, want none; first to %v", len(sent), sent[0].To)
+	}
+	if schools := registry(t, cfg); len(schools) != 0 {
+		t.Errorf("registry changed: %v", schools)
+	}
+}
+
 // mailsTo returns the mails sent with addr among their recipients.
 func mailsTo(sent []sentMail, addr string) []sentMail {
 	var out []sentMail
@@ -78,15 +93,7 @@ require_dkim = true
 	s.append(t, listMessage("unsigned@mairie-givors.fr", at, samples.Rows(101, 2), nil).Raw(), at)
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
 
-	if n := s.count(t, "Rejetes"); n != 1 {
-		t.Errorf("rejected_mailbox holds %d messages, want 1", n)
-	}
-	if sent := s.sent(t); len(sent) != 0 {
-		t.Errorf("%d mails sent, want none; first to %v", len(sent), sent[0].To)
-	}
-	if schools := registry(t, cfg); len(schools) != 0 {
-		t.Errorf("registry changed: %v", schools)
-	}
+	wantQuarantined(t, s, cfg)
 }
 
 // TestReplyToOutsideIgnored: a forged From of a commune without DKIM, with a Reply-To elsewhere,
@@ -159,15 +166,7 @@ func TestAmbiguousFromQuarantined(t *testing.T) {
 	s.append(t, m.Raw(), at)
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
 
-	if n := s.count(t, "Rejetes"); n != 1 {
-		t.Errorf("rejected_mailbox holds %d messages, want 1", n)
-	}
-	if sent := s.sent(t); len(sent) != 0 {
-		t.Errorf("%d mails sent, want none; first to %v", len(sent), sent[0].To)
-	}
-	if schools := registry(t, cfg); len(schools) != 0 {
-		t.Errorf("registry changed: %v", schools)
-	}
+	wantQuarantined(t, s, cfg)
 
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-15T07:30:00+02:00")
 	digests := mailsTo(s.sent(t), "ent@grandlyon.example")
