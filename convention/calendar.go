@@ -49,6 +49,8 @@ type Calendar struct {
 	Renewal MonthDay
 	// YearlyUpdate is when removals take effect (default 1 July; before 20 August).
 	YearlyUpdate MonthDay
+	// Hold says when a list's removals wait for staff.
+	Hold HoldRule
 }
 
 // DefaultCalendar returns the convention's dates.
@@ -73,6 +75,24 @@ func (c Calendar) InCampaign(t time.Time) bool {
 // NextYearlyUpdate returns the first yearly update strictly after t.
 func (c Calendar) NextYearlyUpdate(t time.Time) time.Time {
 	return NextYearlyUpdate(t, c.YearlyUpdate.Month, c.YearlyUpdate.Day, c.Location)
+}
+
+// RemovalDate returns when a removal asked for by a list received at receivedAt takes effect,
+// decided at decidedAt (the receipt itself, or the day staff confirm a held removal): the
+// yearly update after the receipt, or the next one if that has passed by decidedAt. The reply,
+// `schools` and the digest all show this date.
+func (c Calendar) RemovalDate(receivedAt, decidedAt time.Time) time.Time {
+	u := c.NextYearlyUpdate(receivedAt)
+	if !u.After(decidedAt) {
+		u = c.NextYearlyUpdate(decidedAt)
+	}
+	return u
+}
+
+// RemovalDay is how a removal date reads to a person: its day in the Métropole's time zone,
+// "01/07/2027", wherever it is shown.
+func (c Calendar) RemovalDay(t time.Time) string {
+	return t.In(c.Location).Format("02/01/2006")
 }
 
 // SchoolYear returns the school year (1 September to 31 August) that t falls in: "2026-2027".

@@ -89,6 +89,12 @@ type Problem struct {
 	Severity Severity `json:"severity"`
 	Message  string   `json:"message"`
 	File     string   `json:"-"` // the attachment, when a message carried several
+	// UAI is the school a refused row names, when its UAI cell is a valid code: a refused row
+	// still says which school it is about ("" when the code itself is unreadable).
+	UAI string `json:"uai,omitempty"`
+	// School is the school's name as the row gives it, so that a refused row names its school
+	// even when its UAI is unreadable.
+	School string `json:"school,omitempty"`
 }
 
 // List is what a spreadsheet says: the schools it lists, the commune's contacts, and every problem
@@ -107,6 +113,23 @@ func (l *List) Errors() []Problem {
 	for _, p := range l.Problems {
 		if p.Severity == SeverityError {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// RefusedUAIs returns the schools named by refused rows whose UAI was readable, once each: a
+// full list still names them, so they are not "absentes de la liste reçue".
+func (l *List) RefusedUAIs() []string { return RefusedUAIs(l.Problems) }
+
+// RefusedUAIs returns the UAIs that the problems of severity error name, once each, in order.
+func RefusedUAIs(problems []Problem) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, p := range problems {
+		if p.Severity == SeverityError && p.UAI != "" && !seen[p.UAI] {
+			seen[p.UAI] = true
+			out = append(out, p.UAI)
 		}
 	}
 	return out

@@ -33,6 +33,10 @@ const (
 	ChangeCancelRemoval ChangeKind = "cancel_removal"  // a school listed again before its removal
 	ChangeActivate      ChangeKind = "activate"        // access opened
 	ChangeRemove        ChangeKind = "remove"          // the school left the convention
+	// ChangeHoldRemoval is a removal a list asks for that waits for staff: the list would take
+	// out too many of the commune's schools (HoldRule). Confirmed by staff, it is recorded as schedule_remove.
+	ChangeHoldRemoval ChangeKind = "hold_remove"
+	ChangeDropRemoval ChangeKind = "drop_remove" // staff dropped a held removal: the school stays
 )
 
 // Change is one change to one school, as a request (or a job) causes it.
@@ -44,7 +48,7 @@ type Change struct {
 	Admin    Contact  // the administrator after the change
 	At       time.Time
 	DueAt    time.Time // for add and readd
-	RemoveAt time.Time // for schedule_remove
+	RemoveAt time.Time // for schedule_remove and hold_remove (the date it would take effect)
 	Sheet    string    // where the row that asked for it stands
 	Row      int
 	Derived  bool // deduced by comparing a full list with the registry, not asked for in a row
@@ -55,6 +59,20 @@ type Plan struct {
 	Changes   []Change
 	Unchanged []SchoolEntry // rows that change nothing
 	Problems  []Problem     // rows refused against the registry (e.g. a school of another commune)
+	// Schools is how many schools of the commune the registry held before the list, removed
+	// ones aside: what a share of removals is measured against.
+	Schools int
+}
+
+// Held returns the removals the plan holds for staff (hold_remove).
+func (p Plan) Held() []Change {
+	var out []Change
+	for _, ch := range p.Changes {
+		if ch.Kind == ChangeHoldRemoval {
+			out = append(out, ch)
+		}
+	}
+	return out
 }
 
 // PlanInput is what Plan needs to know.
@@ -70,6 +88,11 @@ type PlanInput struct {
 	FullList bool
 	// YearlyUpdate is when removals take effect.
 	YearlyUpdate time.Time
+	// Refused are the schools named by the list's refused rows (List.RefusedUAIs): a full list
+	// that refuses a school's row still names it, so that school is kept as it is.
+	Refused []string
+	// Hold says when the list's removals are too many to apply without staff.
+	Hold HoldRule
 }
 
 // PlanList works out the changes a commune's list makes to the registry. Additions and changes of
@@ -78,8 +101,15 @@ type PlanInput struct {
 func PlanList(in PlanInput) Plan {
 	var p Plan
 	seen := map[string]bool{}
+	for _, uai := range in.Refused {
+		seen[uai] = true // named, if refused: not "absente de la liste reçue"
+	}
+	for _, s := range in.Registry {
+		if strings.EqualFold(s.Commune, in.Commune) && s.Status != StatusRemoved {
+			p.Schools++
+		}
+	}
 	for _, e := range in.List {
-		seen[e.UAI] = true
 		cur, known := in.Registry[e.UAI]
 		if known && !strings.EqualFold(cur.Commune, in.Commune) {
 			p.Problems = append(p.Problems, Problem{
@@ -88,6 +118,7 @@ func PlanList(in PlanInput) Plan {
 			})
 			continue
 		}
+		seen[e.UAI] = true
 		ch := Change{UAI: e.UAI, Name: e.Name, Admin: e.Admin, At: in.ReceivedAt, Sheet: e.Sheet, Row: e.Row}
 		if e.Action == ActionRemove {
 			switch {
@@ -152,7 +183,42 @@ func PlanList(in PlanInput) Plan {
 			p.Changes = append(p.Changes, Change{Kind: ChangeScheduleRemov, UAI: s.UAI, Name: s.Name, Admin: s.Admin, At: in.ReceivedAt, RemoveAt: in.YearlyUpdate, Derived: true})
 		}
 	}
+	removals := 0
+	for _, ch := range p.Changes {
+		if ch.Kind == ChangeScheduleRemov {
+			removals++
+		}
+	}
+	if in.Hold.Holds(removals, p.Schools) {
+		for i := range p.Changes {
+			if p.Changes[i].Kind == ChangeScheduleRemov {
+				p.Changes[i].Kind = ChangeHoldRemoval
+			}
+		}
+	}
 	return p
+}
+
+// HoldRule says when a list removes too many of a commune's schools to be applied without staff
+// looking first: a one-row list in the campaign would otherwise take out every other school.
+// Either bound triggers; a zero bound is off.
+type HoldRule struct {
+	// OverShare holds removals of more than this share of the commune's schools (0.34: more than
+	// a third).
+	OverShare float64
+	// OverCount holds more than this many removals.
+	OverCount int
+}
+
+// Holds reports whether removing n of the commune's total schools must wait for staff.
+func (r HoldRule) Holds(n, total int) bool {
+	if n == 0 {
+		return false
+	}
+	if r.OverCount > 0 && n > r.OverCount {
+		return true
+	}
+	return r.OverShare > 0 && total > 0 && float64(n) > r.OverShare*float64(total)
 }
 
 // sameContact reports whether two administrators are the same person with the same details.

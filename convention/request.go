@@ -13,6 +13,12 @@ const (
 	StateRejected  RequestState = "rejected"  // not from a declared commune: quarantined, never applied, never answered
 	StateDuplicate RequestState = "duplicate" // seen before (same Message-ID, or same files from the same commune)
 	StateIgnored   RequestState = "ignored"   // an automatic message (out-of-office, bounce): never answered
+	// StateHeld is a commune's list applied but for its removals, which would take out too many
+	// of the commune's schools: they wait for staff to confirm or drop them (HoldRule).
+	StateHeld RequestState = "held"
+	// StateForwarded is a person's message with no list that answers one of our mails: it went
+	// to the Métropole's staff, and the commune was told so.
+	StateForwarded RequestState = "forwarded"
 )
 
 // RequestKind says what a commune's list is, by the convention's calendar.
@@ -49,6 +55,9 @@ type Decision struct {
 	Subject   string
 	Reason    string // for the Métropole's summary, in French
 	Kind      RequestKind
+	// FullList says the list was the commune's whole list for next year (a yearly list without
+	// an action column): a corrected list must be sent again whole, not its corrected rows only.
+	FullList bool
 
 	Attachments []AttachmentRecord
 	Problems    []Problem

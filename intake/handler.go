@@ -47,7 +47,10 @@ type Handler struct {
 	// MaxRepliesPerAddress bounds the automatic replies to one address over 24 hours (0: no
 	// bound), so that a robot that ignores Auto-Submitted cannot loop with us.
 	MaxRepliesPerAddress int
-	Now                  func() time.Time
+	// StaffTo are the Métropole's addresses ([metropole] summary_to) that a commune's message
+	// without a list, answering one of our mails, is forwarded to.
+	StaffTo []string
+	Now     func() time.Time
 }
 
 // Outcome is what handling one message did, for the log.
@@ -105,7 +108,10 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 		}
 		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
 	}
-	commune, known := convention.CommuneOf(h.Communes, msg.From)
+	commune, known, vouched, err := h.senderCommune(ctx, msg.From)
+	if err != nil {
+		return nil, err
+	}
 	if !known {
 		d.State, d.Target = convention.StateRejected, h.Rejected
 		d.Reason = fmt.Sprintf("expéditeur %q non déclaré pour une commune", msg.From)
@@ -114,7 +120,7 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 		}
 		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
 	}
-	if p, ok := h.Policies[commune.Name]; ok {
+	if p, ok := h.Policies[commune.Name]; ok && !vouched { // staff vouch for a release
 		res := auth.Check(ctx, req.Raw, p, h.LookupTXT)
 		if !res.Passes(p) {
 			// "Nobody let in": a From that fails the commune's policy is quarantined, never
@@ -132,7 +138,12 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 	}
 
 	lists, hashes := h.readAttachments(ctx, msg, d)
-	in := sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name, Attachments: hashes, MaxRepliesPerAddress: h.MaxRepliesPerAddress}
+	in := sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name, Attachments: hashes, MaxRepliesPerAddress: h.MaxRepliesPerAddress,
+		References: msg.References}
+	if len(lists) == 0 {
+		in.Excerpt = mailparse.Excerpt(msg.Text, MaxExcerpt) // what the person wrote, for staff
+	}
+	in.Release = releaseOf(ctx)
 	for _, rl := range lists {
 		for _, e := range rl.list.Schools {
 			in.UAIs = append(in.UAIs, e.UAI)
@@ -143,7 +154,16 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 			d.State, d.Target = convention.StateDuplicate, h.Processed
 			d.Reason = fmt.Sprintf("déjà reçu (demande n° %d) : rien de changé, pas de réponse", view.DuplicateOf)
 			d.Attachments = nil
+			if view.Earlier != nil {
+				// A new message repeating files received before: the commune hears what became
+				// of them. The same message seen again stays silent.
+				d.Reason = fmt.Sprintf("fichiers déjà reçus (demande n° %d) : rien de changé, réponse brève", view.DuplicateOf)
+				return d, h.alreadyReceived(d, req, msg, commune, *view.Earlier)
+			}
 			return d, nil
+		}
+		if len(lists) == 0 && view.Answers != nil && h.forwards(req, msg) {
+			return d, h.forward(d, req, msg, commune, *view.Answers)
 		}
 		return d, h.apply(d, req, msg, commune, lists, view)
 	})
@@ -309,13 +329,16 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 	default:
 		d.Kind = convention.KindAddition
 	}
+	d.FullList = d.Kind == convention.KindYearly && !withActions && len(entries) > 0
 	plan := convention.PlanList(convention.PlanInput{
 		Commune:      commune.Name,
 		ReceivedAt:   receivedAt,
 		Registry:     view.Registry,
 		List:         entries,
-		FullList:     d.Kind == convention.KindYearly && !withActions && len(entries) > 0,
-		YearlyUpdate: h.Calendar.NextYearlyUpdate(receivedAt),
+		FullList:     d.FullList,
+		YearlyUpdate: h.Calendar.RemovalDate(receivedAt, receivedAt),
+		Refused:      convention.RefusedUAIs(d.Problems),
+		Hold:         h.Calendar.Hold,
 	})
 	for _, p := range plan.Problems {
 		p.File = files[firstUAI(p.Message, entries)]
@@ -332,6 +355,10 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 	case len(plan.Changes) == 0 && len(plan.Unchanged) == 0:
 		d.State = convention.StateRefused
 		d.Reason = "aucune ligne valide"
+	case len(plan.Held()) > 0:
+		// Applied but for its removals, which wait for staff (convention.HoldRule).
+		d.State = convention.StateHeld
+		d.Reason = fmt.Sprintf("%d retrait(s) sur %d école(s) en attente de confirmation", len(plan.Held()), plan.Schools)
 	default:
 		d.State = convention.StateApplied
 	}
@@ -443,16 +470,15 @@ func describe(c convention.Contact) string {
 		parts = append(parts, c.Email)
 	}
 	if c.Phone != "" {
-		parts = append(parts, c.Phone)
+		parts = append(parts, convention.ReadablePhone(c.Phone))
 	}
 	return strings.Join(parts, ", ")
 }
 
-func where(sheet string, row int) string {
-	if row == 0 {
-		return ""
-	}
-	return fmt.Sprintf("feuille « %s », ligne %d", sheet, row)
+// where locates a row for the commune; csv holds the names of the csv files, whose one sheet
+// is the file itself.
+func where(sheet string, row int, csv map[string]bool) string {
+	return templates.Where(sheet, row, csv[sheet])
 }
 
 func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune convention.Commune, receivedAt time.Time, plan convention.Plan, noList bool) (convention.OutgoingMail, error) {
@@ -477,11 +503,13 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 			r.ProjectLead = describe(*c)
 		}
 	}
+	csv := map[string]bool{} // a csv file has no sheets: its rows are the file's
 	for _, a := range d.Attachments {
 		r.Files = append(r.Files, templates.FileLine{Name: a.Filename, Format: a.Format, Error: a.Error})
+		csv[a.Filename] = a.Format == "csv"
 	}
 	for _, ch := range plan.Changes {
-		line := templates.SchoolLine{UAI: ch.UAI, Name: ch.Name, Admin: describe(ch.Admin), DueAt: ch.DueAt.In(loc), When: ch.RemoveAt.In(loc), Derived: ch.Derived, Where: where(ch.Sheet, ch.Row)}
+		line := templates.SchoolLine{UAI: ch.UAI, Name: ch.Name, Admin: describe(ch.Admin), DueAt: ch.DueAt.In(loc), When: ch.RemoveAt.In(loc), Derived: ch.Derived, Where: where(ch.Sheet, ch.Row, csv)}
 		if ch.Before != nil {
 			line.Before = describe(*ch.Before)
 		}
@@ -500,17 +528,29 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 			r.Removed = append(r.Removed, line)
 		case convention.ChangeCancelRemoval:
 			r.Restored = append(r.Restored, line)
+		case convention.ChangeHoldRemoval:
+			r.HeldCount++
+			if len(r.Held) < templates.MaxSchoolLines {
+				r.Held = append(r.Held, line)
+			} else {
+				r.HeldMore++
+			}
 		}
 	}
+	r.HeldOf = plan.Schools
 	for _, e := range plan.Unchanged {
 		r.Unchanged = append(r.Unchanged, templates.SchoolLine{UAI: e.UAI, Name: e.Name})
 	}
 	multi := len(d.Attachments) > 1
+	r.ResendWhole = d.FullList
 	var refusedRows []templates.ProblemLine // every refused row, with its file, for the attachment
 	for _, p := range d.Problems {
-		line := templates.ProblemLine{Sheet: p.Sheet, Row: p.Row, Column: p.Column, Message: p.Message}
-		if multi {
+		line := templates.ProblemLine{Sheet: p.Sheet, Row: p.Row, Column: p.Column, Message: p.Message, UAI: p.UAI, School: p.School}
+		if multi || csv[p.File] {
 			line.File = p.File
+		}
+		if csv[p.File] {
+			line.Sheet = ""
 		}
 		if p.Severity == convention.SeverityError {
 			r.Refused = append(r.Refused, line)
@@ -544,7 +584,7 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 	}
 	if noList {
 		var buf bytes.Buffer
-		if err := sheet.WriteTemplate(&buf, sheet.FormatXLSX, nil); err != nil {
+		if err := sheet.WriteModel(&buf, sheet.FormatXLSX, nil, h.From); err != nil {
 			return convention.OutgoingMail{}, fmt.Errorf("model spreadsheet: %w", err)
 		}
 		m.Files = append(m.Files, smtp.File{Name: "modele-liste-ecoles-laclasse.xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: buf.Bytes()})

@@ -117,12 +117,12 @@ func (c Calendar) digest() Job {
 		d := templates.Digest{From: prev.In(c.loc()), To: occ.In(c.loc())}
 		for _, r := range reqs {
 			line := templates.DigestRequest{ReceivedAt: r.ReceivedAt.In(c.loc()), Commune: r.Commune, Sender: r.Sender, Subject: r.Subject, Outcome: r.Reason, Changes: r.Changes, Errors: r.Errors,
-				Withheld: r.RepliesWithheld}
+				Withheld: r.RepliesWithheld, Text: r.Text}
 			if len(line.Withheld) > 0 {
 				d.RepliesWithheld = append(d.RepliesWithheld, line)
 			}
 			switch r.State {
-			case convention.StateApplied:
+			case convention.StateApplied, convention.StateHeld:
 				d.Applied = append(d.Applied, line)
 			case convention.StateRefused:
 				d.Refused = append(d.Refused, line)
@@ -130,6 +130,8 @@ func (c Calendar) digest() Job {
 				d.Quarantined = append(d.Quarantined, line)
 			case convention.StateIgnored:
 				d.Ignored = append(d.Ignored, line)
+			case convention.StateForwarded:
+				d.Forwarded = append(d.Forwarded, line)
 			}
 		}
 		schools, err := tx.Schools()
@@ -137,6 +139,11 @@ func (c Calendar) digest() Job {
 			return nil, err
 		}
 		d.DueSoon, d.Overdue = Activations(schools, occ, c.loc())
+		held, err := tx.HeldRemovals()
+		if err != nil {
+			return nil, err
+		}
+		d.Held = DigestHeld(held, c.Dates, occ)
 		if c.Provisioning {
 			failed, err := tx.FailedTasks()
 			if err != nil {
@@ -160,12 +167,30 @@ func (c Calendar) digest() Job {
 			d.Undelivered = append(d.Undelivered, templates.Undelivered{FailedAt: f.FailedAt.In(c.loc()), Kind: templates.MailKindName(f.Kind),
 				To: strings.Join(f.To, ", "), Error: f.Error, Delivered: f.Delivered})
 		}
+		if d.AccessOpened, err = tx.MailsQueued("access_open", prev, occ); err != nil {
+			return nil, err
+		}
 		if d.Empty() {
 			return nil, nil
 		}
 		r, err := templates.RenderDigest(d)
 		return c.toMetropole("digest", r, err)
 	}}
+}
+
+// DigestHeld groups the removals waiting for staff by request, for the digest, each with the
+// date it would take effect if confirmed at now.
+func DigestHeld(held []sqlite.HeldRemoval, cal convention.Calendar, now time.Time) []templates.DigestHeld {
+	var out []templates.DigestHeld
+	for _, h := range held {
+		if n := len(out); n == 0 || out[n-1].RequestID != h.RequestID {
+			out = append(out, templates.DigestHeld{RequestID: h.RequestID, Commune: h.Commune, ReceivedAt: h.ReceivedAt.In(cal.Location),
+				RemoveAt: cal.RemovalDate(h.ReceivedAt, now).In(cal.Location)})
+		}
+		last := &out[len(out)-1]
+		last.Schools = append(last.Schools, strings.TrimSpace(h.UAI+" "+h.Name))
+	}
+	return out
 }
 
 // Activations returns the pending schools due within three days of now, and those overdue.
@@ -196,7 +221,7 @@ func describe(c convention.Contact) string {
 		parts = append(parts, c.Email)
 	}
 	if c.Phone != "" {
-		parts = append(parts, c.Phone)
+		parts = append(parts, convention.ReadablePhone(c.Phone))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -307,7 +332,7 @@ func (c Calendar) communeReminder(name, spec string) Job {
 				if err != nil {
 					return nil, err
 				}
-				model, err := filledModel(infos[strings.ToLower(cc.Name)], mine)
+				model, err := filledModel(infos[strings.ToLower(cc.Name)], mine, c.From)
 				if err != nil {
 					return nil, err
 				}
@@ -325,13 +350,13 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 // filledModel is the model spreadsheet holding a commune's current list, each row marked
 // unchanged, for it to correct and send back.
-func filledModel(info sqlite.CommuneInfo, schools []convention.School) ([]byte, error) {
+func filledModel(info sqlite.CommuneInfo, schools []convention.School, address string) ([]byte, error) {
 	l := &convention.List{Commune: info.Contacts}
 	for _, s := range schools {
 		l.Schools = append(l.Schools, convention.SchoolEntry{UAI: s.UAI, Name: s.Name, Action: convention.ActionKeep, Admin: s.Admin})
 	}
 	var buf bytes.Buffer
-	if err := sheet.WriteTemplate(&buf, sheet.FormatXLSX, l); err != nil {
+	if err := sheet.WriteModel(&buf, sheet.FormatXLSX, l, address); err != nil {
 		return nil, fmt.Errorf("model spreadsheet: %w", err)
 	}
 	return buf.Bytes(), nil

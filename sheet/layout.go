@@ -336,8 +336,12 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 		l.problem(s.name, num, colName(col), f, sev, msg)
 	}
 	e := convention.SchoolEntry{Sheet: s.name, Row: num}
+	firstProblem := len(l.list.Problems)
 
-	uai, msg := checkUAI(get(fieldUAI))
+	uai, msg, warn := readUAI(get(fieldUAI))
+	if warn != "" {
+		report(fieldUAI, convention.SeverityWarning, warn)
+	}
 	if msg != "" {
 		report(fieldUAI, convention.SeverityError, msg)
 	} else if first, dup := l.seen[[8]byte([]byte(uai))]; dup {
@@ -423,8 +427,16 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 		e.Admin.Phone = phone
 	}
 
+	for i := firstProblem; i < len(l.list.Problems); i++ {
+		l.list.Problems[i].School = clip(e.Name) // the row's school, for the commune to find it
+	}
 	if !refused {
 		l.addSchool(e)
+	} else if msg == "" {
+		// A refused row whose UAI is valid still names its school: a full list keeps it.
+		for i := firstProblem; i < len(l.list.Problems); i++ {
+			l.list.Problems[i].UAI = uai
+		}
 	}
 }
 

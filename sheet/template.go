@@ -29,14 +29,16 @@ var (
 	templateActions = []string{"Ajout", "Radiation", "Changement de responsable", "Inchangé"}
 	contactHeader   = []string{"Rôle", "Nom", "Prénom", "Fonction", "Email", "Téléphone"}
 	contactLabels   = []string{"Référent technique", "Suivi du projet"}
-	instructions    = []string{
+	// instructions are the lines of the "Instructions" sheet; %[1]s is the partnership address.
+	instructions = []string{
 		"Modèle de liste des écoles pour laclasse.com",
 		"",
 		"Ce fichier sert à transmettre à la Métropole de Lyon la liste des écoles de la commune qui bénéficient de laclasse.com, et pour chacune la personne qui en sera l'administrateur.",
 		"Dans la feuille « Écoles », remplissez une ligne par école avec le code UAI (7 chiffres et une lettre, par exemple 0690026D), le nom de l'école, puis le nom, le prénom, la fonction, l'adresse e-mail et le numéro de téléphone de l'administrateur.",
+		"Pour une première adhésion, laissez la colonne « Action » vide : toutes les écoles de la liste seront ouvertes.",
 		"La colonne « Action » sert à la mise à jour de chaque année, à envoyer avant le 20 juin : Ajout pour une nouvelle école, Radiation pour une école qui quitte le service, Changement de responsable quand l'administrateur change, Inchangé sinon.",
 		"Dans la feuille « Commune », indiquez les coordonnées du référent technique de la commune et celles de la personne chargée de suivre le projet, qui sera invitée au comité de suivi.",
-		"Renvoyez le fichier complété, au format xlsx, ods ou csv, en pièce jointe d'un message à l'adresse partenariat-laclass.com@grandlyon.com.",
+		"Renvoyez le fichier complété, au format xlsx, ods ou csv, en pièce jointe d'un message à l'adresse %[1]s.",
 		"La Métropole ouvrira l'accès au service pour chaque école dans les deux semaines suivant la réception du document.",
 	}
 )
@@ -48,13 +50,36 @@ var (
 // referent and the person following the project; and a sheet "Instructions" in French. When l is
 // not nil, its schools fill the "Écoles" sheet (Action "Inchangé", for the yearly update) and its
 // contacts the "Commune" sheet. What WriteTemplate writes, Read reads back without a problem.
+//
+// The instructions give DefaultPartnershipAddress; WriteModel names the configured one.
 func WriteTemplate(w io.Writer, format Format, l *convention.List) error {
+	return WriteModel(w, format, l, DefaultPartnershipAddress)
+}
+
+// DefaultPartnershipAddress is the Métropole's partnership address, for a model spreadsheet
+// written without a configuration.
+const DefaultPartnershipAddress = "partenariat-laclasse.com@grandlyon.com"
+
+// WriteModel is WriteTemplate with the address the instructions tell the commune to write to:
+// the configuration's [smtp] from. The xlsx and ods models open on their instructions and print
+// on A4 with their text wrapped.
+func WriteModel(w io.Writer, format Format, l *convention.List, address string) error {
+	if address == "" {
+		address = DefaultPartnershipAddress
+	}
 	schools, contacts := templateContent(l)
+	lines := make([]string, len(instructions))
+	for i, line := range instructions {
+		if strings.Contains(line, "%[1]s") {
+			line = fmt.Sprintf(line, address)
+		}
+		lines[i] = line
+	}
 	switch format {
 	case FormatXLSX:
-		return writeTemplateXLSX(w, schools, contacts)
+		return writeTemplateXLSX(w, schools, contacts, lines)
 	case FormatODS:
-		return writeTemplateODS(w, schools, contacts)
+		return writeTemplateODS(w, schools, contacts, lines)
 	case FormatCSV:
 		return writeTemplateCSV(w, schools, contacts)
 	}
@@ -81,16 +106,10 @@ func templateContent(l *convention.List) (schools, contacts [][]string) {
 	return schools, contacts
 }
 
-// displayPhone writes a French E.164 number the way people read it: +33472103540 → 04 72 10 35 40.
-func displayPhone(p string) string {
-	if len(p) != 12 || !strings.HasPrefix(p, "+33") {
-		return p
-	}
-	d := "0" + p[3:]
-	return d[0:2] + " " + d[2:4] + " " + d[4:6] + " " + d[6:8] + " " + d[8:10]
-}
+// displayPhone writes an E.164 number the way people read it: +33472103540 → 04 72 10 35 40.
+func displayPhone(p string) string { return convention.ReadablePhone(p) }
 
-func writeTemplateXLSX(w io.Writer, schools, contacts [][]string) error {
+func writeTemplateXLSX(w io.Writer, schools, contacts [][]string, instructions []string) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	if err := f.SetSheetName("Sheet1", templateSchools); err != nil {
@@ -108,7 +127,8 @@ func writeTemplateXLSX(w io.Writer, schools, contacts [][]string) error {
 	if err != nil {
 		return err
 	}
-	text, err := f.NewStyle(&excelize.Style{NumFmt: 49}) // "@": a phone keeps its leading 0
+	// "@": a phone keeps its leading 0; wrapped, so that a long name prints whole
+	text, err := f.NewStyle(&excelize.Style{NumFmt: 49, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	if err != nil {
 		return err
 	}
@@ -182,7 +202,25 @@ func writeTemplateXLSX(w io.Writer, schools, contacts [][]string) error {
 			return err
 		}
 	}
-	f.SetActiveSheet(0)
+	// Paper size 9 is A4; one page wide, as many pages long as the rows need.
+	a4, landscape, portrait, fit, wide, long := 9, "landscape", "portrait", true, 1, 0
+	for _, sh := range []string{templateSchools, templateCommune, templateInstructions} {
+		o := landscape
+		if sh == templateInstructions {
+			o = portrait
+		}
+		if err := f.SetPageLayout(sh, &excelize.PageLayoutOptions{Size: &a4, Orientation: &o, FitToWidth: &wide, FitToHeight: &long}); err != nil {
+			return err
+		}
+		if err := f.SetSheetProps(sh, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+			return err
+		}
+	}
+	idx, err := f.GetSheetIndex(templateInstructions)
+	if err != nil {
+		return err
+	}
+	f.SetActiveSheet(idx) // the commune reads how to fill it first
 	return f.Write(w)
 }
 
@@ -209,7 +247,7 @@ func writeTemplateCSV(w io.Writer, schools, contacts [][]string) error {
 // writeTemplateODS writes an OpenDocument spreadsheet by hand: mimetype first and stored, the
 // manifest, and content.xml with the three sheets and the drop-down lists as
 // table:content-validations.
-func writeTemplateODS(w io.Writer, schools, contacts [][]string) error {
+func writeTemplateODS(w io.Writer, schools, contacts [][]string, instructions []string) error {
 	var c bytes.Buffer
 	c.WriteString(xml.Header)
 	c.WriteString(`<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"` +
@@ -314,8 +352,19 @@ func writeTemplateODS(w io.Writer, schools, contacts [][]string) error {
 			`<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>` +
 			`<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>` +
 			`<manifest:file-entry manifest:full-path="meta.xml" manifest:media-type="text/xml"/>` +
+			`<manifest:file-entry manifest:full-path="settings.xml" manifest:media-type="text/xml"/>` +
 			`</manifest:manifest>`},
-		{"styles.xml", xml.Header + `<office:document-styles xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:version="1.3"/>`},
+		// A4 pages for every sheet.
+		{"styles.xml", xml.Header + `<office:document-styles xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"` +
+			` xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" office:version="1.3">` +
+			`<office:automatic-styles><style:page-layout style:name="a4"><style:page-layout-properties fo:page-width="29.7cm" fo:page-height="21cm" style:print-orientation="landscape" style:scale-to-X="1" style:scale-to-Y="0"/></style:page-layout></office:automatic-styles>` +
+			`<office:master-styles><style:master-page style:name="Default" style:page-layout-name="a4"/></office:master-styles></office:document-styles>`},
+		// Opens on the instructions.
+		{"settings.xml", xml.Header + `<office:document-settings xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:config="urn:oasis:names:tc:opendocument:xmlns:config:1.0" office:version="1.3">` +
+			`<office:settings><config:config-item-set config:name="ooo:view-settings"><config:config-item-map-indexed config:name="Views"><config:config-item-map-entry>` +
+			`<config:config-item config:name="ViewId" config:type="string">view1</config:config-item>` +
+			`<config:config-item config:name="ActiveTable" config:type="string">` + xmlEscape(templateInstructions) + `</config:config-item>` +
+			`</config:config-item-map-entry></config:config-item-map-indexed></config:config-item-set></office:settings></office:document-settings>`},
 		{"meta.xml", xml.Header + `<office:document-meta xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:meta="urn:oasis:names:tc:opendocument:xmlns:meta:1.0" office:version="1.3">` +
 			`<office:meta><meta:generator>laclasse intake</meta:generator></office:meta></office:document-meta>`},
 		{"content.xml", c.String()},

@@ -43,6 +43,27 @@ func cleanText(s string) string {
 
 // checkUAI normalizes a code UAI and returns it, or a French message saying what is wrong.
 func checkUAI(raw string) (string, string) {
+	uai, msg, _ := readUAI(raw)
+	return uai, msg
+}
+
+// readUAI is checkUAI with a warning for a code read with a correction: a UAI that lost its
+// leading 0 (a spreadsheet that took it for a number) is read with it when the check letter
+// agrees, and the warning says so.
+func readUAI(raw string) (uai, errMsg, warn string) {
+	uai, errMsg = checkUAIStrict(raw)
+	if errMsg == "" {
+		return uai, "", ""
+	}
+	s := convention.NormalizeUAI(raw)
+	if len(s) == 7 && convention.ValidUAI("0"+s) {
+		return "0" + s, "", fmt.Sprintf("Le 0 du début manquait : le code UAI %s a été lu 0%s.", s, s)
+	}
+	return "", errMsg, ""
+}
+
+// checkUAIStrict normalizes a code UAI and returns it, or a French message saying what is wrong.
+func checkUAIStrict(raw string) (string, string) {
 	if convention.ValidUAI(raw) {
 		return raw, "" // the common case, already clean
 	}

@@ -19,7 +19,8 @@ func TestCheckUAI(t *testing.T) {
 		{"ErrMissing", "  ", "", "manquant"},
 		{"ErrCheckLetter", "0690026E", "", "la lettre de contrôle devrait être D"},
 		{"ErrNoLetter", "0690026", "", "le code complet serait 0690026D"},
-		{"ErrLeadingZeroLost", "690026D", "", "il manque le 0 du début"},
+		{"LeadingZeroLost", "690026D", "0690026D", ""},
+		{"ErrLeadingZeroLostBadLetter", "690026E", "", "7 chiffres suivis d'une lettre"},
 		{"ErrLetterO", "O690026D", "", "le code serait 0690026D"},
 		{"ErrGarbage", "école", "", "7 chiffres suivis d'une lettre"},
 		{"ErrTooLong", "06900260D", "", "7 chiffres suivis d'une lettre"},
@@ -38,6 +39,16 @@ func TestCheckUAI(t *testing.T) {
 	// the exact wording the commune reads
 	if _, msg := checkUAI("0690026E"); msg != "Le code UAI « 0690026E » est invalide : la lettre de contrôle devrait être D." {
 		t.Errorf("message %q", msg)
+	}
+}
+
+func TestReadUAIWarnsOfLeadingZero(t *testing.T) {
+	uai, msg, warn := readUAI("690415B")
+	if uai != "0690415B" || msg != "" || !strings.Contains(warn, "le code UAI 690415B a été lu 0690415B") {
+		t.Errorf("readUAI(690415B) = %q, %q, %q", uai, msg, warn)
+	}
+	if _, _, warn := readUAI("0690415B"); warn != "" {
+		t.Errorf("a whole UAI warns: %q", warn)
 	}
 }
 

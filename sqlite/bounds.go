@@ -59,7 +59,7 @@ func queueReplies(ctx context.Context, tx queryer, in DecideInput, mails []conve
 		var to []string
 		for _, addr := range m.To {
 			a := strings.ToLower(strings.TrimSpace(addr))
-			if in.MaxRepliesPerAddress > 0 {
+			if in.MaxRepliesPerAddress > 0 && m.Kind != KindForward {
 				var n int
 				if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM auto_replies WHERE address = ? AND at > ?`, a, since).Scan(&n); err != nil {
 					return nil, fmt.Errorf("count replies to %s: %w", a, err)
@@ -85,6 +85,9 @@ func queueReplies(ctx context.Context, tx queryer, in DecideInput, mails []conve
 			return nil, err
 		}
 		for _, addr := range to {
+			if m.Kind == KindForward {
+				break // to staff, not an automatic reply
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO auto_replies (address, at, outbox_id) VALUES (?, ?, ?)`,
 				strings.ToLower(strings.TrimSpace(addr)), fmtTime(now), id); err != nil {
 				return nil, fmt.Errorf("record reply to %s: %w", addr, err)

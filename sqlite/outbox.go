@@ -11,8 +11,9 @@ import (
 )
 
 func enqueue(ctx context.Context, tx queryer, m convention.OutgoingMail, requestID sql.NullInt64, now time.Time) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, request_id, mail_from, rcpt_to, data, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		m.Kind, requestID, m.From, encodeJSON(m.To), m.Data, fmtTime(now), fmtTime(now)); err != nil {
+	msgID, subject := sentHeader(m.Data)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, request_id, mail_from, rcpt_to, data, created_at, next_attempt_at, message_id, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.Kind, requestID, m.From, encodeJSON(m.To), m.Data, fmtTime(now), fmtTime(now), msgID, subject); err != nil {
 		return fmt.Errorf("queue %s mail: %w", m.Kind, err)
 	}
 	return nil
@@ -185,6 +186,8 @@ type RequestSummary struct {
 	Errors     int
 	// RepliesWithheld lists the addresses that got no automatic reply: too many within a day.
 	RepliesWithheld []string
+	// Text is an excerpt of what the person wrote, kept for a message with no list.
+	Text string
 }
 
 // RequestsBetween returns the requests decided in [from, to), oldest first.
@@ -195,7 +198,8 @@ func (db *DB) RequestsBetween(ctx context.Context, from, to time.Time) ([]Reques
 func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]RequestSummary, error) {
 	rows, err := q.QueryContext(ctx, `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
 		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id),
-		coalesce(r.errors, (SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')), r.replies_withheld
+		coalesce(r.errors, (SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')), r.replies_withheld,
+		coalesce((SELECT excerpt FROM request_texts t WHERE t.request_id = r.id), '')
 		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id
 		WHERE r.state <> 'claimed' AND r.decided_at >= ? AND r.decided_at < ? ORDER BY r.id`, fmtTime(from), fmtTime(to))
 	if err != nil {
@@ -207,7 +211,7 @@ func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]Requ
 		var r RequestSummary
 		var received string
 		var withheld sql.NullString
-		if err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Errors, &withheld); err != nil {
+		if err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Errors, &withheld, &r.Text); err != nil {
 			return nil, err
 		}
 		r.ReceivedAt, r.RepliesWithheld = parseTime(received), decodeWithheld(withheld)

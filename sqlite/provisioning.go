@@ -77,6 +77,9 @@ func (db *DB) TaskDone(ctx context.Context, id int64, at time.Time) error {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at) VALUES (?, 'laclasse', ?, ?)`, schoolID, convention.ChangeActivate, fmtTime(at)); err != nil {
 					return err
 				}
+				if err := db.announceAccess(ctx, tx, schoolID, at); err != nil {
+					return err
+				}
 			}
 		}
 	}

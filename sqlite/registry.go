@@ -82,6 +82,12 @@ func (db *DB) Schools(ctx context.Context) ([]convention.School, error) {
 // ErrNotFound (naming the UAI) for a school that is not in the registry, and does nothing for a
 // school already active.
 func (db *DB) Activate(ctx context.Context, uais []string, at time.Time) ([]convention.School, error) {
+	return db.ActivateAs(ctx, uais, at, "")
+}
+
+// ActivateAs is Activate by the staff member by, recorded in each school's history ("": by
+// nobody named).
+func (db *DB) ActivateAs(ctx context.Context, uais []string, at time.Time, by string) ([]convention.School, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
@@ -103,11 +109,21 @@ func (db *DB) Activate(ctx context.Context, uais []string, at time.Time) ([]conv
 		if _, err := tx.ExecContext(ctx, `UPDATE schools SET status = 'active', active_at = ? WHERE id = ?`, fmtTime(at), id); err != nil {
 			return nil, err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at) VALUES (?, 'activate', ?, ?)`, id, convention.ChangeActivate, fmtTime(at)); err != nil {
+		var staffAction sql.NullInt64
+		if by != "" {
+			if staffAction.Int64, err = recordStaffAction(ctx, tx, StaffAction{Kind: StaffActivate, By: by, At: at, SchoolID: id, Detail: "accès ouvert à la main"}); err != nil {
+				return nil, err
+			}
+			staffAction.Valid = true
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at, staff_action_id) VALUES (?, 'activate', ?, ?, ?)`, id, convention.ChangeActivate, fmtTime(at), staffAction); err != nil {
 			return nil, err
 		}
 		// Opened by hand: the directory work queued for it is done.
 		if _, err := tx.ExecContext(ctx, `UPDATE provisioning SET state = 'done', done_at = ?, last_error = 'opened by hand' WHERE school_id = ? AND kind <> 'remove' AND state <> 'done'`, fmtTime(at), id); err != nil {
+			return nil, err
+		}
+		if err := db.announceAccess(ctx, tx, id, at); err != nil {
 			return nil, err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -168,6 +169,14 @@ type DecideView struct {
 	// DuplicateOf is the earlier request that carried the same Message-ID, or the same files from
 	// the same commune; 0 if none.
 	DuplicateOf int64
+	// SameMessage says DuplicateOf carried this very Message-ID: the same message seen again,
+	// not a new message repeating its files.
+	SameMessage bool
+	// Earlier is what became of DuplicateOf, when it is not SameMessage.
+	Earlier *EarlierRequest
+	// Answers is the mail of ours that the message answers (its In-Reply-To or References name
+	// it), nil if none.
+	Answers *SentMail
 }
 
 // DecideInput identifies what the decision needs to check for duplicates.
@@ -183,6 +192,15 @@ type DecideInput struct {
 	// (0: no bound). Beyond it the decision stands but the address gets no mail, and the
 	// request records it for the Métropole's summary.
 	MaxRepliesPerAddress int
+	// Release, when set, decides again a request that was quarantined (rejected): staff vouch
+	// for it. The decision records the staff action, which its changes name.
+	Release *Release
+	// References are the message's References then In-Reply-To: the view's Answers is looked
+	// up among them.
+	References []string
+	// Excerpt is what the person wrote, cut short, kept for the Métropole's summary ("" keeps
+	// nothing).
+	Excerpt string
 }
 
 // Decide runs decide inside one transaction with the registry as it stands, then writes its
@@ -199,14 +217,34 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 	if err := tx.QueryRowContext(ctx, `SELECT state FROM requests WHERE id = ?`, in.RequestID).Scan(&state); err != nil {
 		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
 	}
-	if state != string(convention.StateClaimed) {
+	if state != string(convention.StateClaimed) && (in.Release == nil || state != string(convention.StateRejected)) {
 		return nil, ErrAlreadyDecided
+	}
+	if in.Release != nil {
+		if err := forgetDecision(ctx, tx, in.RequestID, in.Release); err != nil {
+			return nil, err
+		}
 	}
 	var view DecideView
 	if view.Registry, err = registryOf(ctx, tx, in.Commune, in.UAIs); err != nil {
 		return nil, err
 	}
 	if view.DuplicateOf, err = duplicateOf(ctx, tx, in); err != nil {
+		return nil, err
+	}
+	if view.DuplicateOf != 0 {
+		var earlierID sql.NullString
+		if err := tx.QueryRowContext(ctx, `SELECT message_id FROM requests WHERE id = ?`, view.DuplicateOf).Scan(&earlierID); err != nil {
+			return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
+		}
+		view.SameMessage = in.MessageID != "" && earlierID.String == in.MessageID
+		if !view.SameMessage {
+			if view.Earlier, err = earlierRequest(ctx, tx, view.DuplicateOf); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if view.Answers, err = answeredMail(ctx, tx, in.RequestID, in.References); err != nil {
 		return nil, err
 	}
 	d, err := decide(view)
@@ -268,13 +306,32 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 			}
 		}
 	}
-	if d.State == convention.StateApplied && communeID.Valid {
+	if (d.State == convention.StateApplied || d.State == convention.StateHeld) && communeID.Valid {
 		if _, err := tx.ExecContext(ctx, `UPDATE communes SET last_list_at = ? WHERE id = ?`, receivedAt, communeID); err != nil {
+			return nil, err
+		}
+	}
+	if in.Release != nil {
+		if !communeID.Valid {
+			return nil, fmt.Errorf("release request %d: no commune decided", in.RequestID)
+		}
+		if err := release(ctx, tx, in.Release, in.RequestID, communeID.Int64, now); err != nil {
 			return nil, err
 		}
 	}
 	if d.Outgoing, err = queueReplies(ctx, tx, in, d.Outgoing, now); err != nil {
 		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
+	}
+	if view.Answers != nil && d.State == convention.StateForwarded {
+		acknowledged := slices.ContainsFunc(d.Outgoing, func(m convention.OutgoingMail) bool { return m.Kind == KindAcknowledgement })
+		if err := recordThread(ctx, tx, in.RequestID, view.Answers, acknowledged); err != nil {
+			return nil, err
+		}
+	}
+	if in.Excerpt != "" {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO request_texts (request_id, excerpt) VALUES (?, ?)`, in.RequestID, in.Excerpt); err != nil {
+			return nil, fmt.Errorf("decide request %d: keep its text: %w", in.RequestID, err)
+		}
 	}
 	return d, tx.Commit()
 }
@@ -285,7 +342,9 @@ var ErrAlreadyDecided = errors.New("request already decided")
 func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error) {
 	var id int64
 	if in.MessageID != "" {
-		err := tx.QueryRowContext(ctx, `SELECT id FROM requests WHERE message_id = ? AND message_id <> '' AND id <> ? AND state <> 'claimed' ORDER BY id LIMIT 1`, in.MessageID, in.RequestID).Scan(&id)
+		// A quarantined request is not an original: the same message back in the mailbox is
+		// decided afresh, not silenced as a duplicate of its own quarantine.
+		err := tx.QueryRowContext(ctx, `SELECT id FROM requests WHERE message_id = ? AND message_id <> '' AND id <> ? AND state NOT IN ('claimed', 'rejected') ORDER BY id LIMIT 1`, in.MessageID, in.RequestID).Scan(&id)
 		if err == nil {
 			return id, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
@@ -299,7 +358,7 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 	// request of that commune. The hashes go as one JSON array: a fixed number of variables
 	// however many files a message carries.
 	q := `SELECT r.id FROM requests r JOIN communes c ON c.id = r.commune_id JOIN attachments a ON a.request_id = r.id
-		WHERE c.name = ? AND r.id <> ? AND r.state IN ('applied', 'refused') AND a.format <> '' AND a.sha256 IN (SELECT value FROM json_each(?))
+		WHERE c.name = ? AND r.id <> ? AND r.state IN ('applied', 'refused', 'held') AND a.format <> '' AND a.sha256 IN (SELECT value FROM json_each(?))
 		GROUP BY r.id HAVING count(DISTINCT a.sha256) = ? ORDER BY r.id LIMIT 1`
 	distinct := map[string]bool{}
 	for _, h := range in.Attachments {
@@ -360,6 +419,12 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, r
 			return ErrNotFound
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE schools SET remove_at = NULL WHERE id = ?`, schoolID)
+	case convention.ChangeHoldRemoval:
+		if !exists {
+			return ErrNotFound
+		}
+		// The school stays as it is: the removal waits for staff (ConfirmHeld).
+		_, err = tx.ExecContext(ctx, `INSERT INTO held_removals (request_id, school_id, held_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, requestID, schoolID, at)
 	default:
 		return fmt.Errorf("unknown change %q", ch.Kind)
 	}

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -42,6 +43,8 @@ type DB struct {
 	// others wait by sleeping and trying again (1, 2, 5, 10 … ms); this hands the turn over at
 	// once, and first to the outbox's records (see writeTurn).
 	turn writeTurn
+	// accessNotifier composes the "accès ouvert" mails (SetAccessNotifier).
+	accessNotifier atomic.Pointer[AccessNotifier]
 }
 
 // writeTurn is a lock on writing to the store where urgent writers go first. The outbox's

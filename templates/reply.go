@@ -1,6 +1,9 @@
 package templates
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // SchoolLine is a school as a mail lists it.
 type SchoolLine struct {
@@ -14,13 +17,29 @@ type SchoolLine struct {
 	Where   string    // "feuille « Écoles », ligne 7"
 }
 
-// ProblemLine is a refused row or a warning, located for the commune.
+// Where locates a row of a list for the commune: "feuille « Écoles », ligne 7", or for a csv
+// file, which has no sheets, "fichier « ecoles.csv », ligne 7". Row 0 locates nothing.
+func Where(sheet string, row int, csv bool) string {
+	if row == 0 {
+		return ""
+	}
+	if csv {
+		return fmt.Sprintf("fichier « %s », ligne %d", sheet, row)
+	}
+	return fmt.Sprintf("feuille « %s », ligne %d", sheet, row)
+}
+
+// ProblemLine is a refused row or a warning, located for the commune. Sheet is "" for a csv
+// file, which has none: the row is then the file's ("fichier « x.csv », ligne 12").
 type ProblemLine struct {
 	File    string
 	Sheet   string
 	Row     int
 	Column  string
 	Message string
+	// UAI and School name the row's school where they could be read.
+	UAI    string
+	School string
 }
 
 // FileLine is one attachment as the reply describes it.
@@ -45,11 +64,20 @@ type Reply struct {
 	Added     []SchoolLine
 	Changed   []SchoolLine
 	Removed   []SchoolLine
+	// Held are the removals that wait for staff (the list would remove HeldCount of the
+	// commune's HeldOf schools), the first MaxSchoolLines of them.
+	Held      []SchoolLine
+	HeldCount int
+	HeldOf    int
+	HeldMore  int // held removals not listed
 	Restored  []SchoolLine
 	Unchanged []SchoolLine
 	Refused   []ProblemLine
-	Warnings  []ProblemLine
-	DueAt     time.Time // the latest date by which access opens for the schools added
+	// ResendWhole says the refused rows belong to a full list (the yearly list without an action
+	// column), which must be sent again whole once corrected; otherwise only the corrected rows.
+	ResendWhole bool
+	Warnings    []ProblemLine
+	DueAt       time.Time // the latest date by which access opens for the schools added
 	// TechnicalReferent and ProjectLead are the commune's contacts the list gave, described.
 	TechnicalReferent string
 	ProjectLead       string
@@ -123,6 +151,8 @@ type DigestRequest struct {
 	Errors     int
 	// Withheld lists the addresses that got no automatic reply, having had too many in a day.
 	Withheld []string
+	// Text is an excerpt of what the person wrote, for a message with no list.
+	Text string
 }
 
 // DigestSchool is an activation the Métropole must do.
@@ -142,8 +172,11 @@ type Digest struct {
 	Refused     []DigestRequest
 	Quarantined []DigestRequest
 	Ignored     []DigestRequest
-	DueSoon     []DigestSchool
-	Overdue     []DigestSchool
+	// Forwarded lists the messages without a list that answered one of our mails and went to
+	// staff when they came.
+	Forwarded []DigestRequest
+	DueSoon   []DigestSchool
+	Overdue   []DigestSchool
 	// ToCreate lists, without the provisioner, every account to open by hand in laclasse.com.
 	ToCreate []DigestSchool
 	// Refusals lists the work laclasse.com's directory refused, with its message.
@@ -153,6 +186,21 @@ type Digest struct {
 	// RepliesWithheld lists the requests decided without an automatic reply to some address,
 	// which had had too many of them within 24 hours (a robot looping with us, most likely).
 	RepliesWithheld []DigestRequest
+	// AccessOpened counts the "accès ouvert" mails queued since the previous summary: the
+	// schools whose access opened.
+	AccessOpened int
+	// Held lists every request whose removals still wait for staff, however old.
+	Held []DigestHeld
+}
+
+// DigestHeld is a request whose removals wait for staff: `intaked confirm ID` applies them,
+// `intaked confirm --drop ID` keeps the schools.
+type DigestHeld struct {
+	RequestID  int64
+	Commune    string
+	ReceivedAt time.Time
+	RemoveAt   time.Time // when the removals take effect if confirmed now
+	Schools    []string  // "UAI Nom"
 }
 
 // Refusal is a task the directory refused.
@@ -162,7 +210,7 @@ type Refusal struct {
 
 // Empty reports whether the digest has nothing to say.
 func (d Digest) Empty() bool {
-	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered) == 0
+	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.Forwarded)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered)+d.AccessOpened+len(d.Held) == 0
 }
 
 // RenderDigest renders the Métropole's daily summary.

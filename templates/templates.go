@@ -49,10 +49,11 @@ var funcs = map[string]any{
 		}
 		return one
 	},
-	"upper": strings.ToUpper,
-	"de":    De,
-	"add":   func(a, b int) int { return a + b },
-	"join":  strings.Join,
+	"upper":     strings.ToUpper,
+	"de":        De,
+	"add":       func(a, b int) int { return a + b },
+	"join":      strings.Join,
+	"reSubject": ReplySubject,
 }
 
 // De puts "de" before a name, elided before a vowel: "de Givors", "d'Oullins", "d'Écully".

@@ -15,7 +15,11 @@ type Undelivered struct {
 // mailKindNames says in French what each kind of mail of the outbox is.
 var mailKindNames = map[string]string{
 	"reply":               "réponse à une commune",
+	"acknowledgement":     "accusé de réception d'un message transmis",
+	"forward":             "message d'une commune transmis à l'équipe",
+	"already_received":    "réponse à un fichier déjà reçu",
 	"admin_change_notice": "annonce d'un changement d'administrateur",
+	"access_open":         "annonce de l'ouverture d'un accès",
 	"digest":              "synthèse quotidienne",
 	"weekly":              "point hebdomadaire",
 	"reminder":            "rappel à une commune",

@@ -48,8 +48,16 @@ Usage:
   intaked schools --config FILE [--json] [--now RFC3339]   the registry
   intaked pending --config FILE [--json] [--now RFC3339]   activations to do
   intaked communes --config FILE [--json] [--now RFC3339]  the communes
-  intaked activate --config FILE UAI...      mark schools whose access was opened by hand
-  intaked template --format xlsx|ods -o FILE the model spreadsheet for communes
+  intaked activate --config FILE [--by NAME] [--now RFC3339] (--commune NAME | UAI...)
+                                             mark schools whose access was opened by hand
+  intaked requests --config FILE [--commune NAME] [--state STATE] [--since YYYY-MM-DD] [--json] [--now RFC3339]
+                                             the messages received and what became of them
+  intaked release --config FILE [--commune NAME] [--add-sender] [--by NAME] [--now RFC3339] ID
+                                             decide a quarantined request again, as from a commune
+  intaked confirm --config FILE [--drop] [--by NAME] [--now RFC3339] ID
+                                             apply a request's held removals (--drop: keep the schools)
+  intaked history --config FILE [--json] UAI a school's history, with who changed it by hand
+  intaked template [--config FILE] --format xlsx|ods -o FILE the model spreadsheet for communes
   intaked report fees --config FILE --year 2025-2026 [--json] [-o FILE.xlsx]
   intaked report activity --config FILE --year 2025-2026 [-o FILE.xlsx]
   intaked terminate --config FILE --commune NAME --received YYYY-MM-DD
@@ -93,6 +101,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.backupCmd(ctx, rest)
 	case "activate":
 		return m.activateCmd(ctx, rest)
+	case "requests":
+		return m.requestsCmd(ctx, rest)
+	case "release":
+		return m.releaseCmd(ctx, rest)
+	case "confirm":
+		return m.confirmCmd(ctx, rest)
+	case "history":
+		return m.historyCmd(ctx, rest)
 	case "template":
 		return m.templateCmd(ctx, rest)
 	case "check-config":
@@ -142,6 +158,7 @@ func (m *Main) openStore(ctx context.Context, cfg *Config) (*sqlite.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.SetAccessNotifier(newAccessNotifier(cfg, m.Now))
 	return db, nil
 }
 
@@ -231,13 +248,13 @@ func (m *Main) printList(res parseResult) {
 		c     *convention.Contact
 	}{{"Référent technique", l.Commune.TechnicalReferent}, {"Suivi du projet", l.Commune.ProjectLead}} {
 		if c.c != nil {
-			fmt.Fprintf(m.Stdout, "  %s : %s, %s, %s\n", c.label, c.c.FullName(), c.c.Email, c.c.Phone)
+			fmt.Fprintf(m.Stdout, "  %s : %s, %s, %s\n", c.label, c.c.FullName(), c.c.Email, convention.ReadablePhone(c.c.Phone))
 		}
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "  FEUILLE\tLIGNE\tUAI\tÉCOLE\tACTION\tADMINISTRATEUR\tEMAIL\tTÉLÉPHONE")
 	for _, s := range l.Schools {
-		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Sheet, s.Row, s.UAI, s.Name, s.Action, s.Admin.FullName(), s.Admin.Email, s.Admin.Phone)
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Sheet, s.Row, s.UAI, s.Name, s.Action, s.Admin.FullName(), s.Admin.Email, convention.ReadablePhone(s.Admin.Phone))
 	}
 	tw.Flush()
 	if len(l.Problems) > 0 {
@@ -258,6 +275,8 @@ type schoolJSON struct {
 	Admin      convention.Contact `json:"admin"`
 	ReceivedAt string             `json:"received_at"`
 	DueAt      string             `json:"due_at"`
+	// RemoveAt is when a scheduled removal takes effect (RFC 3339), null when none is.
+	RemoveAt *string `json:"remove_at"`
 }
 
 func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
@@ -286,25 +305,34 @@ func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
 		for _, s := range schools {
 			out = append(out, schoolJSON{Commune: s.Commune, UAI: s.UAI, Name: s.Name, Status: s.Status, Admin: s.Admin,
 				ReceivedAt: s.ReceivedAt.In(loc).Format(time.RFC3339), DueAt: s.DueAt.In(loc).Format(time.RFC3339)})
+			if s.RemoveAt != nil && s.Status != convention.StatusRemoved {
+				at := s.RemoveAt.In(loc).Format(time.RFC3339)
+				out[len(out)-1].RemoveAt = &at
+			}
 		}
 		return writeJSON(m.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
 	fmt.Fprintln(tw, "COMMUNE\tUAI\tÉCOLE\tSTATUT\tADMINISTRATEUR\tREÇU LE\tÀ OUVRIR AVANT LE")
 	for _, s := range schools {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s <%s>\t%s\t%s\n", s.Commune, s.UAI, s.Name, statusFR(s), s.Admin.FullName(), s.Admin.Email,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s <%s>\t%s\t%s\n", s.Commune, s.UAI, s.Name, statusFR(s, cfg.ConventionCalendar()), s.Admin.FullName(), s.Admin.Email,
 			s.ReceivedAt.In(loc).Format("02/01/2006"), s.DueAt.In(loc).Format("02/01/2006"))
 	}
 	return tw.Flush()
 }
 
-func statusFR(s convention.School) string {
+// statusFR is a school's status as staff read it; a scheduled removal shows its day as the
+// reply and the digest do (convention.Calendar.RemovalDay).
+func statusFR(s convention.School, cal convention.Calendar) string {
 	switch s.Status {
 	case convention.StatusPending:
+		if s.RemoveAt != nil {
+			return "en attente (radiation le " + cal.RemovalDay(*s.RemoveAt) + ")"
+		}
 		return "en attente"
 	case convention.StatusActive:
 		if s.RemoveAt != nil {
-			return "actif (radiation le " + s.RemoveAt.Format("02/01/2006") + ")"
+			return "actif (radiation le " + cal.RemovalDay(*s.RemoveAt) + ")"
 		}
 		return "actif"
 	case convention.StatusRemoved:
@@ -378,13 +406,15 @@ func daysLeft(now, due time.Time, loc *time.Location) int {
 
 func (m *Main) activateCmd(ctx context.Context, args []string) error {
 	c := m.command("activate", true)
+	commune := c.fs.String("commune", "", "activate every pending school of this commune")
+	by := staffFlag(c)
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	if c.fs.NArg() == 0 {
-		return fmt.Errorf("%w: activate needs at least one UAI", errUsage)
+	if (c.fs.NArg() == 0) == (*commune == "") {
+		return fmt.Errorf("%w: activate needs --commune NAME or at least one UAI", errUsage)
 	}
-	_, store, err := c.open(ctx)
+	cfg, store, err := c.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -393,12 +423,25 @@ func (m *Main) activateCmd(ctx context.Context, args []string) error {
 	for _, a := range c.fs.Args() {
 		uais = append(uais, convention.NormalizeUAI(a))
 	}
-	schools, err := store.Activate(ctx, uais, m.Now())
+	if *commune != "" {
+		name, err := configCommune(cfg, *commune)
+		if err != nil {
+			return err
+		}
+		if uais, err = store.PendingUAIs(ctx, name); err != nil {
+			return err
+		}
+		if len(uais) == 0 {
+			fmt.Fprintf(m.Stdout, "%s : aucune école en attente\n", name)
+			return nil
+		}
+	}
+	schools, err := store.ActivateAs(ctx, uais, m.Now(), staffMember(*by))
 	if err != nil {
 		return err
 	}
 	for _, s := range schools {
-		fmt.Fprintf(m.Stdout, "%s %s (%s) : %s\n", s.UAI, s.Name, s.Commune, statusFR(s))
+		fmt.Fprintf(m.Stdout, "%s %s (%s) : %s\n", s.UAI, s.Name, s.Commune, statusFR(s, cfg.ConventionCalendar()))
 	}
 	return nil
 }
@@ -407,8 +450,17 @@ func (m *Main) templateCmd(_ context.Context, args []string) error {
 	fs := m.flags("template")
 	format := fs.String("format", "xlsx", "xlsx or ods")
 	out := fs.String("o", "", "output file")
+	config := fs.String("config", "", "configuration file whose [smtp] from the instructions name")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	address := sheet.DefaultPartnershipAddress
+	if *config != "" {
+		cfg, err := m.loadConfig(*config)
+		if err != nil {
+			return err
+		}
+		address = cfg.SMTP.From
 	}
 	f := sheet.Format(strings.ToLower(*format))
 	if f != sheet.FormatXLSX && f != sheet.FormatODS {
@@ -418,7 +470,7 @@ func (m *Main) templateCmd(_ context.Context, args []string) error {
 		return fmt.Errorf("%w: -o FILE is required", errUsage)
 	}
 	var buf bytes.Buffer
-	if err := sheet.WriteTemplate(&buf, f, nil); err != nil {
+	if err := sheet.WriteModel(&buf, f, nil, address); err != nil {
 		return err
 	}
 	return os.WriteFile(*out, buf.Bytes(), 0o644)
@@ -431,6 +483,9 @@ type communeJSON struct {
 	ActiveSchools    int      `json:"active_schools"`
 	LastListAt       *string  `json:"last_list_at"`
 	RenewedByDefault []string `json:"renewed_by_default"`
+	// SendersAdded are the senders staff declared (`release --add-sender`), on top of the
+	// configuration's.
+	SendersAdded []string `json:"senders_added"`
 	// The convention's dates, when the configuration gives its start.
 	NextAnniversary *string `json:"next_anniversary,omitempty"`
 	NoticeDeadline  *string `json:"notice_deadline,omitempty"`
@@ -466,6 +521,10 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	added, err := store.StoreSenders(ctx)
+	if err != nil {
+		return err
+	}
 	starts := map[string]*time.Time{}
 	for _, cd := range cfg.CommuneDates() {
 		starts[cd.Name] = cd.ConventionStart
@@ -476,7 +535,7 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 	}
 	out := []communeJSON{}
 	for _, c := range cfg.CommuneList() {
-		cj := communeJSON{Name: c.Name, INSEE: c.INSEE, RenewedByDefault: []string{}}
+		cj := communeJSON{Name: c.Name, INSEE: c.INSEE, RenewedByDefault: []string{}, SendersAdded: append([]string{}, added[c.Name]...)}
 		for _, s := range schools {
 			if strings.EqualFold(s.Commune, c.Name) && s.Status == convention.StatusActive {
 				cj.ActiveSchools++
@@ -508,7 +567,7 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 		return writeJSON(m.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMMUNE\tINSEE\tÉCOLES ACTIVES\tDERNIÈRE LISTE\tRECONDUITE PAR DÉFAUT\tANNIVERSAIRE\tPRÉAVIS AVANT LE\tFIN")
+	fmt.Fprintln(tw, "COMMUNE\tINSEE\tÉCOLES ACTIVES\tDERNIÈRE LISTE\tRECONDUITE PAR DÉFAUT\tANNIVERSAIRE\tPRÉAVIS AVANT LE\tFIN\tEXPÉDITEURS AJOUTÉS")
 	dash := func(p *string) string {
 		if p == nil {
 			return "-"
@@ -516,8 +575,8 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 		return (*p)[:10]
 	}
 	for _, c := range out {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.INSEE, c.ActiveSchools, dash(c.LastListAt), strings.Join(c.RenewedByDefault, ", "),
-			dash(c.NextAnniversary), dash(c.NoticeDeadline), dash(c.TerminatesAt))
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.INSEE, c.ActiveSchools, dash(c.LastListAt), strings.Join(c.RenewedByDefault, ", "),
+			dash(c.NextAnniversary), dash(c.NoticeDeadline), dash(c.TerminatesAt), strings.Join(c.SendersAdded, ", "))
 	}
 	return tw.Flush()
 }

@@ -107,6 +107,11 @@ type CalendarConfig struct {
 	CampaignStart string `toml:"campaign_start"`
 	Renewal       string `toml:"renewal"`
 	YearlyUpdate  string `toml:"yearly_update"`
+	// HoldRemovalsOverShare and HoldRemovalsOverCount hold a list's removals for staff when it
+	// would remove more than this share, or more than this number, of the commune's schools
+	// (0 turns that bound off).
+	HoldRemovalsOverShare float64 `toml:"hold_removals_over_share"`
+	HoldRemovalsOverCount int     `toml:"hold_removals_over_count"`
 }
 
 // LaclasseConfig turns on the provisioner: the daemon opens schools and administrators in
@@ -191,7 +196,7 @@ func DefaultConfig() Config {
 			Purge:             "30 3 * * *",
 		},
 		Fees:     FeesConfig{PerSchoolEUR: 150},
-		Calendar: CalendarConfig{CampaignStart: "05-01", Renewal: "06-20", YearlyUpdate: "07-01"},
+		Calendar: CalendarConfig{CampaignStart: "05-01", Renewal: "06-20", YearlyUpdate: "07-01", HoldRemovalsOverShare: 0.34, HoldRemovalsOverCount: 3},
 		HTTP:     HTTPConfig{Address: "127.0.0.1:9464"},
 		Log:      LogConfig{Format: "text", Level: "info"},
 	}
@@ -469,6 +474,13 @@ func (c *Config) validate() []error {
 		bad("calendar.yearly_update", "%s must fall before 20 August (%s): the Métropole applies the changes \"avant le 20 août\"", u, convention.ApplyDeadline)
 	}
 
+	if s := c.Calendar.HoldRemovalsOverShare; s < 0 || s >= 1 || s != s {
+		bad("calendar.hold_removals_over_share", "%v must be at least 0 (off) and less than 1 (a share of the commune's schools)", s)
+	}
+	if n := c.Calendar.HoldRemovalsOverCount; n < 0 {
+		bad("calendar.hold_removals_over_count", "%d must be at least 0 (off)", n)
+	}
+
 	if len(c.Communes) == 0 {
 		bad("commune", "declare at least one [[commune]]")
 	}
@@ -557,6 +569,7 @@ func (c *Config) ConventionCalendar() convention.Calendar {
 	if md, err := convention.ParseMonthDay(c.Calendar.YearlyUpdate); err == nil {
 		cal.YearlyUpdate = md
 	}
+	cal.Hold = convention.HoldRule{OverShare: c.Calendar.HoldRemovalsOverShare, OverCount: c.Calendar.HoldRemovalsOverCount}
 	return cal
 }
 

@@ -124,7 +124,7 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, s := range schools {
-		fmt.Fprintf(out, "   %-15s %s %-36s %-10s admin %s <%s> %s, à ouvrir avant le %s\n", s.Commune, s.UAI, s.Name, statusFR(s), s.Admin.FullName(), s.Admin.Email, s.Admin.Phone, templates.FrenchDate(s.DueAt.In(loc)))
+		fmt.Fprintf(out, "   %-15s %s %-36s %-10s admin %s <%s> %s, à ouvrir avant le %s\n", s.Commune, s.UAI, s.Name, statusFR(s, cfg.ConventionCalendar()), s.Admin.FullName(), s.Admin.Email, convention.ReadablePhone(s.Admin.Phone), templates.FrenchDate(s.DueAt.In(loc)))
 	}
 
 	fmt.Fprintln(out, "\n4. Réponses envoyées aux communes")

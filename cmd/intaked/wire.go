@@ -54,6 +54,7 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 		m.Logger = newLogger(cfg.Log, m.Stderr)
 	}
 	d := &daemon{store: store, http: newEndpoint(cfg), log: m.Logger}
+	store.SetAccessNotifier(newAccessNotifier(cfg, m.Now))
 	d.handler = newHandler(cfg, store, m.Now)
 	d.provision = newProvisioner(cfg.Laclasse, store, m.Now, m.Logger)
 	d.outbox = newOutbox(cfg.SMTP, store, m.Now, m.Logger)
@@ -97,6 +98,7 @@ func newHandler(cfg *Config, store *sqlite.DB, now func() time.Time) *intake.Han
 		SheetLimits: sheet.DefaultLimits(),
 		MailLimits:  mailparse.DefaultLimits(),
 		Policies:    cfg.Policies(),
+		StaffTo:     cfg.Metropole.SummaryTo,
 		Now:         now,
 
 		MaxRepliesPerAddress: cfg.SMTP.MaxRepliesPerAddressPerDay,

@@ -96,6 +96,10 @@ type Message struct {
 	// Attachments are the files the message carries, in MIME order. Forwarded messages
 	// (message/rfc822 parts, .eml files) are walked for their own attachments, not returned.
 	Attachments []Attachment
+	// Text is the message's own words: its first text/plain body part, or, without one, its
+	// first text/html body part reduced to text; decoded, control characters removed (line
+	// breaks kept), at most MaxTextBytes bytes. "" when the message has no text body.
+	Text string
 	// TNEF is true when a winmail.dat (application/ms-tnef) part hides the attachments; that part
 	// is not among Attachments.
 	TNEF bool
@@ -180,6 +184,9 @@ func parse(raw []byte, lim Limits) (m *Message, damaged bool, err error) {
 	}
 	readEnvelope(m, h)
 	w.walkMessage(h, br, "", 0)
+	if m.Text == "" {
+		m.Text = w.html
+	}
 	m.Problems = w.problems
 	return m, w.damaged, nil
 }
@@ -192,6 +199,7 @@ type walker struct {
 	stopped  bool // MaxParts reached: read no more
 	damaged  bool // some multipart structure was broken
 	problems []string
+	html     string // the first HTML body, reduced to text: Text when no plain body comes
 }
 
 // problem records p once.
@@ -432,6 +440,7 @@ func (w *walker) leaf(h textproto.Header, ct headerValue, body io.Reader, path s
 	isBody := (mediaType == "" || mediaType == "text/plain" || mediaType == "text/html") &&
 		name == "" && disp.value != "attachment"
 	if isBody {
+		w.body(h, ct, body)
 		return
 	}
 	a := Attachment{

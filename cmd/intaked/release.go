@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/intake"
+	"github.com/laclasse/intake/intake/mailparse"
+	"github.com/laclasse/intake/sqlite"
+)
+
+// releaseCmd decides a quarantined request again, from its stored bytes, as from a commune, and
+// answers it as usual: the reply is queued in the outbox, and the daemon (within 15 seconds) or
+// the next `run --once` sends it. The command sends nothing itself, so that a mail is never sent
+// by two processes at once.
+func (m *Main) releaseCmd(ctx context.Context, args []string) error {
+	c := m.command("release", true)
+	commune := c.fs.String("commune", "", "the commune the request is from (default: the one its sender matches)")
+	addSender := c.fs.Bool("add-sender", false, "declare the request's sender for the commune from then on")
+	by := staffFlag(c)
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if c.fs.NArg() != 1 {
+		return fmt.Errorf("%w: release needs one request ID (see `intaked requests --state rejected`)", errUsage)
+	}
+	id, err := strconv.ParseInt(c.fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("%w: request ID %q is not a number", errUsage, c.fs.Arg(0))
+	}
+	cfg, err := m.loadConfig(*c.path)
+	if err != nil {
+		return err
+	}
+	if *commune != "" {
+		if *commune, err = configCommune(cfg, *commune); err != nil {
+			return err
+		}
+	}
+	store, err := m.openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	req, err := store.RequestByID(ctx, id)
+	if errors.Is(err, sqlite.ErrNotFound) {
+		return fmt.Errorf("%w: no request %d", errUsage, id)
+	} else if err != nil {
+		return err
+	}
+	sender := intake.ReleaseSender(req, mailparse.DefaultLimits())
+	if *commune == "" {
+		// The sender's commune, by the configuration or a sender staff declared.
+		if cm, ok := convention.CommuneOf(cfg.CommuneList(), sender); ok && sender != "" {
+			*commune = cm.Name
+		} else if name, err := store.SenderCommune(ctx, sender); err == nil && sender != "" {
+			*commune = name
+		} else {
+			return fmt.Errorf("%w: the sender %q of request %d matches no commune: --commune NAME is required", errUsage, sender, id)
+		}
+	}
+	r := sqlite.Release{By: staffMember(*by), Commune: *commune}
+	if *addSender {
+		if sender == "" {
+			return fmt.Errorf("%w: request %d: its sender cannot be read, so it cannot be declared", errUsage, id)
+		}
+		r.AddSender = sender
+	}
+	if r.Reason, err = store.RequestReason(ctx, id); err != nil {
+		return err
+	}
+	h := newHandler(cfg, store, m.Now)
+	d, err := h.Release(ctx, req, r)
+	if errors.Is(err, intake.ErrNotReleasable) {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	} else if err != nil {
+		return fmt.Errorf("release request %d: %w", id, err)
+	}
+	fmt.Fprintf(m.Stdout, "demande n° %d (%s) : %s, %d modification(s), %d réponse(s) en attente d'envoi (par le démon, ou le prochain `run --once`)\n",
+		id, d.Commune, requestStateFR(d.State), len(d.Changes), len(d.Outgoing))
+	if r.AddSender != "" {
+		fmt.Fprintf(m.Stdout, "expéditeur %s déclaré pour %s\n", r.AddSender, d.Commune)
+	}
+	return nil
+}

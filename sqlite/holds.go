@@ -1,0 +1,167 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+)
+
+// Held removals: a list that would remove too many of a commune's schools (convention.HoldRule)
+// has its removals recorded as held, not scheduled; staff confirm them (they become scheduled
+// removals) or drop them (the schools stay), and the action is recorded with who did it.
+
+// StaffDropHeld is the staff action that drops held removals (StaffConfirm applies them).
+const StaffDropHeld = "drop_held"
+
+// ErrNothingHeld is returned by ResolveHeld for a request that holds no removal (any more).
+var ErrNothingHeld = errors.New("no held removal")
+
+// HeldRemoval is a removal waiting for staff.
+type HeldRemoval struct {
+	RequestID  int64
+	Commune    string
+	ReceivedAt time.Time // the receipt of the list that asked for it
+	HeldAt     time.Time
+	UAI        string
+	Name       string
+}
+
+const heldQuery = `SELECT h.request_id, c.name, r.received_at, h.held_at, s.uai, s.name FROM held_removals h
+	JOIN requests r ON r.id = h.request_id JOIN schools s ON s.id = h.school_id JOIN communes c ON c.id = s.commune_id
+	WHERE h.state = 'held' `
+
+// HeldRemovals returns every removal still waiting for staff, by request then UAI.
+func (db *DB) HeldRemovals(ctx context.Context) ([]HeldRemoval, error) {
+	return heldRemovals(ctx, db.db, "ORDER BY h.request_id, s.uai")
+}
+
+// HeldRemovals returns every removal still waiting for staff, by request then UAI.
+func (t *Tx) HeldRemovals() ([]HeldRemoval, error) {
+	return heldRemovals(t.ctx, t.tx, "ORDER BY h.request_id, s.uai")
+}
+
+func heldRemovals(ctx context.Context, q queryer, rest string, args ...any) ([]HeldRemoval, error) {
+	rows, err := q.QueryContext(ctx, heldQuery+rest, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read held removals: %w", err)
+	}
+	defer rows.Close()
+	var out []HeldRemoval
+	for rows.Next() {
+		var h HeldRemoval
+		var received, held string
+		if err := rows.Scan(&h.RequestID, &h.Commune, &received, &held, &h.UAI, &h.Name); err != nil {
+			return nil, fmt.Errorf("read held removals: %w", err)
+		}
+		h.ReceivedAt, h.HeldAt = parseTime(received), parseTime(held)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// Resolve is a staff decision on the held removals of one request.
+type Resolve struct {
+	RequestID int64
+	By        string    // who decided, recorded in each school's history
+	At        time.Time // when
+	// Drop keeps the schools instead of removing them.
+	Drop bool
+	// RemoveAt returns the date a confirmed removal takes effect, from the receipt of the list
+	// that asked for it (convention.Calendar.RemovalDate).
+	RemoveAt func(receivedAt time.Time) time.Time
+}
+
+// ResolveHeld confirms or drops, in one transaction, every removal request r.RequestID holds:
+// confirmed, each school is scheduled for removal (remove_at) as a normal removal would be;
+// dropped, each school stays. Each school's history records the staff action and who did it,
+// and the request is then "applied". It returns the removals resolved (RemoveAt filled when
+// confirmed), ErrNotFound for an unknown request and ErrNothingHeld for a request that holds
+// none.
+func (db *DB) ResolveHeld(ctx context.Context, r Resolve) ([]convention.Change, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var received string
+	var communeID sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT received_at, commune_id FROM requests WHERE id = ?`, r.RequestID).Scan(&received, &communeID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("request %d: %w", r.RequestID, ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("resolve held removals of request %d: %w", r.RequestID, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT h.id, s.id, s.uai, s.name, s.admin, s.status, s.remove_at FROM held_removals h JOIN schools s ON s.id = h.school_id
+		WHERE h.request_id = ? AND h.state = 'held' ORDER BY s.uai`, r.RequestID)
+	if err != nil {
+		return nil, fmt.Errorf("resolve held removals of request %d: %w", r.RequestID, err)
+	}
+	type held struct {
+		id, schoolID          int64
+		uai, name, admin      string
+		status                string
+		alreadyRemovedOrSched bool
+	}
+	var list []held
+	for rows.Next() {
+		var h held
+		var removeAt sql.NullString
+		if err := rows.Scan(&h.id, &h.schoolID, &h.uai, &h.name, &h.admin, &h.status, &removeAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		h.alreadyRemovedOrSched = h.status == string(convention.StatusRemoved) || removeAt.Valid
+		list = append(list, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("request %d: %w", r.RequestID, ErrNothingHeld)
+	}
+	kind, detail, state := StaffConfirm, "retraits confirmés", "confirmed"
+	if r.Drop {
+		kind, detail, state = StaffDropHeld, "retraits abandonnés : les écoles restent", "dropped"
+	}
+	actionID, err := recordStaffAction(ctx, tx, StaffAction{Kind: kind, By: r.By, At: r.At, RequestID: r.RequestID, CommuneID: communeID.Int64,
+		Detail: fmt.Sprintf("%s (demande n° %d, %d école(s))", detail, r.RequestID, len(list))})
+	if err != nil {
+		return nil, err
+	}
+	at := fmtTime(r.At)
+	removeAt := r.RemoveAt(parseTime(received))
+	var out []convention.Change
+	for _, h := range list {
+		ch := convention.Change{Kind: convention.ChangeDropRemoval, UAI: h.uai, Name: h.name, At: r.At}
+		var removeCol sql.NullString
+		if !r.Drop {
+			ch.Kind, ch.RemoveAt = convention.ChangeScheduleRemov, removeAt
+			removeCol = sql.NullString{String: fmtTime(removeAt), Valid: true}
+			// A school removed or scheduled meanwhile (a termination, a later list) keeps
+			// its date; the hold is resolved all the same.
+			if !h.alreadyRemovedOrSched {
+				if _, err := tx.ExecContext(ctx, `UPDATE schools SET remove_at = ? WHERE id = ?`, fmtTime(removeAt), h.schoolID); err != nil {
+					return nil, fmt.Errorf("confirm the removal of %s: %w", h.uai, err)
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, job, kind, at, after, detail, staff_action_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			h.schoolID, r.RequestID, "staff:"+kind, ch.Kind, at, h.admin, encodeJSON(ch), actionID); err != nil {
+			return nil, fmt.Errorf("record the %s of %s: %w", ch.Kind, h.uai, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE held_removals SET state = ?, decided_at = ?, decided_by = ?, remove_at = ? WHERE id = ?`,
+			state, at, r.By, removeCol, h.id); err != nil {
+			return nil, fmt.Errorf("resolve the held removal of %s: %w", h.uai, err)
+		}
+		out = append(out, ch)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ? WHERE id = ? AND state = ?`, convention.StateApplied, r.RequestID, convention.StateHeld); err != nil {
+		return nil, fmt.Errorf("resolve held removals of request %d: %w", r.RequestID, err)
+	}
+	return out, tx.Commit()
+}
