@@ -100,14 +100,15 @@ func TestPlanListHoldsRemovals(t *testing.T) {
 			t.Fatalf("plan = %+v, want one removal scheduled", p.Changes)
 		}
 	})
-	t.Run("ExplicitRemovalsCount", func(t *testing.T) {
+	t.Run("AskedRemovalsApply", func(t *testing.T) {
+		// Rows that ask for a removal (Radiation) say what they mean: they are not held.
 		var list []SchoolEntry
 		for _, uai := range []string{"S00", "S01", "S02", "S03"} {
 			list = append(list, SchoolEntry{UAI: uai, Action: ActionRemove})
 		}
 		p := PlanList(PlanInput{Commune: "Givors", ReceivedAt: received, Registry: reg, Hold: rule, List: list})
-		if len(p.Held()) != 4 {
-			t.Fatalf("plan = %+v, want 4 removals held", p.Changes)
+		if len(p.Held()) != 0 || count(p, ChangeScheduleRemov) != 4 {
+			t.Fatalf("plan = %+v, want 4 removals scheduled", p.Changes)
 		}
 	})
 }

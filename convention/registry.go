@@ -183,15 +183,17 @@ func PlanList(in PlanInput) Plan {
 			p.Changes = append(p.Changes, Change{Kind: ChangeScheduleRemov, UAI: s.UAI, Name: s.Name, Admin: s.Admin, At: in.ReceivedAt, RemoveAt: in.YearlyUpdate, Derived: true})
 		}
 	}
+	// What a full list leaves out is held when it is too much; a row that asks for a removal
+	// (Radiation) says what it means and applies as usual.
 	removals := 0
 	for _, ch := range p.Changes {
-		if ch.Kind == ChangeScheduleRemov {
+		if ch.Kind == ChangeScheduleRemov && ch.Derived {
 			removals++
 		}
 	}
 	if in.Hold.Holds(removals, p.Schools) {
 		for i := range p.Changes {
-			if p.Changes[i].Kind == ChangeScheduleRemov {
+			if p.Changes[i].Kind == ChangeScheduleRemov && p.Changes[i].Derived {
 				p.Changes[i].Kind = ChangeHoldRemoval
 			}
 		}
@@ -199,9 +201,10 @@ func PlanList(in PlanInput) Plan {
 	return p
 }
 
-// HoldRule says when a list removes too many of a commune's schools to be applied without staff
-// looking first: a one-row list in the campaign would otherwise take out every other school.
-// Either bound triggers; a zero bound is off.
+// HoldRule says when a full list leaves out too many of a commune's schools for their removal
+// to be applied without staff looking first: a one-row list in the campaign would otherwise take
+// out every other school. Only the removals deduced from a full list count, not the rows that ask
+// for one. Either bound triggers; a zero bound is off.
 type HoldRule struct {
 	// OverShare holds removals of more than this share of the commune's schools (0.34: more than
 	// a third).

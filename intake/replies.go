@@ -67,7 +67,7 @@ func (h *Handler) forward(d *convention.Decision, req *sqlite.Request, msg *mail
 	if err != nil {
 		return err
 	}
-	data, err := smtp.Compose(smtp.Mail{From: h.From, FromName: h.FromName, To: h.StaffTo, Subject: rendered.Subject, Date: h.Now(),
+	data, err := smtp.Compose(smtp.Mail{From: h.From, FromName: h.FromName, To: h.StaffTo, ReplyTo: msg.From, Subject: rendered.Subject, Date: h.Now(),
 		Text: rendered.Text, HTML: rendered.HTML, Files: files})
 	if err != nil {
 		return fmt.Errorf("compose the forward of a commune's message: %w", err)

@@ -81,7 +81,10 @@ func TestForwardReply(t *testing.T) {
 	if fwd.Kind != "forward" || !slices.Equal(fwd.To, []string{"ent@grandlyon.example"}) {
 		t.Errorf("forward: %s to %q", fwd.Kind, fwd.To)
 	}
-	_, text, files := sentParts(t, fwd.Data)
+	fh, text, files := sentParts(t, fwd.Data)
+	if fh.Get("Reply-To") != "<secretariat@mairie-givors.fr>" || fh.Get("Auto-Submitted") != "auto-generated" {
+		t.Errorf("forward header: %v", fh)
+	}
 	for _, w := range []string{"Givors", "Marie Durand <secretariat@mairie-givors.fr>", "« RE: Re: Liste des écoles »", "gardez l'école Jaurès", "« Re: Liste des écoles »", "14 septembre 2026", "courrier.pdf"} {
 		if !strings.Contains(text, w) {
 			t.Errorf("forward lacks %q:\n%s", w, text)

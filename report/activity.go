@@ -235,7 +235,7 @@ func Activity(f Facts, year string, loc *time.Location) ActivityReport {
 		}
 		a.Requests++
 		a.RequestsByState[q.State]++
-		if q.State == string(convention.StateApplied) || q.State == string(convention.StateRefused) {
+		if q.State == string(convention.StateApplied) || q.State == string(convention.StateHeld) || q.State == string(convention.StateRefused) {
 			for field, n := range q.RefusedRows {
 				if n > 0 {
 					a.RefusedRows += n

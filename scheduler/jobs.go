@@ -518,7 +518,7 @@ func (c Calendar) weekly() Job {
 		for _, r := range reqs {
 			w.Requests++
 			switch r.State {
-			case convention.StateApplied:
+			case convention.StateApplied, convention.StateHeld:
 				w.Applied++
 			case convention.StateRejected:
 				w.Quarantined++

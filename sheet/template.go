@@ -56,9 +56,10 @@ func WriteTemplate(w io.Writer, format Format, l *convention.List) error {
 	return WriteModel(w, format, l, DefaultPartnershipAddress)
 }
 
-// DefaultPartnershipAddress is the Métropole's partnership address, for a model spreadsheet
-// written without a configuration.
-const DefaultPartnershipAddress = "partenariat-laclasse.com@grandlyon.com"
+// DefaultPartnershipAddress is the Métropole's partnership address as the convention spells it
+// ("partenariat-laclass.com@grandlyon.com"), for a model spreadsheet written without a
+// configuration.
+const DefaultPartnershipAddress = "partenariat-laclass.com@grandlyon.com"
 
 // WriteModel is WriteTemplate with the address the instructions tell the commune to write to:
 // the configuration's [smtp] from. The xlsx and ods models open on their instructions and print

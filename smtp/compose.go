@@ -26,9 +26,12 @@ type File struct {
 
 // Mail is a message to compose.
 type Mail struct {
-	From       string
-	FromName   string
-	To         []string
+	From     string
+	FromName string
+	To       []string
+	// ReplyTo, when set, is where an answer to the mail goes (a commune's forward, answered by
+	// staff, goes to the commune).
+	ReplyTo    string
 	Subject    string
 	Date       time.Time
 	InReplyTo  string   // Message-ID we answer, without <>
@@ -65,6 +68,13 @@ func Compose(m Mail) ([]byte, error) {
 		to = append(to, &mail.Address{Address: addr})
 	}
 	h.SetAddressList("To", to)
+	if m.ReplyTo != "" {
+		rt, err := cleanAddress(m.ReplyTo)
+		if err != nil {
+			return nil, err
+		}
+		h.SetAddressList("Reply-To", []*mail.Address{{Address: rt}})
+	}
 	h.SetSubject(CleanText(m.Subject))
 	h.SetMessageID(newMessageID(from))
 	if irt, ok := cleanMsgID(m.InReplyTo); ok {

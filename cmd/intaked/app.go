@@ -57,6 +57,8 @@ Usage:
   intaked confirm --config FILE [--drop] [--by NAME] [--now RFC3339] ID
                                              apply a request's held removals (--drop: keep the schools)
   intaked history --config FILE [--json] UAI a school's history, with who changed it by hand
+  intaked revert --config FILE [--by NAME] [--now RFC3339] ID
+                                             undo what a request changed, and tell the commune
   intaked template [--config FILE] --format xlsx|ods -o FILE the model spreadsheet for communes
   intaked report fees --config FILE --year 2025-2026 [--json] [-o FILE.xlsx]
   intaked report activity --config FILE --year 2025-2026 [-o FILE.xlsx]
@@ -109,6 +111,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.confirmCmd(ctx, rest)
 	case "history":
 		return m.historyCmd(ctx, rest)
+	case "revert":
+		return m.revertCmd(ctx, rest)
 	case "template":
 		return m.templateCmd(ctx, rest)
 	case "check-config":

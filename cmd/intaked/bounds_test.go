@@ -89,7 +89,7 @@ func TestReplyListsTheFirstRefusedRows(t *testing.T) {
 	if len(m.Raw) > 2<<20 {
 		t.Errorf("the reply is %d bytes, want under 2 MB", len(m.Raw))
 	}
-	if n := strings.Count(m.Text, "- feuille"); n != 100 {
+	if n := strings.Count(m.Text, "- fichier « ecoles.csv », ligne"); n != 100 { // a csv is a file, not a "feuille"
 		t.Errorf("the reply lists %d refused rows, want the first 100", n)
 	}
 	for _, want := range []string{fmt.Sprintf("%d lignes n'ont pas pu être prises en compte", bad), fmt.Sprintf("et %d autres lignes refusées", bad-100), "« lignes-refusees.xlsx »", "3 écoles ajoutées"} {

@@ -212,3 +212,27 @@ func TestHoldThresholdsFromConfig(t *testing.T) {
 		t.Error("the removal is not scheduled")
 	}
 }
+
+// TestHoldThresholdsValidated: a share outside [0, 1) or a negative count is refused, naming the key.
+func TestHoldThresholdsValidated(t *testing.T) {
+	base, err := os.ReadFile(writeConfig(t, memServers(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, add, key string }{
+		{"ShareTooLarge", "hold_removals_over_share = 1.5", "calendar.hold_removals_over_share"},
+		{"ShareNegative", "hold_removals_over_share = -0.1", "calendar.hold_removals_over_share"},
+		{"CountNegative", "hold_removals_over_count = -1", "calendar.hold_removals_over_count"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig(append(append([]byte{}, base...), "\n[calendar]\n"+tc.add+"\n"...))
+			if err == nil || !strings.Contains(err.Error(), tc.key) {
+				t.Fatalf("%s: %v, want an error naming %s", tc.add, err, tc.key)
+			}
+		})
+	}
+	cfg, err := ParseConfig(append(append([]byte{}, base...), "\n[calendar]\nhold_removals_over_share = 0\nhold_removals_over_count = 0\n"...))
+	if err != nil || cfg.ConventionCalendar().Hold.Holds(100, 100) {
+		t.Fatalf("0 turns both bounds off: %v", err)
+	}
+}

@@ -59,8 +59,17 @@ func accessOpenMails(t *testing.T, s servers) []sentMail {
 	return out
 }
 
-func TestActivateSendsAccessOpen(t *testing.T) {
-	s := memServers(t)
+func TestActivateSendsAccessOpen(t *testing.T) { testActivateSendsAccessOpen(t, memServers(t)) }
+
+// TestActivateSendsAccessOpenRealServers is the issue's "activation sends the accès ouvert
+// mail", on Dovecot and Mailpit.
+func TestActivateSendsAccessOpenRealServers(t *testing.T) {
+	testActivateSendsAccessOpen(t, realServers(t))
+}
+
+// testActivateSendsAccessOpen: `activate` then `run --once` sends the "accès ouvert" mail once,
+// to the administrator and the commune's contacts, deduplicated.
+func testActivateSendsAccessOpen(t *testing.T, s servers) {
 	received := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
 	s.append(t, oullinsList(received).Raw(), received)
 	cfg := writeReadConfig(t, s, "")
@@ -255,7 +264,7 @@ func TestTemplateNamesConfiguredAddress(t *testing.T) {
 		want string
 	}{
 		{"Config", []string{"--config", cfg}, samples.Mailbox},
-		{"Default", nil, "partenariat-laclasse.com@grandlyon.com"},
+		{"Default", nil, "partenariat-laclass.com@grandlyon.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "modele.xlsx")

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/intake"
 	"github.com/laclasse/intake/intake/mailparse"
+	"github.com/laclasse/intake/smtp"
 	"github.com/laclasse/intake/sqlite"
+	"github.com/laclasse/intake/templates"
 )
 
 // releaseCmd decides a quarantined request again, from its stored bytes, as from a commune, and
@@ -85,4 +88,82 @@ func (m *Main) releaseCmd(ctx context.Context, args []string) error {
 		fmt.Fprintf(m.Stdout, "expéditeur %s déclaré pour %s\n", r.AddSender, d.Commune)
 	}
 	return nil
+}
+
+// revertCmd undoes what a request changed that is still in effect, records it in each school's
+// history with who did it, and tells the commune (the mail is queued like a reply).
+func (m *Main) revertCmd(ctx context.Context, args []string) error {
+	c := m.command("revert", true)
+	by := staffFlag(c)
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if c.fs.NArg() != 1 {
+		return fmt.Errorf("%w: revert needs one request ID (see `intaked requests`)", errUsage)
+	}
+	id, err := strconv.ParseInt(c.fs.Arg(0), 10, 64)
+	if err != nil || id <= 0 {
+		return fmt.Errorf("%w: request ID %q is not a number", errUsage, c.fs.Arg(0))
+	}
+	cfg, store, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	loc := cfg.Location()
+	now := m.Now()
+	v, err := store.Revert(ctx, sqlite.RevertInput{RequestID: id, By: staffMember(*by), At: now}, func(v sqlite.RevertView) ([]convention.OutgoingMail, error) {
+		return revertMail(cfg, v, now)
+	})
+	if errors.Is(err, sqlite.ErrNotFound) || errors.Is(err, sqlite.ErrNotRevertible) {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(m.Stdout, "demande n° %d (%s, reçue le %s) annulée : %d école(s) rétablie(s) ; la commune en est informée (message en attente d'envoi)\n",
+		id, v.Commune, v.ReceivedAt.In(loc).Format("02/01/2006"), len(v.Undone))
+	for _, u := range v.Undone {
+		fmt.Fprintf(m.Stdout, "  %s %s : %s\n", u.UAI, tableText(u.Name), revertWhat(u))
+	}
+	return nil
+}
+
+// revertWhat names, for the mail's template, what undoing u did.
+func revertWhat(u sqlite.Undone) string {
+	switch u.Kind {
+	case convention.ChangeAdd, convention.ChangeReadd:
+		return "add"
+	case convention.ChangeAdmin:
+		return "admin"
+	case convention.ChangeScheduleRemov:
+		if u.Executed {
+			return "removed"
+		}
+		return "removal"
+	case convention.ChangeHoldRemoval:
+		return "held"
+	}
+	return string(u.Kind)
+}
+
+// revertMail is the mail that tells the commune its request was undone, to the address that
+// sent it.
+func revertMail(cfg *Config, v sqlite.RevertView, now time.Time) ([]convention.OutgoingMail, error) {
+	if v.Sender == "" {
+		return nil, nil
+	}
+	r := templates.Revert{Commune: v.Commune, Subject: v.Subject, ReceivedAt: v.ReceivedAt.In(cfg.Location()).Format("02/01/2006"), Signature: signature}
+	for _, u := range v.Undone {
+		r.Undone = append(r.Undone, templates.RevertLine{UAI: u.UAI, School: u.Name, What: revertWhat(u)})
+	}
+	rendered, err := templates.RenderRevert(r)
+	if err != nil {
+		return nil, err
+	}
+	to := []string{v.Sender}
+	data, err := smtp.Compose(smtp.Mail{From: cfg.SMTP.From, FromName: fromName, To: to, Subject: rendered.Subject, Date: now, Text: rendered.Text, HTML: rendered.HTML})
+	if err != nil {
+		return nil, fmt.Errorf("compose the notice of a revert: %w", err)
+	}
+	return []convention.OutgoingMail{{Kind: "revert_notice", From: cfg.SMTP.From, To: to, Data: data}}, nil
 }

@@ -359,3 +359,138 @@ func TestQuarantinedBackToInbox(t *testing.T) {
 		t.Errorf("%d replies, want 2 (the release and the message moved back)", len(replies))
 	}
 }
+
+// schoolsJSON returns `schools --json`.
+func schoolsJSON(t *testing.T, cfg string) map[string]schoolJSON {
+	t.Helper()
+	var list []schoolJSON
+	if err := json.Unmarshal([]byte(run(t, "schools", "--json", "--config", cfg)), &list); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]schoolJSON{}
+	for _, s := range list {
+		out[s.UAI] = s
+	}
+	return out
+}
+
+// TestRevert: `revert` restores the registry as it was before a list (its addition removed, its
+// change of administrator undone), records who did it in the history, marks the request
+// reverted and tells the commune.
+func TestRevert(t *testing.T) {
+	s := memServers(t)
+	cfg := trustConfig(t, s, staffCommunes)
+	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
+	rows := samples.Rows(101, 3)
+	first := listMessage("first@mairie-givors.fr", at, rows, nil)
+	first.From = "education@mairie-givors.fr"
+	s.append(t, first.Raw(), at)
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	run(t, "activate", "--config", cfg, "--now=2026-09-15T09:00:00+02:00", rows[0].UAI)
+	before := schoolsJSON(t, cfg)
+
+	changed := rows[1]
+	changed.LastName, changed.FirstName, changed.Email = "NOUVEAU", "Paul", "paul.nouveau@ac-lyon.fr"
+	added := samples.Rows(104, 1)[0]
+	second := listMessage("second@mairie-givors.fr", at.Add(6*24*time.Hour), []samples.Row{changed, added}, nil)
+	second.From = "education@mairie-givors.fr"
+	s.append(t, second.Raw(), second.Date)
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-20T11:00:00+02:00")
+	reqs := requestsJSON(t, cfg, "--state", "applied")
+	if len(reqs) != 2 || reqs[0].Changes != 2 {
+		t.Fatalf("applied requests = %+v, want 2, the last with 2 changes", reqs)
+	}
+	if got := schoolsJSON(t, cfg)[changed.UAI].Admin.Email; got != "paul.nouveau@ac-lyon.fr" {
+		t.Fatalf("the second list did not change the administrator: %s", got)
+	}
+
+	out := run(t, "revert", "--config", cfg, "--by", "Camille Support", "--now=2026-09-21T09:00:00+02:00", fmt.Sprint(reqs[0].ID))
+	if !strings.Contains(out, "annulée") || !strings.Contains(out, added.UAI) {
+		t.Errorf("revert says:\n%s", out)
+	}
+	after := schoolsJSON(t, cfg)
+	for _, r := range rows {
+		if after[r.UAI].Admin != before[r.UAI].Admin {
+			t.Errorf("%s administrator %+v after the revert, want %+v", r.UAI, after[r.UAI].Admin, before[r.UAI].Admin)
+		}
+	}
+	if after[rows[0].UAI].Status != "active" {
+		t.Errorf("%s is %s, want still active", rows[0].UAI, after[rows[0].UAI].Status)
+	}
+	if after[added.UAI].Status != "removed" {
+		t.Errorf("the school the list added is %q, want removed", after[added.UAI].Status)
+	}
+	// The history replays to the same registry.
+	var replayed []schoolJSON
+	if err := json.Unmarshal([]byte(run(t, "schools", "--json", "--config", cfg, "--now=2026-09-21T10:00:00+02:00")), &replayed); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range replayed {
+		if a := after[r.UAI]; a.Status != r.Status || a.Admin != r.Admin {
+			t.Errorf("%s replayed as %s %+v, stored as %s %+v", r.UAI, r.Status, r.Admin, a.Status, a.Admin)
+		}
+	}
+	if got := requestsJSON(t, cfg, "--state", "reverted"); len(got) != 1 || got[0].ID != reqs[0].ID {
+		t.Errorf("requests --state reverted = %+v", got)
+	}
+	if err := runErr(t, "revert", "--config", cfg, fmt.Sprint(reqs[0].ID)); err == nil {
+		t.Error("a request reverted twice")
+	}
+	var history []historyJSON
+	if err := json.Unmarshal([]byte(run(t, "history", "--json", "--config", cfg, added.UAI)), &history); err != nil {
+		t.Fatal(err)
+	}
+	if last := history[len(history)-1]; last.Kind != "remove" || last.By != "Camille Support" || last.Staff != "revert" {
+		t.Errorf("history of %s ends with %+v", added.UAI, last)
+	}
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-21T09:05:00+02:00")
+	var notices []sentMail
+	for _, m := range mailsTo(s.sent(t), "education@mairie-givors.fr") {
+		if strings.Contains(m.Subject, "annulée") {
+			notices = append(notices, m)
+		}
+	}
+	if len(notices) != 1 || !strings.Contains(notices[0].Text, added.UAI) || !strings.Contains(notices[0].Text, "administrateur précédent") {
+		t.Fatalf("%d revert notices to the commune, want 1 naming what was undone", len(notices))
+	}
+}
+
+// TestRevertHeld: reverting a one-row list of the campaign whose removals were held drops them:
+// every school stays, and the request is reverted.
+func TestRevertHeld(t *testing.T) {
+	s := memServers(t)
+	cfg := trustConfig(t, s, staffCommunes)
+	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
+	rows := samples.Rows(101, 5)
+	first := listMessage("first@mairie-givors.fr", at, rows, nil)
+	first.From = "education@mairie-givors.fr"
+	s.append(t, first.Raw(), at)
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	campaign := time.Date(2027, 5, 10, 8, 0, 0, 0, time.UTC)
+	one := listMessage("one@mairie-givors.fr", campaign, rows[:1], nil)
+	one.From = "education@mairie-givors.fr"
+	s.append(t, one.Raw(), campaign)
+	run(t, "run", "--once", "--config", cfg, "--now=2027-05-10T11:00:00+02:00")
+	held := requestsJSON(t, cfg, "--state", "held")
+	if len(held) != 1 {
+		t.Skipf("the one-row list is not held (%+v): holds not in this tree", requestsJSON(t, cfg))
+	}
+	out := run(t, "revert", "--config", cfg, "--by", "support", "--now=2027-05-11T09:00:00+02:00", fmt.Sprint(held[0].ID))
+	if strings.Count(out, "\n  ") != 4 {
+		t.Errorf("revert says:\n%s", out)
+	}
+	if got := requestsJSON(t, cfg, "--state", "reverted"); len(got) != 1 {
+		t.Errorf("requests --state reverted = %+v", got)
+	}
+	if err := runErr(t, "confirm", "--config", cfg, fmt.Sprint(held[0].ID)); err == nil {
+		t.Error("held removals confirmed after the revert")
+	}
+	for _, r := range rows {
+		if st := statusOf(t, cfg, r.UAI); st != "pending" {
+			t.Errorf("%s is %q after the revert, want pending (kept)", r.UAI, st)
+		}
+	}
+	if text := run(t, "schools", "--config", cfg, "--now=2027-08-01T10:00:00+02:00"); strings.Contains(text, "retiré") || strings.Contains(text, "radiation") {
+		t.Errorf("a school is removed by the yearly update after the revert:\n%s", text)
+	}
+}

@@ -1,0 +1,230 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+)
+
+// ErrNotRevertible is returned by Revert for a request that changed nothing that can be undone:
+// not applied (or holding removals), already reverted, or of no commune.
+var ErrNotRevertible = errors.New("request cannot be reverted")
+
+// Undone is one change a revert undid.
+type Undone struct {
+	UAI  string
+	Name string
+	// Kind is the change undone (add, readd, change_admin, schedule_remove, hold_remove).
+	Kind convention.ChangeKind
+	// Executed says a removal had already taken effect: the school is back, its access to open.
+	Executed bool
+}
+
+// RevertView is what a revert undid, for the mail that tells the commune.
+type RevertView struct {
+	RequestID  int64
+	Commune    string
+	Sender     string
+	Subject    string
+	ReceivedAt time.Time
+	Undone     []Undone
+}
+
+// RevertInput is a staff member's decision to undo what a request changed.
+type RevertInput struct {
+	RequestID int64
+	By        string
+	At        time.Time
+}
+
+// Revert undoes, in one transaction, what request in.RequestID changed that is still in effect:
+// its additions are removed, its changes of administrator restored (the previous administrator
+// gets the rights back), its scheduled removals cancelled and its executed ones undone (the
+// school is back, its access to open again), its held removals dropped. Each undoing is a change
+// in the school's history naming the staff action; the request becomes "reverted"; tell composes
+// the mail to the commune, queued in the same transaction. A change since overridden (an
+// administrator changed again, a school added again) is left as it is.
+func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) ([]convention.OutgoingMail, error)) (*RevertView, error) {
+	tx, err := db.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	v := RevertView{RequestID: in.RequestID}
+	var state, received string
+	var communeID sql.NullInt64
+	var commune, sender, subject sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT r.state, r.received_at, r.commune_id, c.name, r.sender, r.subject FROM requests r LEFT JOIN communes c ON c.id = r.commune_id WHERE r.id = ?`,
+		in.RequestID).Scan(&state, &received, &communeID, &commune, &sender, &subject)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("request %d: %w", in.RequestID, ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("revert request %d: %w", in.RequestID, err)
+	}
+	if (state != string(convention.StateApplied) && state != string(convention.StateHeld)) || !communeID.Valid {
+		return nil, fmt.Errorf("%w: request %d is %s", ErrNotRevertible, in.RequestID, state)
+	}
+	v.Commune, v.Sender, v.Subject, v.ReceivedAt = commune.String, sender.String, subject.String, parseTime(received)
+	actionID, err := recordStaffAction(ctx, tx, StaffAction{Kind: StaffRevert, By: in.By, At: in.At, RequestID: in.RequestID, CommuneID: communeID.Int64,
+		Detail: fmt.Sprintf("demande n° %d annulée", in.RequestID)})
+	if err != nil {
+		return nil, err
+	}
+	type made struct {
+		id, schoolID      int64
+		kind              convention.ChangeKind
+		before, after     sql.NullString
+		uai, name, status string
+		admin             string
+		removeAt          sql.NullString
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT ch.id, ch.school_id, ch.kind, ch.before, ch.after, s.uai, s.name, s.status, s.admin, s.remove_at
+		FROM changes ch JOIN schools s ON s.id = ch.school_id WHERE ch.request_id = ? ORDER BY ch.id DESC`, in.RequestID)
+	if err != nil {
+		return nil, fmt.Errorf("revert request %d: %w", in.RequestID, err)
+	}
+	var list []made
+	for rows.Next() {
+		var m made
+		if err := rows.Scan(&m.id, &m.schoolID, &m.kind, &m.before, &m.after, &m.uai, &m.name, &m.status, &m.admin, &m.removeAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	at := fmtTime(in.At)
+	due := convention.DueAt(in.At)
+	record := func(schoolID int64, ch convention.Change, before, after sql.NullString) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at, before, after, detail, staff_action_id) VALUES (?, 'revert', ?, ?, ?, ?, ?, ?)`,
+			schoolID, ch.Kind, at, before, after, encodeJSON(ch), actionID)
+		return err
+	}
+	for _, m := range list {
+		// A later change of another request or job overrides this one, but for an activation.
+		var later int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM changes WHERE school_id = ? AND id > ? AND kind NOT IN ('activate', 'remove', 'rename')
+			AND (staff_action_id IS NULL OR staff_action_id <> ?)`, m.schoolID, m.id, actionID).Scan(&later); err != nil {
+			return nil, err
+		}
+		if later > 0 {
+			continue
+		}
+		undone := Undone{UAI: m.uai, Name: m.name, Kind: m.kind}
+		switch m.kind {
+		case convention.ChangeAdd, convention.ChangeReadd:
+			if m.status == string(convention.StatusRemoved) {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE schools SET status = 'removed', removed_at = ?, remove_at = NULL WHERE id = ?`, at, m.schoolID); err != nil {
+				return nil, err
+			}
+			if err := record(m.schoolID, convention.Change{Kind: convention.ChangeRemove, UAI: m.uai, Name: m.name, At: in.At}, sql.NullString{}, sql.NullString{String: m.admin, Valid: true}); err != nil {
+				return nil, err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE provisioning SET state = 'done', done_at = ?, last_error = 'reverted' WHERE school_id = ? AND kind <> 'remove' AND state = 'waiting'`, at, m.schoolID); err != nil {
+				return nil, err
+			}
+			if m.status == string(convention.StatusActive) {
+				if err := queueTask(ctx, tx, m.schoolID, convention.TaskRemove, sql.NullString{}, at); err != nil {
+					return nil, err
+				}
+			}
+		case convention.ChangeAdmin:
+			if !m.before.Valid || m.admin != m.after.String {
+				continue // changed again since
+			}
+			var before convention.Contact
+			if c := decodeContactPtr(m.before); c != nil {
+				before = *c
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE schools SET admin = ?, status = 'pending', active_at = NULL, due_at = ? WHERE id = ?`, m.before.String, fmtTime(due), m.schoolID); err != nil {
+				return nil, err
+			}
+			current := sql.NullString{String: m.admin, Valid: true}
+			if err := record(m.schoolID, convention.Change{Kind: convention.ChangeAdmin, UAI: m.uai, Name: m.name, Admin: before, At: in.At, DueAt: due}, current, m.before); err != nil {
+				return nil, err
+			}
+			if err := queueTask(ctx, tx, m.schoolID, convention.TaskChangeAdmin, current, at); err != nil {
+				return nil, err
+			}
+		case convention.ChangeScheduleRemov:
+			switch {
+			case m.status == string(convention.StatusRemoved):
+				undone.Executed = true
+				var admin convention.Contact
+				if c := decodeContactPtr(sql.NullString{String: m.admin, Valid: true}); c != nil {
+					admin = *c
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE schools SET status = 'pending', received_at = ?, due_at = ?, active_at = NULL, remove_at = NULL, removed_at = NULL WHERE id = ?`,
+					at, fmtTime(due), m.schoolID); err != nil {
+					return nil, err
+				}
+				if err := record(m.schoolID, convention.Change{Kind: convention.ChangeReadd, UAI: m.uai, Name: m.name, Admin: admin, At: in.At, DueAt: due}, sql.NullString{}, sql.NullString{String: m.admin, Valid: true}); err != nil {
+					return nil, err
+				}
+				if err := queueTask(ctx, tx, m.schoolID, convention.TaskActivate, sql.NullString{}, at); err != nil {
+					return nil, err
+				}
+			case m.removeAt.Valid:
+				if _, err := tx.ExecContext(ctx, `UPDATE schools SET remove_at = NULL WHERE id = ?`, m.schoolID); err != nil {
+					return nil, err
+				}
+				if err := record(m.schoolID, convention.Change{Kind: convention.ChangeCancelRemoval, UAI: m.uai, Name: m.name, At: in.At}, sql.NullString{}, sql.NullString{}); err != nil {
+					return nil, err
+				}
+			default:
+				continue
+			}
+		default:
+			continue // a rename, a cancelled removal: nothing to undo
+		}
+		v.Undone = append(v.Undone, undone)
+	}
+	// Held removals: dropped, the schools stay.
+	held, err := tx.QueryContext(ctx, `SELECT h.school_id, s.uai, s.name FROM held_removals h JOIN schools s ON s.id = h.school_id WHERE h.request_id = ? AND h.state = 'held' ORDER BY s.uai`, in.RequestID)
+	if err != nil {
+		return nil, fmt.Errorf("revert request %d: %w", in.RequestID, err)
+	}
+	type heldSchool struct {
+		id        int64
+		uai, name string
+	}
+	var holds []heldSchool
+	for held.Next() {
+		var h heldSchool
+		if err := held.Scan(&h.id, &h.uai, &h.name); err != nil {
+			held.Close()
+			return nil, err
+		}
+		holds = append(holds, h)
+	}
+	held.Close()
+	for _, h := range holds {
+		if _, err := tx.ExecContext(ctx, `UPDATE held_removals SET state = 'dropped', decided_at = ?, decided_by = ? WHERE request_id = ? AND school_id = ?`, at, in.By, in.RequestID, h.id); err != nil {
+			return nil, err
+		}
+		if err := record(h.id, convention.Change{Kind: convention.ChangeDropRemoval, UAI: h.uai, Name: h.name, At: in.At}, sql.NullString{}, sql.NullString{}); err != nil {
+			return nil, err
+		}
+		v.Undone = append(v.Undone, Undone{UAI: h.uai, Name: h.name, Kind: convention.ChangeHoldRemoval})
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = 'reverted' WHERE id = ?`, in.RequestID); err != nil {
+		return nil, fmt.Errorf("revert request %d: %w", in.RequestID, err)
+	}
+	mails, err := tell(v)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := queueReplies(ctx, tx, DecideInput{RequestID: in.RequestID}, mails, in.At); err != nil {
+		return nil, fmt.Errorf("revert request %d: %w", in.RequestID, err)
+	}
+	return &v, tx.Commit()
+}
