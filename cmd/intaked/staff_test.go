@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"reflect"
 	"sort"
@@ -492,5 +495,46 @@ func TestRevertHeld(t *testing.T) {
 	}
 	if text := run(t, "schools", "--config", cfg, "--now=2027-08-01T10:00:00+02:00"); strings.Contains(text, "retiré") || strings.Contains(text, "radiation") {
 		t.Errorf("a school is removed by the yearly update after the revert:\n%s", text)
+	}
+}
+
+// TestReleaseRunningDaemon: while the daemon runs, `release --add-sender` from another process
+// applies a quarantined list, and the daemon, not restarted, applies that sender's next list and
+// sends both replies.
+func TestReleaseRunningDaemon(t *testing.T) {
+	s := memServers(t)
+	cfg := trustConfig(t, s, staffCommunes)
+	var logs syncBuffer
+	m := &Main{Stdout: &bytes.Buffer{}, Stderr: &logs, Now: time.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, []string{"run", "--config", cfg}) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	}()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 30 s\n%s", what, logs.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("start", func() bool { return strings.Contains(logs.String(), "intaked started") })
+	now := time.Now()
+	s.append(t, listMessage("first@mairie-givors.fr", now, samples.Rows(101, 2), nil).Raw(), now)
+	waitFor("quarantine", func() bool { return len(requestsJSON(t, cfg, "--state", "rejected")) == 1 })
+	id := requestsJSON(t, cfg, "--state", "rejected")[0].ID
+	run(t, "release", "--config", cfg, "--commune", "Givors", "--add-sender", "--by", "support", fmt.Sprint(id))
+
+	s.append(t, listMessage("second@mairie-givors.fr", time.Now(), samples.Rows(103, 1), nil).Raw(), time.Now())
+	waitFor("two replies to the secretary", func() bool { return len(mailsTo(s.sent(t), "secretariat@mairie-givors.fr")) == 2 })
+	if got := requestsJSON(t, cfg, "--state", "applied"); len(got) != 2 {
+		t.Errorf("%d applied requests, want 2 (the release and the next list)", len(got))
 	}
 }
