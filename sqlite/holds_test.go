@@ -3,8 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -105,19 +103,7 @@ func mustSchools(t *testing.T, db *DB) []convention.School {
 // row that referenced a request still does, and the new states are accepted.
 func TestRebuiltRequestsKeepReferences(t *testing.T) {
 	ctx := context.Background()
-	data, err := os.ReadFile(filepath.Join("testdata", "schema1.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "intake.db")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSchema1(t)
 	rows, err := db.db.QueryContext(ctx, "PRAGMA foreign_key_check")
 	if err != nil {
 		t.Fatal(err)

@@ -15,19 +15,7 @@ import (
 // that operators can upgrade from the first release.
 func TestUpgradeFromFirstSchema(t *testing.T) {
 	ctx := context.Background()
-	data, err := os.ReadFile(filepath.Join("testdata", "schema1.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "intake.db")
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(ctx, path, nil)
-	if err != nil {
-		t.Fatalf("open a schema-1 store: %v", err)
-	}
-	defer db.Close()
+	db := openSchema1(t)
 	var version int
 	if err := db.db.QueryRow("PRAGMA user_version").Scan(&version); err != nil || version != SchemaVersion() {
 		t.Fatalf("user_version = %d (%v), want %d", version, err, SchemaVersion())
@@ -49,4 +37,23 @@ func TestUpgradeFromFirstSchema(t *testing.T) {
 	if _, err := db.Claim(ctx, MessageKey{"INBOX", 99, 1}, t0, []byte("m")); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// openSchema1 opens, migrated, a copy of the store written by the first released schema.
+func openSchema1(t *testing.T) *DB {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "schema1.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "intake.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatalf("open a schema-1 store: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,23 +19,8 @@ import (
 // address, a domain and an address to notify.
 func writeReadConfig(t *testing.T, s servers, extra string) string {
 	t.Helper()
-	dir := t.TempDir()
-	var b strings.Builder
-	fmt.Fprintf(&b, "[imap]\naddress = %q\ntls = \"none\"\nusername = %q\npassword = %q\nprocessed_mailbox = \"Traites\"\nrejected_mailbox = \"Rejetes\"\ncommand_timeout = \"30s\"\n",
-		s.imapAddr, s.imapUser, s.imapPass)
-	fmt.Fprintf(&b, "[smtp]\naddress = %q\ntls = \"none\"\nfrom = %q\n", s.smtpAddr, samples.Mailbox)
-	b.WriteString(noReplyBound)
-	fmt.Fprintf(&b, "[store]\npath = %q\n", filepath.Join(dir, "intake.db"))
-	b.WriteString("[metropole]\nsummary_to = [\"ent@grandlyon.example\"]\n")
-	b.WriteString("[http]\naddress = \"\"\n")
-	b.WriteString(extra)
-	b.WriteString("[[commune]]\nname = \"Oullins\"\ninsee = \"69149\"\n" +
+	return trustConfig(t, s, extra+"[[commune]]\nname = \"Oullins\"\ninsee = \"69149\"\n"+
 		"senders = [\"education@mairie-oullins.fr\", \"@mairie-oullins.fr\"]\nnotify = [\"Maire@Mairie-Oullins.fr\", \"education@mairie-oullins.fr\"]\n")
-	path := filepath.Join(dir, "intaked.toml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // oullinsList is a list of two schools from Oullins, with the commune's contacts.
