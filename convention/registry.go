@@ -37,6 +37,10 @@ const (
 	// out too many of the commune's schools (HoldRule). Confirmed by staff, it is recorded as schedule_remove.
 	ChangeHoldRemoval ChangeKind = "hold_remove"
 	ChangeDropRemoval ChangeKind = "drop_remove" // staff dropped a held removal: the school stays
+	// ChangeAdminDetails is the same administrator (SameAdministrator) with new details: the
+	// Fonction, the spelling of a name, the phone. It is not a change of administrator: no new
+	// two weeks, no directory work, nothing said to the commune; the history keeps both.
+	ChangeAdminDetails ChangeKind = "admin_details"
 )
 
 // Change is one change to one school, as a request (or a job) causes it.
@@ -153,13 +157,21 @@ func PlanList(in PlanInput) Plan {
 			p.Changes = append(p.Changes, c)
 			changed = true
 		}
-		if !sameContact(cur.Admin, e.Admin) {
+		if !SameAdministrator(cur.Admin, e.Admin) {
 			c := ch
 			c.Kind, c.DueAt = ChangeAdmin, DueAt(in.ReceivedAt)
 			before := cur.Admin
 			c.Before = &before
 			p.Changes = append(p.Changes, c)
 			changed = true
+		} else if admin, differs := UpdatedAdministrator(cur.Admin, e.Admin); differs {
+			// The same person, spelt or reached differently: the registry keeps the new details,
+			// recorded in the history; for the commune the row changes nothing.
+			c := ch
+			c.Kind, c.Admin = ChangeAdminDetails, admin
+			before := cur.Admin
+			c.Before = &before
+			p.Changes = append(p.Changes, c)
 		}
 		if e.Name != "" && e.Name != cur.Name {
 			c := ch
@@ -222,13 +234,6 @@ func (r HoldRule) Holds(n, total int) bool {
 		return true
 	}
 	return r.OverShare > 0 && total > 0 && float64(n) > r.OverShare*float64(total)
-}
-
-// sameContact reports whether two administrators are the same person with the same details.
-func sameContact(a, b Contact) bool {
-	return strings.EqualFold(a.Email, b.Email) && a.Phone == b.Phone &&
-		strings.EqualFold(a.LastName, b.LastName) && strings.EqualFold(a.FirstName, b.FirstName) &&
-		(b.Role == "" || strings.EqualFold(a.Role, b.Role))
 }
 
 // NextYearlyUpdate returns the first yearly update (month/day in loc) strictly after t. The

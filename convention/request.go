@@ -19,6 +19,9 @@ const (
 	// StateForwarded is a person's message with no list that answers one of our mails: it went
 	// to the Métropole's staff, and the commune was told so.
 	StateForwarded RequestState = "forwarded"
+	// StateReverted is a list staff undid (`intaked revert`): what it changed that was still in
+	// effect was put back, and the commune was told.
+	StateReverted RequestState = "reverted"
 )
 
 // RequestKind says what a commune's list is, by the convention's calendar.

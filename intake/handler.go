@@ -102,9 +102,9 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 		// strict reader could name another to the MTA that checked it. It is quarantined,
 		// never applied nor answered, and staff see the field as received and decoded.
 		d.State, d.Target = convention.StateRejected, h.Rejected
-		d.Reason = fmt.Sprintf("expéditeur illisible ou ambigu : %s ; champ From reçu : « %s » ; décodé : « %s »", msg.FromError, msg.FromRaw, msg.FromDecoded)
+		d.Reason = templates.ReasonUnreadableSender(msg.FromError, msg.FromRaw, msg.FromDecoded)
 		if msg.Automatic != "" {
-			d.Reason += " (message automatique)"
+			d.Reason += templates.ReasonAutomaticSuffix
 		}
 		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
 	}
@@ -114,9 +114,9 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 	}
 	if !known {
 		d.State, d.Target = convention.StateRejected, h.Rejected
-		d.Reason = fmt.Sprintf("expéditeur %q non déclaré pour une commune", msg.From)
+		d.Reason = templates.ReasonUndeclaredSender(msg.From)
 		if msg.Automatic != "" {
-			d.Reason += " (message automatique)"
+			d.Reason += templates.ReasonAutomaticSuffix
 		}
 		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
 	}
@@ -126,14 +126,14 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 			// "Nobody let in": a From that fails the commune's policy is quarantined, never
 			// applied and never answered, and shown to the Métropole.
 			d.State, d.Target = convention.StateRejected, h.Rejected
-			d.Reason = fmt.Sprintf("expéditeur de la commune %s non authentifié (DKIM exigé) : %s", commune.Name, strings.Join(res.Reasons, " ; "))
+			d.Reason = templates.ReasonUnauthenticated(commune.Name, res.Reasons)
 			return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
 		}
 	}
 	d.Commune = commune.Name
 	if msg.Automatic != "" {
 		d.State, d.Target = convention.StateIgnored, h.Processed
-		d.Reason = "message automatique (" + msg.Automatic + ") : pas de réponse"
+		d.Reason = templates.ReasonAutomatic(msg.Automatic)
 		return h.Store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name}, func(sqlite.DecideView) (*convention.Decision, error) { return d, nil })
 	}
 
@@ -152,12 +152,12 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 	return h.Store.Decide(ctx, in, func(view sqlite.DecideView) (*convention.Decision, error) {
 		if view.DuplicateOf != 0 {
 			d.State, d.Target = convention.StateDuplicate, h.Processed
-			d.Reason = fmt.Sprintf("déjà reçu (demande n° %d) : rien de changé, pas de réponse", view.DuplicateOf)
+			d.Reason = templates.ReasonDuplicate(view.DuplicateOf)
 			d.Attachments = nil
 			if view.Earlier != nil {
 				// A new message repeating files received before: the commune hears what became
 				// of them. The same message seen again stays silent.
-				d.Reason = fmt.Sprintf("fichiers déjà reçus (demande n° %d) : rien de changé, réponse brève", view.DuplicateOf)
+				d.Reason = templates.ReasonFilesAlreadyReceived(view.DuplicateOf)
 				return d, h.alreadyReceived(d, req, msg, commune, *view.Earlier)
 			}
 			return d, nil
@@ -184,12 +184,12 @@ func headerOnly(raw []byte, cause error, lim mailparse.Limits) *mailparse.Messag
 		return nil // a header without a From still parses: FromError then says so
 	}
 	head.Attachments, head.Problems = nil, nil
-	reason := "Votre message n'a pas pu être lu."
+	reason := templates.MessageUnreadable
 	if errors.Is(cause, mailparse.ErrTooLarge) {
 		if lim.MaxMessageSize <= 0 {
 			lim.MaxMessageSize = mailparse.DefaultLimits().MaxMessageSize
 		}
-		reason = fmt.Sprintf("Votre message dépasse la taille que nous acceptons (%d Mo) : envoyez la liste seule, sans autre pièce jointe.", lim.MaxMessageSize>>20)
+		reason = templates.MessageTooLarge(lim.MaxMessageSize >> 20)
 	}
 	head.Problems = append(head.Problems, reason)
 	return head
@@ -241,7 +241,7 @@ func (h *Handler) readAttachments(ctx context.Context, msg *mailparse.Message, d
 	for i, a := range msg.Attachments {
 		name := clipName(a.Filename)
 		if name == "" {
-			name = fmt.Sprintf("pièce jointe n° %d", i+1)
+			name = templates.AttachmentName(i + 1)
 		}
 		sum := sha256.Sum256(a.Data)
 		rec := convention.AttachmentRecord{Filename: name, ContentType: a.ContentType, SHA256: hex.EncodeToString(sum[:]), Size: len(a.Data)}
@@ -251,9 +251,9 @@ func (h *Handler) readAttachments(ctx context.Context, msg *mailparse.Message, d
 			if incidental(a) {
 				continue // a logo, a signature, a business card
 			}
-			rec.Error = "ce fichier n'est pas une liste d'écoles que nous savons lire (formats acceptés : xlsx, ods, xls, csv) ; il n'a pas été lu"
+			rec.Error = templates.FileNotASpreadsheet
 			if spreadsheetExt[ext] || strings.Contains(a.ContentType, "spreadsheet") || strings.Contains(a.ContentType, "excel") {
-				rec.Error = "ce fichier porte un nom de tableur mais son contenu n'en est pas un (formats acceptés : xlsx, ods, xls, csv)"
+				rec.Error = templates.FileDisguised
 			}
 			d.Attachments = append(d.Attachments, rec)
 			continue
@@ -264,7 +264,7 @@ func (h *Handler) readAttachments(ctx context.Context, msg *mailparse.Message, d
 			if errors.As(err, &ue) {
 				rec.Error = ue.Reason
 			} else {
-				rec.Error = "le fichier n'a pas pu être lu"
+				rec.Error = templates.FileUnreadable
 			}
 			d.Attachments = append(d.Attachments, rec)
 			continue
@@ -291,7 +291,7 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 		for _, e := range rl.list.Schools {
 			if seen[e.UAI] {
 				d.Problems = append(d.Problems, convention.Problem{File: rl.file, Sheet: e.Sheet, Row: e.Row, Field: "uai", Severity: convention.SeverityError,
-					Message: fmt.Sprintf("L'école %s figure déjà dans un autre fichier de ce message : cette ligne est ignorée.", e.UAI)})
+					Message: templates.SchoolInAnotherFile(e.UAI)})
 				continue
 			}
 			seen[e.UAI] = true
@@ -319,17 +319,8 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 	for _, rl := range lists {
 		withActions = withActions || rl.list.HasActions()
 	}
-	// A list received in the campaign is the commune's yearly list; without an action column it
-	// is its whole list for next year, and what it leaves out is to be removed.
-	switch {
-	case !hadSchools:
-		d.Kind = convention.KindAdhesion
-	case h.Calendar.InCampaign(receivedAt):
-		d.Kind = convention.KindYearly
-	default:
-		d.Kind = convention.KindAddition
-	}
-	d.FullList = d.Kind == convention.KindYearly && !withActions && len(entries) > 0
+	d.Kind = convention.ListKind(hadSchools, h.Calendar.InCampaign(receivedAt))
+	d.FullList = convention.IsFullList(d.Kind, withActions, len(entries))
 	plan := convention.PlanList(convention.PlanInput{
 		Commune:      commune.Name,
 		ReceivedAt:   receivedAt,
@@ -348,17 +339,17 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 	switch {
 	case len(lists) == 0:
 		d.State = convention.StateRefused
-		d.Reason = "aucune liste d'écoles lisible"
+		d.Reason = templates.ReasonNoList
 		if msg.TNEF {
-			d.Reason = "pièces jointes dans un winmail.dat"
+			d.Reason = templates.ReasonTNEF
 		}
 	case len(plan.Changes) == 0 && len(plan.Unchanged) == 0:
 		d.State = convention.StateRefused
-		d.Reason = "aucune ligne valide"
+		d.Reason = templates.ReasonNoValidRows
 	case len(plan.Held()) > 0:
 		// Applied but for its removals, which wait for staff (convention.HoldRule).
 		d.State = convention.StateHeld
-		d.Reason = fmt.Sprintf("%d retrait(s) sur %d école(s) en attente de confirmation", len(plan.Held()), plan.Schools)
+		d.Reason = templates.ReasonHeld(len(plan.Held()), plan.Schools)
 	default:
 		d.State = convention.StateApplied
 	}

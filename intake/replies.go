@@ -31,7 +31,7 @@ func (h *Handler) forwards(req *sqlite.Request, msg *mailparse.Message) bool {
 func (h *Handler) forward(d *convention.Decision, req *sqlite.Request, msg *mailparse.Message, commune convention.Commune, answered sqlite.SentMail) error {
 	loc := h.Calendar.Location
 	d.State, d.Target = convention.StateForwarded, h.Processed
-	d.Reason = fmt.Sprintf("message sans liste en réponse à notre courriel du %s : transmis à l'équipe", templates.FrenchDate(answered.CreatedAt.In(loc)))
+	d.Reason = templates.ReasonForwarded(answered.CreatedAt.In(loc))
 	sender := msg.From
 	if msg.FromName != "" {
 		sender = msg.FromName + " <" + msg.From + ">"

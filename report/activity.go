@@ -43,7 +43,7 @@ type CommuneActivity struct {
 	Activations  int `json:"activations"`
 	AdminChanges int `json:"admin_changes"`
 	// Requests counts the messages received in the year, RequestsByState the same by state
-	// (applied, refused, rejected, duplicate, ignored).
+	// (applied, refused, rejected, duplicate, ignored, forwarded, held, reverted).
 	Requests        int            `json:"requests"`
 	RequestsByState map[string]int `json:"requests_by_state"`
 	// RefusedRows counts the rows refused in the lists received in the year, RefusedByField the

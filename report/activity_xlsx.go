@@ -15,6 +15,11 @@ import (
 // requestStates are the states of a message, in the order the sheets show them.
 var requestStates = []string{"applied", "refused", "rejected", "duplicate", "ignored"}
 
+// staffStates are the states of a message that put a person in the loop (issue 14): a reply
+// forwarded to staff, a list whose removals wait for staff, a list staff undid. The sheet shows
+// them after the refused rows, so that the columns before keep their place.
+var staffStates = []string{"forwarded", "held", "reverted"}
+
 // unattributed labels the line of the messages from senders that are no declared commune.
 const unattributed = "(expéditeurs hors convention)"
 
@@ -193,7 +198,8 @@ func writeRequests(b *workbook, r ActivityReport) error {
 	t := table{
 		title: "Messages reçus — année scolaire " + r.Year,
 		note: "Messages reçus dans la boîte partenariat : listes appliquées (certaines lignes ont pu être refusées), messages refusés (aucune liste lisible ou toutes les lignes refusées), " +
-			"messages d'expéditeurs hors convention (mis en quarantaine), doublons d'un message déjà reçu, messages automatiques ignorés.",
+			"messages d'expéditeurs hors convention (mis en quarantaine), doublons d'un message déjà reçu, messages automatiques ignorés ; " +
+			"puis les réponses transmises à l'équipe laclasse.com, les listes dont les retraits attendent une confirmation et les demandes annulées par l'équipe.",
 		columns: []column{
 			{"Commune", 26, textCol},
 			{"Messages reçus", 10, countCol},
@@ -203,6 +209,9 @@ func writeRequests(b *workbook, r ActivityReport) error {
 			{"En double", 10, countCol},
 			{"Ignorés", 10, countCol},
 			{"Lignes refusées", 10, countCol},
+			{"Transmis à l'équipe", 11, countCol},
+			{"Retraits en attente", 11, countCol},
+			{"Annulées", 10, countCol},
 		},
 		empty:     "Aucun message reçu pendant l'année scolaire.",
 		landscape: true,
@@ -212,7 +221,11 @@ func writeRequests(b *workbook, r ActivityReport) error {
 		for _, s := range requestStates {
 			out = append(out, byState[s])
 		}
-		return append(out, refused)
+		out = append(out, refused)
+		for _, s := range staffStates {
+			out = append(out, byState[s])
+		}
+		return out
 	}
 	for _, c := range r.Communes {
 		t.rows = append(t.rows, row(c.Name, c.Requests, c.RequestsByState, c.RefusedRows))
@@ -226,6 +239,9 @@ func writeRequests(b *workbook, r ActivityReport) error {
 		t.total = append(t.total, t.sumFormula(3+i, tt.RequestsByState[s]))
 	}
 	t.total = append(t.total, t.sumFormula(3+len(requestStates), tt.RefusedRows))
+	for i, s := range staffStates {
+		t.total = append(t.total, t.sumFormula(4+len(requestStates)+i, tt.RequestsByState[s]))
+	}
 	return b.write(b.reserve("Demandes"), t)
 }
 

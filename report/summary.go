@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -148,9 +149,12 @@ func requestsFR(r ActivityReport) string {
 		"rejected":  {"message d'un expéditeur hors convention (mis en quarantaine)", "messages d'expéditeurs hors convention (mis en quarantaine)"},
 		"duplicate": {"doublon", "doublons"},
 		"ignored":   {"message automatique ignoré", "messages automatiques ignorés"},
+		"forwarded": {"réponse transmise à l'équipe laclasse.com", "réponses transmises à l'équipe laclasse.com"},
+		"held":      {"liste dont les retraits attendent une confirmation", "listes dont les retraits attendent une confirmation"},
+		"reverted":  {"demande annulée par l'équipe", "demandes annulées par l'équipe"},
 	}
 	var parts []string
-	for _, s := range requestStates {
+	for _, s := range append(slices.Clone(requestStates), staffStates...) {
 		if n := t.RequestsByState[s]; n > 0 {
 			parts = append(parts, countFR(n, labels[s][0], labels[s][1]))
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 	"time"
@@ -144,6 +143,10 @@ func (c Calendar) digest() Job {
 			return nil, err
 		}
 		d.Held = DigestHeld(held, c.Dates, occ)
+		rights, err := tx.RightsChanges(prev, occ)
+		if err != nil {
+			return nil, err
+		}
 		if c.Provisioning {
 			failed, err := tx.FailedTasks()
 			if err != nil {
@@ -152,9 +155,15 @@ func (c Calendar) digest() Job {
 			for _, f := range failed {
 				d.Refusals = append(d.Refusals, templates.Refusal{Commune: f.Commune, UAI: f.UAI, Name: f.Name, Kind: string(f.Kind), Error: f.Error})
 			}
+			d.Rights = DigestRights(rights, true, c.loc())
 		} else if len(d.Applied) > 0 || len(d.DueSoon)+len(d.Overdue) > 0 {
+			d.Rights = DigestRights(rights, false, c.loc())
+			moving := map[string]bool{}
+			for _, r := range d.Rights {
+				moving[r.UAI] = true
+			}
 			for _, s := range schools {
-				if s.Status == convention.StatusPending {
+				if s.Status == convention.StatusPending && !moving[s.UAI] {
 					d.ToCreate = append(d.ToCreate, digestSchool(s, c.loc()))
 				}
 			}
@@ -193,6 +202,44 @@ func DigestHeld(held []sqlite.HeldRemoval, cal convention.Calendar, now time.Tim
 	return out
 }
 
+// DigestRights words the changes of administrator for the digest, by name: without the
+// provisioner (provisioning false) each one still to make by hand ("todo"); with it, each made
+// since the previous digest ("done") or not yet confirmed ("pending"), the refused ones being
+// the digest's refusals.
+func DigestRights(rights []sqlite.RightsChange, provisioning bool, loc *time.Location) []templates.DigestRights {
+	var out []templates.DigestRights
+	for _, r := range rights {
+		line := templates.DigestRights{Commune: r.Commune, UAI: r.UAI, Name: r.Name, To: r.After.FullName(), ToContact: reach(r.After), DueAt: r.DueAt.In(loc)}
+		if r.Before != nil {
+			line.From, line.FromContact = r.Before.FullName(), reach(*r.Before)
+		}
+		switch {
+		case !provisioning && r.State == "waiting":
+			line.State = "todo"
+		case provisioning && r.State == "done":
+			line.State = "done"
+		case provisioning && r.State == "waiting":
+			line.State = "pending"
+		default:
+			continue // opened by hand, or refused (a refusal of the digest)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// reach is how a person is reached: e-mail and readable phone.
+func reach(c convention.Contact) string {
+	var parts []string
+	if c.Email != "" {
+		parts = append(parts, c.Email)
+	}
+	if c.Phone != "" {
+		parts = append(parts, convention.ReadablePhone(c.Phone))
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Activations returns the pending schools due within three days of now, and those overdue.
 func Activations(schools []convention.School, now time.Time, loc *time.Location) (soon, overdue []templates.DigestSchool) {
 	for _, s := range schools {
@@ -200,7 +247,7 @@ func Activations(schools []convention.School, now time.Time, loc *time.Location)
 			continue
 		}
 		line := digestSchool(s, loc)
-		line.DaysLeft = int(math.Floor(s.DueAt.Sub(now).Hours() / 24))
+		line.DaysLeft = convention.DaysLeft(now, s.DueAt, loc)
 		switch {
 		case s.DueAt.Before(now):
 			overdue = append(overdue, line)
@@ -245,8 +292,11 @@ func schoolLines(schools []convention.School) []templates.SchoolLine {
 	return out
 }
 
-// recipients returns who hears from us about a commune: the contacts its last list gave, the
-// configuration's notify addresses, and, failing those, its declared sender addresses.
+// recipients returns who hears from us about a commune (reminders, renewal notices): the
+// contacts its lists gave (technical referent, project lead, as last given) and the
+// configuration's notify addresses; failing those, the address that sent its last list, while
+// the commune still declares it; failing that, its declared whole sender addresses (not
+// domains). Lower-cased, each once; empty when the commune cannot be reached at all.
 func recipients(cc convention.Commune, info sqlite.CommuneInfo) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -264,6 +314,9 @@ func recipients(cc convention.Commune, info sqlite.CommuneInfo) []string {
 	}
 	for _, a := range cc.Notify {
 		add(a)
+	}
+	if len(out) == 0 && cc.Accepts(info.LastSender) {
+		add(info.LastSender) // only while the commune still declares it: we answer people we know
 	}
 	if len(out) == 0 {
 		for _, a := range cc.Senders {
@@ -414,7 +467,10 @@ func (c Calendar) renewal() Job {
 				return nil, err
 			}
 			report.Renewed = append(report.Renewed, templates.RenewedCommune{Name: cc.Name, Schools: len(mine)})
-			if to := recipients(cc, infos[strings.ToLower(cc.Name)]); len(to) > 0 {
+			to := recipients(cc, infos[strings.ToLower(cc.Name)])
+			if len(to) == 0 {
+				report.Unreached = append(report.Unreached, cc.Name)
+			} else {
 				r, err := templates.RenderRenewalNotice(templates.RenewalNotice{Commune: cc.Name, SchoolYear: year, At: end, Schools: schoolLines(mine), Signature: c.Signature})
 				if err != nil {
 					return nil, err
@@ -576,16 +632,16 @@ func (c Calendar) upcoming(t time.Time) []string {
 	for _, yy := range []int{y, y + 1} {
 		start, end := c.Dates.Campaign(yy)
 		ds = append(ds,
-			date{start, "ouverture de la campagne annuelle"},
-			date{end, "reconduction par défaut des listes non transmises"},
-			date{c.Dates.YearlyUpdate.In(yy, c.loc()), "mise à jour annuelle (radiations)"},
-			date{convention.ApplyDeadline.In(yy, c.loc()), "date limite d'application des changements par la Métropole"})
+			date{start, templates.DateCampaignOpens},
+			date{end, templates.DateRenewal},
+			date{c.Dates.YearlyUpdate.In(yy, c.loc()), templates.DateYearlyUpdate},
+			date{convention.ApplyDeadline.In(yy, c.loc()), templates.DateApplyDeadline})
 	}
 	sort.Slice(ds, func(i, j int) bool { return ds[i].at.Before(ds[j].at) })
 	var out []string
 	for _, d := range ds {
 		if d.at.After(t) && len(out) < 3 {
-			out = append(out, templates.FrenchDate(d.at)+" : "+d.what)
+			out = append(out, templates.UpcomingDate(d.at, d.what))
 		}
 	}
 	return out

@@ -130,17 +130,19 @@ func (c Calendar) feeStatement(r ReportCalendar) Job {
 		if err := report.WriteFeesXLSX(&buf, st); err != nil {
 			return nil, err
 		}
-		var lines []string
+		fs := templates.FeeStatement{SchoolYear: year, PerSchoolEUR: st.PerSchoolEUR, TotalEUR: st.TotalEUR}
 		for _, cf := range st.Communes {
-			lines = append(lines, fmt.Sprintf("- %s (%s) : %d %s, %d €", cf.Name, cf.INSEE, cf.Schools, plural(cf.Schools, "école", "écoles"), cf.AmountEUR))
+			fs.Communes = append(fs.Communes, templates.FeeCommune{Name: cf.Name, INSEE: cf.INSEE, Schools: cf.Schools, AmountEUR: cf.AmountEUR})
 		}
-		text := fmt.Sprintf("Bonjour,\n\nVoici l'état de la redevance laclasse.com pour l'année scolaire %s : %d € par école et par an, dû forfaitairement même en cas d'année non pleine.\n\n%s\n\nTotal : %d €.\n\nLe détail par commune et par école est dans le tableur ci-joint.\n\nCe message est envoyé automatiquement par intaked.\n",
-			year, st.PerSchoolEUR, strings.Join(lines, "\n"), st.TotalEUR)
+		rendered, err := templates.RenderFeeStatement(fs)
+		if err != nil {
+			return nil, err
+		}
 		to := r.TreasurerTo
 		if len(to) == 0 {
 			to = c.Metropole
 		}
-		m, err := c.mail("fee-statement", to, templates.Rendered{Subject: "Laclasse.com : redevance de l'année scolaire " + year, Text: text, HTML: templates.PlainHTML(text)},
+		m, err := c.mail("fee-statement", to, rendered,
 			smtp.File{Name: "redevance-laclasse-" + year + ".xlsx", ContentType: xlsxType, Data: buf.Bytes()})
 		if err != nil {
 			return nil, err
@@ -162,8 +164,11 @@ func (c Calendar) activityReport(r ReportCalendar) Job {
 		if err := report.WriteActivityXLSX(&buf, ar, History(f, year, r.PerSchoolEUR, c.loc())); err != nil {
 			return nil, err
 		}
-		text := report.ActivitySummaryFR(ar) + "\n\nLe bilan détaillé, avec ses graphiques, est dans le tableur ci-joint.\n\nCe message est envoyé automatiquement par intaked.\n"
-		m, err := c.mail("activity-report", c.Metropole, templates.Rendered{Subject: "Laclasse.com : bilan d'activité " + year, Text: text, HTML: templates.PlainHTML(text)},
+		rendered, err := templates.RenderActivityReport(templates.ActivityReport{SchoolYear: year, Paragraphs: strings.Split(strings.TrimSpace(report.ActivitySummaryFR(ar)), "\n\n")})
+		if err != nil {
+			return nil, err
+		}
+		m, err := c.mail("activity-report", c.Metropole, rendered,
 			smtp.File{Name: "bilan-laclasse-" + year + ".xlsx", ContentType: xlsxType, Data: buf.Bytes()})
 		if err != nil {
 			return nil, err
@@ -185,9 +190,9 @@ func (c Calendar) conventionDates(r ReportCalendar) Job {
 		if err != nil {
 			return nil, err
 		}
-		var notes []string
+		var notes []templates.ConventionNote
 		for _, s := range removed {
-			notes = append(notes, fmt.Sprintf("- %s : école %s %s retirée (fin de la convention) ; droits d'administration à retirer dans laclasse.com.", s.Commune, s.UAI, s.Name))
+			notes = append(notes, templates.ConventionNote{Kind: templates.NoteRemoved, Commune: s.Commune, UAI: s.UAI, School: s.Name})
 		}
 		for _, cd := range r.Communes {
 			if cd.ConventionStart == nil {
@@ -195,29 +200,25 @@ func (c Calendar) conventionDates(r ReportCalendar) Job {
 			}
 			start := cd.ConventionStart.In(c.loc())
 			if end, ok := terms[cd.Name]; ok {
-				eff := report.TerminationDate(start, end)
+				eff := convention.TerminationDate(start, end)
 				if day(eff.AddDate(0, -1, 0)) == day(occ) {
-					notes = append(notes, fmt.Sprintf("- %s : la convention prend fin le %s (préavis reçu le %s) ; ses écoles seront retirées ce jour-là.", cd.Name, templates.FrenchDate(eff), templates.FrenchDate(end.In(c.loc()))))
+					notes = append(notes, templates.ConventionNote{Kind: templates.NoteEnds, Commune: cd.Name, At: eff, NoticeReceived: end.In(c.loc())})
 				}
 				continue
 			}
-			anniv := report.NextAnniversary(start, occ)
-			deadline := report.NoticeDeadline(anniv)
+			anniv := convention.NextAnniversary(start, occ)
+			deadline := convention.NoticeDeadline(anniv)
 			if day(deadline.AddDate(0, -1, 0)) == day(occ) {
-				notes = append(notes, fmt.Sprintf("- %s : la convention arrive à son anniversaire le %s ; un préavis doit être reçu au plus tard le %s pour y mettre fin, sinon elle est reconduite pour un an.", cd.Name, templates.FrenchDate(anniv), templates.FrenchDate(deadline)))
+				notes = append(notes, templates.ConventionNote{Kind: templates.NoteAnniversary, Commune: cd.Name, At: anniv, Deadline: deadline})
 			}
 		}
 		if len(notes) == 0 {
 			return nil, nil
 		}
-		text := "Bonjour,\n\nÉchéances des conventions laclasse.com :\n\n" + strings.Join(notes, "\n") + "\n\nCe message est envoyé automatiquement par intaked.\n"
-		return c.toMetropole("convention-dates", templates.Rendered{Subject: "Laclasse.com : échéances des conventions", Text: text, HTML: templates.PlainHTML(text)}, nil)
+		rendered, err := templates.RenderConventionDates(templates.ConventionDates{Notes: notes})
+		if err != nil {
+			return nil, err
+		}
+		return c.toMetropole("convention-dates", rendered, nil)
 	}}
-}
-
-func plural(n int, one, many string) string {
-	if n > 1 {
-		return many
-	}
-	return one
 }

@@ -14,6 +14,9 @@ import (
 type AccessOpened struct {
 	School   convention.School
 	Contacts convention.CommuneContacts
+	// Senders are the senders staff declared for the commune in the store (`intaked release
+	// --add-sender`), which add to the configuration's.
+	Senders []string
 }
 
 // AccessNotifier composes the mails that announce an opened access ("access_open"). The store
@@ -43,6 +46,9 @@ func (db *DB) announceAccess(ctx context.Context, tx queryer, schoolID int64, no
 		return err
 	}
 	a := AccessOpened{School: m[uai], Contacts: convention.CommuneContacts{TechnicalReferent: decodeContactPtr(tr), ProjectLead: decodeContactPtr(pl)}}
+	if a.Senders, err = declaredSenders(ctx, tx, schoolID); err != nil {
+		return fmt.Errorf("announce access of %s: %w", uai, err)
+	}
 	mails, err := (*fn)(ctx, a)
 	if err != nil {
 		return fmt.Errorf("announce access of %s: %w", uai, err)
@@ -53,6 +59,25 @@ func (db *DB) announceAccess(ctx context.Context, tx queryer, schoolID int64, no
 		}
 	}
 	return nil
+}
+
+// declaredSenders returns the senders staff declared for the commune of school schoolID, in
+// the order they were declared.
+func declaredSenders(ctx context.Context, tx queryer, schoolID int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT cs.address FROM commune_senders cs JOIN schools s ON s.commune_id = cs.commune_id WHERE s.id = ? ORDER BY cs.id`, schoolID)
+	if err != nil {
+		return nil, fmt.Errorf("read declared senders: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, fmt.Errorf("read declared senders: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // MailsQueued counts the mails of kind queued in [from, to), in the job's transaction: the

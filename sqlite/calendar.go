@@ -88,7 +88,7 @@ func (t *Tx) RemoveDue(at time.Time, only func(convention.School) bool) ([]conve
 		if err := t.tx.QueryRowContext(t.ctx, `SELECT id FROM schools WHERE uai = ?`, s.UAI).Scan(&id); err != nil {
 			return nil, err
 		}
-		if err := queueTask(t.ctx, t.tx, id, convention.TaskRemove, sql.NullString{}, fmtTime(*s.RemoveAt)); err != nil {
+		if err := queueTask(t.ctx, t.tx, id, taskOf(convention.ChangeRemove), sql.NullString{}, fmtTime(*s.RemoveAt)); err != nil {
 			return nil, err
 		}
 		out = append(out, s)
@@ -219,27 +219,8 @@ func (db *DB) SchoolsAt(ctx context.Context, at time.Time) ([]convention.School,
 			s = &convention.School{Commune: commune, UAI: uai}
 			m[uai] = s
 		}
-		switch convention.ChangeKind(kind) {
-		case convention.ChangeAdd, convention.ChangeReadd:
-			*s = convention.School{Commune: commune, UAI: uai, Name: ch.Name, Status: convention.StatusPending, Admin: ch.Admin, ReceivedAt: t, DueAt: ch.DueAt}
-		case convention.ChangeAdmin:
-			s.Admin = ch.Admin
-			if s.Status != convention.StatusPending || ch.DueAt.Before(s.DueAt) {
-				s.DueAt = ch.DueAt
-			}
-			s.Status, s.ActiveAt = convention.StatusPending, nil
-		case convention.ChangeRename:
-			s.Name = ch.Name
-		case convention.ChangeScheduleRemov:
-			r := ch.RemoveAt
-			s.RemoveAt = &r
-		case convention.ChangeCancelRemoval:
-			s.RemoveAt = nil
-		case convention.ChangeActivate:
-			s.Status, s.ActiveAt = convention.StatusActive, &t
-		case convention.ChangeRemove:
-			s.Status, s.RemovedAt, s.RemoveAt = convention.StatusRemoved, &t, nil
-		}
+		ch.Kind = convention.ChangeKind(kind)
+		*s = s.Apply(ch, t)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

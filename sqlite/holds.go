@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // Held removals: a list that would remove too many of a commune's schools (convention.HoldRule)
@@ -124,12 +125,12 @@ func (db *DB) ResolveHeld(ctx context.Context, r Resolve) ([]convention.Change, 
 	if len(list) == 0 {
 		return nil, fmt.Errorf("request %d: %w", r.RequestID, ErrNothingHeld)
 	}
-	kind, detail, state := StaffConfirm, "retraits confirmés", "confirmed"
+	kind, state := StaffConfirm, "confirmed"
 	if r.Drop {
-		kind, detail, state = StaffDropHeld, "retraits abandonnés : les écoles restent", "dropped"
+		kind, state = StaffDropHeld, "dropped"
 	}
 	actionID, err := recordStaffAction(ctx, tx, StaffAction{Kind: kind, By: r.By, At: r.At, RequestID: r.RequestID, CommuneID: communeID.Int64,
-		Detail: fmt.Sprintf("%s (demande n° %d, %d école(s))", detail, r.RequestID, len(list))})
+		Detail: templates.StaffHeldDecided(r.Drop, r.RequestID, len(list))})
 	if err != nil {
 		return nil, err
 	}
@@ -164,4 +165,110 @@ func (db *DB) ResolveHeld(ctx context.Context, r Resolve) ([]convention.Change, 
 		return nil, fmt.Errorf("resolve held removals of request %d: %w", r.RequestID, err)
 	}
 	return out, tx.Commit()
+}
+
+// settleHeld brings the removals that earlier lists of the commune hold in line with the list
+// of request requestID, which named the schools named (a row, accepted or refused) and holds
+// again the schools reheld. A held school the list names again stays: its held removal is
+// dropped, and the school's history records it against this list, so that a later confirm
+// cannot remove a school the commune has since listed. A school the list holds again is held
+// once, by this list: the earlier hold is dropped without a history entry (this list's
+// hold_remove is the entry). An earlier request left with nothing held is then "applied".
+func settleHeld(ctx context.Context, tx queryer, communeID, requestID int64, named, reheld []string, at string) error {
+	isNamed, isReheld := map[string]bool{}, map[string]bool{}
+	for _, u := range named {
+		isNamed[u] = true
+	}
+	for _, u := range reheld {
+		isReheld[u] = true
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT h.id, h.request_id, s.id, s.uai, s.name, s.admin FROM held_removals h JOIN schools s ON s.id = h.school_id
+		WHERE h.state = 'held' AND h.request_id <> ? AND s.commune_id = ? ORDER BY h.id`, requestID, communeID)
+	if err != nil {
+		return fmt.Errorf("settle held removals: %w", err)
+	}
+	type earlier struct {
+		id, requestID, schoolID int64
+		uai, name, admin        string
+	}
+	var list []earlier
+	for rows.Next() {
+		var e earlier
+		if err := rows.Scan(&e.id, &e.requestID, &e.schoolID, &e.uai, &e.name, &e.admin); err != nil {
+			rows.Close()
+			return fmt.Errorf("settle held removals: %w", err)
+		}
+		list = append(list, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("settle held removals: %w", err)
+	}
+	by := settledBy(requestID)
+	touched := map[int64]bool{}
+	for _, e := range list {
+		if !isReheld[e.uai] && !isNamed[e.uai] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE held_removals SET state = 'dropped', decided_at = ?, decided_by = ? WHERE id = ?`, at, by, e.id); err != nil {
+			return fmt.Errorf("drop the held removal of %s: %w", e.uai, err)
+		}
+		touched[e.requestID] = true
+		if isReheld[e.uai] {
+			continue
+		}
+		ch := convention.Change{Kind: convention.ChangeDropRemoval, UAI: e.uai, Name: e.name, At: parseTime(at)}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, kind, at, after, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+			e.schoolID, requestID, ch.Kind, at, e.admin, encodeJSON(ch)); err != nil {
+			return fmt.Errorf("record the dropped removal of %s: %w", e.uai, err)
+		}
+	}
+	for id := range touched {
+		if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ? WHERE id = ? AND state = ?
+			AND NOT EXISTS (SELECT 1 FROM held_removals WHERE request_id = ? AND state = 'held')`,
+			convention.StateApplied, id, convention.StateHeld, id); err != nil {
+			return fmt.Errorf("settle held removals of request %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// settledBy is the decided_by of a held removal that the list of request requestID settled.
+func settledBy(requestID int64) string { return fmt.Sprintf("request:%d", requestID) }
+
+// unsettleHeld puts back the held removals that the list of request requestID settled
+// (settleHeld), when staff revert that request: each school whose removal an earlier list held,
+// and that no other request holds, is held again by that earlier list, which is "held" again. It
+// returns the schools held again, for their history.
+func unsettleHeld(ctx context.Context, tx queryer, requestID int64) ([]HeldRemoval, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT h.id, h.request_id, s.uai, s.name FROM held_removals h JOIN schools s ON s.id = h.school_id
+		WHERE h.state = 'dropped' AND h.decided_by = ? AND s.status <> 'removed' AND s.remove_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM held_removals o WHERE o.school_id = h.school_id AND o.state = 'held') ORDER BY s.uai`, settledBy(requestID))
+	if err != nil {
+		return nil, fmt.Errorf("hold again what request %d settled: %w", requestID, err)
+	}
+	var ids []int64
+	var out []HeldRemoval
+	for rows.Next() {
+		var id int64
+		var h HeldRemoval
+		if err := rows.Scan(&id, &h.RequestID, &h.UAI, &h.Name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("hold again what request %d settled: %w", requestID, err)
+		}
+		ids, out = append(ids, id), append(out, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, id := range ids {
+		if _, err := tx.ExecContext(ctx, `UPDATE held_removals SET state = 'held', decided_at = NULL, decided_by = NULL WHERE id = ?`, id); err != nil {
+			return nil, fmt.Errorf("hold again the removal of %s: %w", out[i].UAI, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ? WHERE id = ? AND state = ?`, convention.StateHeld, out[i].RequestID, convention.StateApplied); err != nil {
+			return nil, fmt.Errorf("hold again the removal of %s: %w", out[i].UAI, err)
+		}
+	}
+	return out, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // SyncCommunes records the communes the configuration declares, matched by INSEE code. A commune
@@ -34,10 +35,13 @@ func (db *DB) SyncCommunes(ctx context.Context, communes []convention.Commune) e
 
 // CommuneInfo is what the store knows of a commune beyond the configuration.
 type CommuneInfo struct {
-	Name          string
-	INSEE         string
-	Contacts      convention.CommuneContacts
-	LastListAt    *time.Time
+	Name       string
+	INSEE      string
+	Contacts   convention.CommuneContacts
+	LastListAt *time.Time
+	// LastSender is the address that sent the commune's last list applied ("" if none): who
+	// to reach when no list gave contacts.
+	LastSender    string
 	ActiveSchools int
 	Schools       int
 }
@@ -48,7 +52,9 @@ func (db *DB) Communes(ctx context.Context) ([]CommuneInfo, error) { return comm
 func communes(ctx context.Context, q queryer) ([]CommuneInfo, error) {
 	rows, err := q.QueryContext(ctx, `SELECT c.name, c.insee, c.technical_referent, c.project_lead, c.last_list_at,
 		(SELECT count(*) FROM schools s WHERE s.commune_id = c.id AND s.status = 'active'),
-		(SELECT count(*) FROM schools s WHERE s.commune_id = c.id AND s.status <> 'removed')
+		(SELECT count(*) FROM schools s WHERE s.commune_id = c.id AND s.status <> 'removed'),
+		(SELECT r.sender FROM requests r WHERE r.commune_id = c.id AND r.state IN ('applied', 'held') AND coalesce(r.sender, '') <> ''
+			ORDER BY r.received_at DESC, r.id DESC LIMIT 1)
 		FROM communes c ORDER BY c.name`)
 	if err != nil {
 		return nil, fmt.Errorf("list communes: %w", err)
@@ -57,13 +63,14 @@ func communes(ctx context.Context, q queryer) ([]CommuneInfo, error) {
 	var out []CommuneInfo
 	for rows.Next() {
 		var ci CommuneInfo
-		var tr, pl, last sql.NullString
-		if err := rows.Scan(&ci.Name, &ci.INSEE, &tr, &pl, &last, &ci.ActiveSchools, &ci.Schools); err != nil {
+		var tr, pl, last, sender sql.NullString
+		if err := rows.Scan(&ci.Name, &ci.INSEE, &tr, &pl, &last, &ci.ActiveSchools, &ci.Schools, &sender); err != nil {
 			return nil, err
 		}
 		ci.Contacts.TechnicalReferent = decodeContactPtr(tr)
 		ci.Contacts.ProjectLead = decodeContactPtr(pl)
 		ci.LastListAt = parseTimePtr(last)
+		ci.LastSender = sender.String
 		out = append(out, ci)
 	}
 	return out, rows.Err()
@@ -111,7 +118,7 @@ func (db *DB) ActivateAs(ctx context.Context, uais []string, at time.Time, by st
 		}
 		var staffAction sql.NullInt64
 		if by != "" {
-			if staffAction.Int64, err = recordStaffAction(ctx, tx, StaffAction{Kind: StaffActivate, By: by, At: at, SchoolID: id, Detail: "accès ouvert à la main"}); err != nil {
+			if staffAction.Int64, err = recordStaffAction(ctx, tx, StaffAction{Kind: StaffActivate, By: by, At: at, SchoolID: id, Detail: templates.StaffActivated}); err != nil {
 				return nil, err
 			}
 			staffAction.Valid = true

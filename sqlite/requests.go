@@ -294,6 +294,19 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 	if err := rows.flush(ctx, ptx); err != nil {
 		return nil, fmt.Errorf("request %d: %w", in.RequestID, err)
 	}
+	if (d.State == convention.StateApplied || d.State == convention.StateHeld) && communeID.Valid {
+		// A list names (or holds again) schools whose removal an earlier list holds.
+		var reheld []string
+		for _, ch := range d.Changes {
+			if ch.Kind == convention.ChangeHoldRemoval {
+				reheld = append(reheld, ch.UAI)
+			}
+		}
+		named := append(slices.Clone(in.UAIs), convention.RefusedUAIs(d.Problems)...)
+		if err := settleHeld(ctx, tx, communeID.Int64, in.RequestID, named, reheld, receivedAt); err != nil {
+			return nil, fmt.Errorf("request %d: %w", in.RequestID, err)
+		}
+	}
 	if d.Contacts != nil && communeID.Valid {
 		if c := d.Contacts.TechnicalReferent; c != nil {
 			if _, err := tx.ExecContext(ctx, `UPDATE communes SET technical_referent = ? WHERE id = ?`, encodeJSON(c), communeID); err != nil {
@@ -375,8 +388,8 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 // directory work it calls for.
 func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, requestID int64, receivedAt string, ch convention.Change) error {
 	var schoolID int64
-	var before sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT id, admin FROM schools WHERE uai = ?`, ch.UAI).Scan(&schoolID, &before)
+	var before, status, dueAt sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT id, admin, status, due_at FROM schools WHERE uai = ?`, ch.UAI).Scan(&schoolID, &before, &status, &dueAt)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
@@ -400,15 +413,25 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, r
 			return ErrNotFound
 		}
 		// The new administrator's access is to open within the same two weeks; a school already
-		// pending keeps its earlier due date.
-		_, err = tx.ExecContext(ctx, `UPDATE schools SET admin = ?,
-			due_at = CASE WHEN status = 'pending' AND due_at < ? THEN due_at ELSE ? END,
-			status = 'pending', active_at = NULL WHERE id = ?`, encodeJSON(ch.Admin), fmtTime(ch.DueAt), fmtTime(ch.DueAt), schoolID)
+		// pending keeps its earlier due date (convention.AdminChangeDue).
+		current := convention.School{Status: convention.Status(status.String)}
+		if dueAt.Valid {
+			current.DueAt = parseTime(dueAt.String)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE schools SET admin = ?, due_at = ?, status = 'pending', active_at = NULL WHERE id = ?`,
+			encodeJSON(ch.Admin), fmtTime(convention.AdminChangeDue(current, ch.DueAt)), schoolID)
 	case convention.ChangeRename:
 		if !exists {
 			return ErrNotFound
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE schools SET name = ? WHERE id = ?`, ch.Name, schoolID)
+	case convention.ChangeAdminDetails:
+		if !exists {
+			return ErrNotFound
+		}
+		// The same administrator's new details: the school keeps its status and due date, and
+		// the directory has nothing to do.
+		_, err = tx.ExecContext(ctx, `UPDATE schools SET admin = ? WHERE id = ?`, encodeJSON(ch.Admin), schoolID)
 	case convention.ChangeScheduleRemov:
 		if !exists {
 			return ErrNotFound
@@ -432,13 +455,21 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, r
 		return err
 	}
 	rows.change(schoolID, requestID, ch.Kind, at, before, encodeJSON(ch.Admin), encodeJSON(ch))
-	switch ch.Kind {
-	case convention.ChangeAdd, convention.ChangeReadd:
-		rows.task(schoolID, convention.TaskActivate, sql.NullString{}, at)
-	case convention.ChangeAdmin:
-		rows.task(schoolID, convention.TaskChangeAdmin, before, at)
+	if task, ok := convention.TaskFor(ch.Kind); ok {
+		previous := sql.NullString{}
+		if task == convention.TaskChangeAdmin {
+			previous = before
+		}
+		rows.task(schoolID, task, previous, at)
 	}
 	return nil
+}
+
+// taskOf is the directory task a change of kind calls for (convention.TaskFor), for a kind that
+// calls for one.
+func taskOf(kind convention.ChangeKind) convention.TaskKind {
+	task, _ := convention.TaskFor(kind)
+	return task
 }
 
 func queueTask(ctx context.Context, tx queryer, schoolID int64, kind convention.TaskKind, before sql.NullString, at string) error {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // ErrNotRevertible is returned by Revert for a request that changed nothing that can be undone:
@@ -70,7 +71,7 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 	}
 	v.Commune, v.Sender, v.Subject, v.ReceivedAt = commune.String, sender.String, subject.String, parseTime(received)
 	actionID, err := recordStaffAction(ctx, tx, StaffAction{Kind: StaffRevert, By: in.By, At: in.At, RequestID: in.RequestID, CommuneID: communeID.Int64,
-		Detail: fmt.Sprintf("demande n° %d annulée", in.RequestID)})
+		Detail: templates.StaffReverted(in.RequestID)})
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 				return nil, err
 			}
 			if m.status == string(convention.StatusActive) {
-				if err := queueTask(ctx, tx, m.schoolID, convention.TaskRemove, sql.NullString{}, at); err != nil {
+				if err := queueTask(ctx, tx, m.schoolID, taskOf(convention.ChangeRemove), sql.NullString{}, at); err != nil {
 					return nil, err
 				}
 			}
@@ -152,9 +153,25 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 			if err := record(m.schoolID, convention.Change{Kind: convention.ChangeAdmin, UAI: m.uai, Name: m.name, Admin: before, At: in.At, DueAt: due}, current, m.before); err != nil {
 				return nil, err
 			}
-			if err := queueTask(ctx, tx, m.schoolID, convention.TaskChangeAdmin, current, at); err != nil {
+			if err := queueTask(ctx, tx, m.schoolID, taskOf(convention.ChangeAdmin), current, at); err != nil {
 				return nil, err
 			}
+		case convention.ChangeAdminDetails:
+			// The same administrator's details as they were; nothing the commune hears of.
+			if !m.before.Valid || m.admin != m.after.String {
+				continue
+			}
+			var before convention.Contact
+			if c := decodeContactPtr(m.before); c != nil {
+				before = *c
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE schools SET admin = ? WHERE id = ?`, m.before.String, m.schoolID); err != nil {
+				return nil, err
+			}
+			if err := record(m.schoolID, convention.Change{Kind: convention.ChangeAdminDetails, UAI: m.uai, Name: m.name, Admin: before, At: in.At}, sql.NullString{String: m.admin, Valid: true}, m.before); err != nil {
+				return nil, err
+			}
+			continue
 		case convention.ChangeScheduleRemov:
 			switch {
 			case m.status == string(convention.StatusRemoved):
@@ -170,7 +187,7 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 				if err := record(m.schoolID, convention.Change{Kind: convention.ChangeReadd, UAI: m.uai, Name: m.name, Admin: admin, At: in.At, DueAt: due}, sql.NullString{}, sql.NullString{String: m.admin, Valid: true}); err != nil {
 					return nil, err
 				}
-				if err := queueTask(ctx, tx, m.schoolID, convention.TaskActivate, sql.NullString{}, at); err != nil {
+				if err := queueTask(ctx, tx, m.schoolID, taskOf(convention.ChangeReadd), sql.NullString{}, at); err != nil {
 					return nil, err
 				}
 			case m.removeAt.Valid:
@@ -215,6 +232,17 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 			return nil, err
 		}
 		v.Undone = append(v.Undone, Undone{UAI: h.uai, Name: h.name, Kind: convention.ChangeHoldRemoval})
+	}
+	// What an earlier list held and this one settled waits for staff again.
+	reheld, err := unsettleHeld(ctx, tx, in.RequestID)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range reheld {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, job, kind, at, detail, staff_action_id) SELECT id, ?, 'revert', ?, ?, ?, ? FROM schools WHERE uai = ?`,
+			h.RequestID, convention.ChangeHoldRemoval, at, encodeJSON(convention.Change{Kind: convention.ChangeHoldRemoval, UAI: h.UAI, Name: h.Name, At: in.At}), actionID, h.UAI); err != nil {
+			return nil, fmt.Errorf("revert request %d: hold %s again: %w", in.RequestID, h.UAI, err)
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = 'reverted' WHERE id = ?`, in.RequestID); err != nil {
 		return nil, fmt.Errorf("revert request %d: %w", in.RequestID, err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // Staff actions: what the Métropole's staff do by hand (release a quarantined request, declare a
@@ -65,11 +66,7 @@ func recordStaffAction(ctx context.Context, q queryer, a StaffAction) (int64, er
 // release writes, in a decision's transaction, what a staff release adds to it: the staff
 // action, which the changes of the request name, and the sender declared.
 func release(ctx context.Context, q queryer, r *Release, requestID, communeID int64, at time.Time) error {
-	detail := "demande sortie de quarantaine"
-	if r.Reason != "" {
-		detail += " (motif : " + r.Reason + ")"
-	}
-	id, err := recordStaffAction(ctx, q, StaffAction{Kind: StaffRelease, By: r.By, At: at, RequestID: requestID, CommuneID: communeID, Detail: detail})
+	id, err := recordStaffAction(ctx, q, StaffAction{Kind: StaffRelease, By: r.By, At: at, RequestID: requestID, CommuneID: communeID, Detail: templates.StaffReleased(r.Reason)})
 	if err != nil {
 		return err
 	}
@@ -88,7 +85,7 @@ func release(ctx context.Context, q queryer, r *Release, requestID, communeID in
 		ON CONFLICT (address, commune_id) DO NOTHING`, communeID, addr, fmtTime(at), r.By, requestID); err != nil {
 		return fmt.Errorf("declare sender %s: %w", addr, err)
 	}
-	_, err = recordStaffAction(ctx, q, StaffAction{Kind: StaffAddSender, By: r.By, At: at, RequestID: requestID, CommuneID: communeID, Detail: "expéditeur déclaré : " + addr})
+	_, err = recordStaffAction(ctx, q, StaffAction{Kind: StaffAddSender, By: r.By, At: at, RequestID: requestID, CommuneID: communeID, Detail: templates.StaffSenderAdded(addr)})
 	return err
 }
 

@@ -40,6 +40,9 @@ type RenewalReport struct {
 	At         time.Time
 	Renewed    []RenewedCommune
 	Sent       []string
+	// Unreached names the communes renewed whose notice went to nobody: no contact, no address
+	// that sent a list, no declared address. The Métropole tells them itself.
+	Unreached []string
 }
 
 // RenderRenewalReport renders the renewal report to the Métropole.
@@ -103,3 +106,15 @@ type Weekly struct {
 
 // RenderWeekly renders the weekly overview.
 func RenderWeekly(w Weekly) (Rendered, error) { return render("weekly", w) }
+
+// The convention's dates, as the weekly overview names them (Weekly.Upcoming).
+const (
+	DateCampaignOpens = "ouverture de la campagne annuelle"
+	DateRenewal       = "reconduction par défaut des listes non transmises"
+	DateYearlyUpdate  = "mise à jour annuelle (radiations)"
+	DateApplyDeadline = "date limite d'application des changements par la Métropole"
+)
+
+// UpcomingDate writes one of the convention's next dates for the weekly overview:
+// "20 juin 2026 : reconduction par défaut des listes non transmises".
+func UpcomingDate(at time.Time, what string) string { return FrenchDate(at) + " : " + what }

@@ -191,6 +191,9 @@ type Digest struct {
 	AccessOpened int
 	// Held lists every request whose removals still wait for staff, however old.
 	Held []DigestHeld
+	// Rights lists the changes of administrator for laclasse.com's directory: to make by hand
+	// (no provisioner), or made or pending by the provisioner.
+	Rights []DigestRights
 }
 
 // DigestHeld is a request whose removals wait for staff: `intaked confirm ID` applies them,
@@ -210,7 +213,7 @@ type Refusal struct {
 
 // Empty reports whether the digest has nothing to say.
 func (d Digest) Empty() bool {
-	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.Forwarded)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered)+d.AccessOpened+len(d.Held) == 0
+	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.Forwarded)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered)+d.AccessOpened+len(d.Held)+len(d.Rights) == 0
 }
 
 // RenderDigest renders the Métropole's daily summary.

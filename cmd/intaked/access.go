@@ -14,7 +14,8 @@ import (
 
 // newAccessNotifier returns what composes the "accès ouvert" mail of a school whose access
 // opened: to the school's administrator and the commune's declared contacts (its notify
-// addresses, its senders that are whole addresses, the technical referent and project lead of
+// addresses, its senders that are whole addresses, configured or declared in the store by
+// `release --add-sender`, the technical referent and project lead of
 // its last list), from [smtp] from, which is also the address to write to with a question.
 func newAccessNotifier(cfg *Config, now func() time.Time) sqlite.AccessNotifier {
 	communes := cfg.CommuneList()
@@ -45,6 +46,9 @@ func newAccessNotifier(cfg *Config, now func() time.Time) sqlite.AccessNotifier 
 					add(n)
 				}
 			}
+		}
+		for _, n := range a.Senders {
+			add(n)
 		}
 		for _, c := range []*convention.Contact{a.Contacts.TechnicalReferent, a.Contacts.ProjectLead} {
 			if c != nil {

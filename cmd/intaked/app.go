@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
-	"github.com/laclasse/intake/report"
 	"github.com/laclasse/intake/sheet"
 	"github.com/laclasse/intake/sqlite"
 )
@@ -387,7 +386,7 @@ func (m *Main) pendingCmd(ctx context.Context, args []string) error {
 		if s.Status != convention.StatusPending {
 			continue
 		}
-		out = append(out, pendingJSON{Commune: s.Commune, UAI: s.UAI, Name: s.Name, DueAt: s.DueAt.In(loc).Format(time.RFC3339), DaysLeft: daysLeft(now, s.DueAt, loc)})
+		out = append(out, pendingJSON{Commune: s.Commune, UAI: s.UAI, Name: s.Name, DueAt: s.DueAt.In(loc).Format(time.RFC3339), DaysLeft: convention.DaysLeft(now, s.DueAt, loc)})
 	}
 	if *asJSON {
 		return writeJSON(m.Stdout, out)
@@ -398,14 +397,6 @@ func (m *Main) pendingCmd(ctx context.Context, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", p.Commune, p.UAI, p.Name, p.DueAt[:10], p.DaysLeft)
 	}
 	return tw.Flush()
-}
-
-// daysLeft counts calendar days from now to due in loc (negative when overdue).
-func daysLeft(now, due time.Time, loc *time.Location) int {
-	a, b := now.In(loc), due.In(loc)
-	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
-	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
-	return int(db.Sub(da).Hours() / 24)
 }
 
 func (m *Main) activateCmd(ctx context.Context, args []string) error {
@@ -559,10 +550,10 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 		}
 		if start := starts[c.Name]; start != nil {
 			if notice, ok := terms[c.Name]; ok {
-				cj.TerminatesAt = day(report.TerminationDate(*start, notice))
+				cj.TerminatesAt = day(convention.TerminationDate(*start, notice))
 			} else {
-				anniv := report.NextAnniversary(*start, now)
-				cj.NextAnniversary, cj.NoticeDeadline = day(anniv), day(report.NoticeDeadline(anniv))
+				anniv := convention.NextAnniversary(*start, now)
+				cj.NextAnniversary, cj.NoticeDeadline = day(anniv), day(convention.NoticeDeadline(anniv))
 			}
 		}
 		out = append(out, cj)

@@ -110,6 +110,7 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(out, "   - %-14s %s : « %s » → %s\n", stateFR(r.State), who, r.Subject, describeRequest(r))
 	}
+	fmt.Fprintf(out, "   en tout : %s\n", outcomeCounts(reqs))
 	for _, box := range []string{"INBOX", cfg.IMAP.ProcessedMailbox, cfg.IMAP.RejectedMailbox} {
 		n, err := imapSrv.Count(box)
 		if err != nil {
@@ -148,6 +149,20 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
+// outcomeCounts tallies the requests by state, every state the daemon decides shown, in the
+// order `requests` lists them (forwarded, held and reverted apart from applied).
+func outcomeCounts(reqs []sqlite.RequestSummary) string {
+	n := map[convention.RequestState]int{}
+	for _, r := range reqs {
+		n[r.State]++
+	}
+	var parts []string
+	for _, s := range requestStates {
+		parts = append(parts, fmt.Sprintf("%d %s", n[s], stateFR(s)))
+	}
+	return strings.Join(parts, ", ")
+}
+
 func stateFR(s convention.RequestState) string {
 	switch s {
 	case convention.StateApplied:
@@ -160,6 +175,12 @@ func stateFR(s convention.RequestState) string {
 		return "doublon"
 	case convention.StateIgnored:
 		return "ignoré"
+	case convention.StateForwarded:
+		return "transmis"
+	case convention.StateHeld:
+		return "en attente"
+	case convention.StateReverted:
+		return "annulé"
 	}
 	return string(s)
 }

@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/report"
 	"github.com/laclasse/intake/scheduler"
 )
@@ -113,11 +114,11 @@ func (m *Main) terminateCmd(ctx context.Context, args []string) error {
 	if start == nil {
 		return fmt.Errorf("commune %s has no convention_start in the configuration: its anniversary is unknown", commune)
 	}
-	eff := report.TerminationDate(*start, at)
+	eff := convention.TerminationDate(*start, at)
 	if err := store.RecordTermination(ctx, commune, at, eff); err != nil {
 		return err
 	}
-	deadline := report.NoticeDeadline(report.NextAnniversary(*start, at))
+	deadline := convention.NoticeDeadline(convention.NextAnniversary(*start, at))
 	fmt.Fprintf(m.Stdout, "Convention de %s : préavis reçu le %s (date limite pour l'anniversaire suivant : %s).\nLa convention prend fin le %s ; ses écoles seront retirées ce jour-là.\n",
 		commune, at.Format("02/01/2006"), deadline.Format("02/01/2006"), eff.In(loc).Format("02/01/2006"))
 	return nil

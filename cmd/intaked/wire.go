@@ -13,6 +13,7 @@ import (
 	"github.com/laclasse/intake/sheet"
 	"github.com/laclasse/intake/smtp"
 	"github.com/laclasse/intake/sqlite"
+	"github.com/laclasse/intake/templates"
 )
 
 // The wiring: each component is built by one constructor from its whole section of the
@@ -43,8 +44,8 @@ type endpoint struct {
 
 // Who our own mails come from, and how they are signed.
 const (
-	fromName  = "Laclasse.com – Métropole de Lyon"
-	signature = "L'équipe laclasse.com, Métropole de Lyon"
+	fromName  = templates.FromName
+	signature = templates.Signature
 )
 
 // wire builds the daemon for cfg on store. Unless a test gave Main its logger, the logger

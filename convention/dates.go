@@ -1,4 +1,4 @@
-package report
+package convention
 
 import "time"
 
@@ -77,4 +77,16 @@ func TerminationDate(start, noticeReceived time.Time) time.Time {
 		return a
 	}
 	return NextAnniversary(start, a)
+}
+
+// DaysLeft counts the calendar days in loc from now to due, the school's last day to open access
+// "dans les deux semaines suivant la réception du document": 0 on that day itself, 1 the day
+// before, negative once it has passed. A school due at 00:30 has 1 day left at 23:30 the evening
+// before, though only an hour remains: staff read days, not hours. Every place that shows the days
+// left (the pending command, the digest) counts them here, so that they never disagree.
+func DaysLeft(now, due time.Time, loc *time.Location) int {
+	a, b := now.In(loc), due.In(loc)
+	da := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 0, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
 }
