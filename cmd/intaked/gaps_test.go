@@ -36,12 +36,10 @@ func historyKinds(t *testing.T, cfg, uai string) []string {
 	return out
 }
 
-// TestLaterListSettlesHeldRemovals: a one-row list holds four removals (request 2); a later full
-// list (request 3) names one of them again and again leaves out the three others. The school
-// named again keeps its place (its held removal dropped, in its history, against request 3); the
-// three others are held once, by request 3; request 2 holds nothing any more (confirm exits 1,
-// its state is applied), and confirming request 3 removes only those three.
-func TestLaterListSettlesHeldRemovals(t *testing.T) {
+// heldThenNamedAgain gives Givors five schools, then a one-row yearly list (request 2) that
+// holds the removal of the four others, then a two-row one (request 3) that names one of them.
+func heldThenNamedAgain(t *testing.T) (*year, []samples.Row) {
+	t.Helper()
 	s := memServers(t)
 	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
 	rows := adhesion(t, y, 5)
@@ -49,6 +47,16 @@ func TestLaterListSettlesHeldRemovals(t *testing.T) {
 	y.once("2026-05-11T11:00:00+02:00")
 	y.deliver(givorsFrom, "Liste 2026-2027 corrigée", "yearly2-givors@x", "2026-05-12T10:00:00+02:00", rows[:2])
 	y.once("2026-05-12T11:00:00+02:00")
+	return y, rows
+}
+
+// TestLaterListSettlesHeldRemovals: a one-row list holds four removals (request 2); a later full
+// list (request 3) names one of them again and again leaves out the three others. The school
+// named again keeps its place (its held removal dropped, in its history, against request 3); the
+// three others are held once, by request 3; request 2 holds nothing any more (confirm exits 1,
+// its state is applied), and confirming request 3 removes only those three.
+func TestLaterListSettlesHeldRemovals(t *testing.T) {
+	y, rows := heldThenNamedAgain(t)
 
 	states := map[int64]string{}
 	for _, r := range requestsJSON(t, y.cfg) {
@@ -299,13 +307,7 @@ func TestReadmeDocumentsStaffCommands(t *testing.T) {
 // removals puts them back: the earlier request is held again, with all four schools, and
 // confirming it schedules them.
 func TestRevertLaterListHoldsAgain(t *testing.T) {
-	s := memServers(t)
-	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
-	rows := adhesion(t, y, 5)
-	y.deliver(givorsFrom, "Liste 2026-2027", "yearly-givors@x", "2026-05-11T10:00:00+02:00", rows[:1])
-	y.once("2026-05-11T11:00:00+02:00")
-	y.deliver(givorsFrom, "Liste 2026-2027 corrigée", "yearly2-givors@x", "2026-05-12T10:00:00+02:00", rows[:2])
-	y.once("2026-05-12T11:00:00+02:00")
+	y, rows := heldThenNamedAgain(t)
 	run(t, "revert", "--config", y.cfg, "--by", "Camille Support", "--now=2026-05-13T09:00:00+02:00", "3")
 	if held := requestsJSON(t, y.cfg, "--state", "held"); len(held) != 1 || held[0].ID != 2 {
 		t.Fatalf("requests --state held after the revert = %+v, want request 2", held)
