@@ -23,6 +23,17 @@ func writeReadConfig(t *testing.T, s servers, extra string) string {
 		"senders = [\"education@mairie-oullins.fr\", \"@mairie-oullins.fr\"]\nnotify = [\"Maire@Mairie-Oullins.fr\", \"education@mairie-oullins.fr\"]\n")
 }
 
+// oullinsApplied configures Oullins (with extra sections), delivers its list of 14 September
+// 2026 and runs the daemon once on it; it returns the configuration's path.
+func oullinsApplied(t *testing.T, s servers, extra string) string {
+	t.Helper()
+	received := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
+	s.append(t, oullinsList(received).Raw(), received)
+	cfg := writeReadConfig(t, s, extra)
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	return cfg
+}
+
 // oullinsList is a list of two schools from Oullins, with the commune's contacts.
 func oullinsList(date time.Time) samples.Message {
 	return samples.Message{
@@ -55,10 +66,7 @@ func TestActivateSendsAccessOpenRealServers(t *testing.T) {
 // testActivateSendsAccessOpen: `activate` then `run --once` sends the "accès ouvert" mail once,
 // to the administrator and the commune's contacts, deduplicated.
 func testActivateSendsAccessOpen(t *testing.T, s servers) {
-	received := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
-	s.append(t, oullinsList(received).Raw(), received)
-	cfg := writeReadConfig(t, s, "")
-	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	cfg := oullinsApplied(t, s, "")
 	if n := len(accessOpenMails(t, s)); n != 0 {
 		t.Fatalf("%d accès ouvert mails before any activation", n)
 	}
@@ -114,10 +122,7 @@ func permissiveDirectory(t *testing.T) string {
 
 func TestProvisionerSendsAccessOpen(t *testing.T) {
 	s := memServers(t)
-	received := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
-	s.append(t, oullinsList(received).Raw(), received)
-	cfg := writeReadConfig(t, s, fmt.Sprintf("[laclasse]\nurl = %q\napp_id = \"intaked\"\napp_key = \"secret\"\nstructure_type = 3\ntimeout = \"5s\"\n", permissiveDirectory(t)))
-	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	cfg := oullinsApplied(t, s, fmt.Sprintf("[laclasse]\nurl = %q\napp_id = \"intaked\"\napp_key = \"secret\"\nstructure_type = 3\ntimeout = \"5s\"\n", permissiveDirectory(t)))
 
 	rows := samples.Rows(301, 2)
 	mails := accessOpenMails(t, s)
@@ -138,10 +143,7 @@ func TestProvisionerSendsAccessOpen(t *testing.T) {
 
 func TestDigestCountsAccessOpen(t *testing.T) {
 	s := memServers(t)
-	received := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
-	s.append(t, oullinsList(received).Raw(), received)
-	cfg := writeReadConfig(t, s, "")
-	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	cfg := oullinsApplied(t, s, "")
 	run(t, "activate", "--config", cfg, "--now=2026-09-15T10:00:00+02:00", samples.Rows(301, 1)[0].UAI)
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-15T10:10:00+02:00")
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-16T08:00:00+02:00")
@@ -217,10 +219,7 @@ func TestReplyReadsAsPeopleRead(t *testing.T) {
 // the whole list again, not the corrected rows.
 func TestYearlyFullListAsksForWholeList(t *testing.T) {
 	s := memServers(t)
-	received := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
-	s.append(t, oullinsList(received).Raw(), received)
-	cfg := writeReadConfig(t, s, "")
-	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	cfg := oullinsApplied(t, s, "")
 
 	rows := samples.Rows(301, 2)
 	rows[1].Phone = "12"

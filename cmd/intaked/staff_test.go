@@ -165,16 +165,7 @@ func runErr(t *testing.T, args ...string) error {
 // TestReleaseBypassesDKIM: a list of a commune that requires DKIM, unsigned, is quarantined;
 // released (its commune found from its sender), it is applied and answered.
 func TestReleaseBypassesDKIM(t *testing.T) {
-	s := memServers(t)
-	cfg := trustConfig(t, s, `[[commune]]
-name = "Givors"
-insee = "69091"
-senders = ["@mairie-givors.fr"]
-require_dkim = true
-`)
-	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
-	s.append(t, listMessage("unsigned@mairie-givors.fr", at, samples.Rows(101, 2), nil).Raw(), at)
-	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	s, cfg := unsignedListOfDKIMCommune(t)
 	wantQuarantined(t, s, cfg)
 	q := requestsJSON(t, cfg, "--state", "rejected")
 	if len(q) != 1 || q[0].Commune != "" || !strings.Contains(q[0].Reason, "DKIM") {

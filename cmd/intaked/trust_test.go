@@ -79,9 +79,10 @@ func registry(t *testing.T, cfg string) []struct{ UAI, Status string } {
 	return schools
 }
 
-// TestRequireDKIMQuarantines: for a commune with require_dkim = true, a plain From without a
-// signature is quarantined, unanswered, and the registry is unchanged.
-func TestRequireDKIMQuarantines(t *testing.T) {
+// unsignedListOfDKIMCommune configures Givors with require_dkim, delivers an unsigned list from
+// one of its addresses and runs the daemon once on it.
+func unsignedListOfDKIMCommune(t *testing.T) (servers, string) {
+	t.Helper()
 	s := memServers(t)
 	cfg := trustConfig(t, s, `[[commune]]
 name = "Givors"
@@ -92,6 +93,13 @@ require_dkim = true
 	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
 	s.append(t, listMessage("unsigned@mairie-givors.fr", at, samples.Rows(101, 2), nil).Raw(), at)
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	return s, cfg
+}
+
+// TestRequireDKIMQuarantines: for a commune with require_dkim = true, a plain From without a
+// signature is quarantined, unanswered, and the registry is unchanged.
+func TestRequireDKIMQuarantines(t *testing.T) {
+	s, cfg := unsignedListOfDKIMCommune(t)
 
 	wantQuarantined(t, s, cfg)
 }
