@@ -250,6 +250,13 @@ func TestBenchmarks(t *testing.T) {
 		return err
 	})
 
+	// The national directory of schools.
+	rep.directoryErr = section(t, "directory", func(t *testing.T) error {
+		var err error
+		rep.directory, err = measureDirectory(t, e)
+		return err
+	})
+
 	// 2, again: more runs of the backlog while there is time.
 	if len(rep.backlog) > 0 {
 		// Named apart from "backlog" so that the report and the logs tell the runs apart (a

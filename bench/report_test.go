@@ -37,6 +37,9 @@ type report struct {
 	parse    *parseResult
 	parseErr string
 
+	directory    *directoryResult
+	directoryErr string
+
 	analysis []byte // bench/analysis.md
 }
 
@@ -206,6 +209,7 @@ func (r *report) markdown() string {
 	r.latencySection(&b)
 	r.backlogSection(&b)
 	r.parseSection(&b)
+	r.directorySection(&b)
 	r.idleSection(&b)
 	r.profiles(&b)
 	if len(r.analysis) > 0 {

@@ -105,6 +105,14 @@ type List struct {
 	Commune  CommuneContacts `json:"commune"`
 	Schools  []SchoolEntry   `json:"schools"`
 	Problems []Problem       `json:"problems"`
+	// Columns says, sheet by sheet, which columns of its school table hold the UAIs and the
+	// names, so that a check made after reading can name the column of the row it speaks of.
+	Columns map[string]SheetColumns `json:"-"`
+}
+
+// SheetColumns are the letters of the columns of a sheet's school table ("" when it has none).
+type SheetColumns struct {
+	UAI, Name string
 }
 
 // Errors returns the problems of severity error.

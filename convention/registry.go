@@ -1,7 +1,6 @@
 package convention
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -39,7 +38,8 @@ const (
 	ChangeDropRemoval ChangeKind = "drop_remove" // staff dropped a held removal: the school stays
 	// ChangeAdminDetails is the same administrator (SameAdministrator) with new details: the
 	// Fonction, the spelling of a name, the phone. It is not a change of administrator: no new
-	// two weeks, no directory work, nothing said to the commune; the history keeps both.
+	// two weeks, no rights moved in the directory (only the account's details updated, TaskUpdateAdmin),
+	// nothing said to the commune; the history keeps both.
 	ChangeAdminDetails ChangeKind = "admin_details"
 )
 
@@ -97,6 +97,26 @@ type PlanInput struct {
 	Refused []string
 	// Hold says when the list's removals are too many to apply without staff.
 	Hold HoldRule
+	// Words writes the problems PlanList finds for the commune to read (templates.PlanWords);
+	// without it they have no message.
+	Words PlanWords
+}
+
+// PlanWords says the problems PlanList finds in a list in the commune's language; the words are
+// templates', which this package does not import.
+type PlanWords interface {
+	// SchoolOfAnotherCommune: a row names a school that belongs to owner, not to commune.
+	SchoolOfAnotherCommune(uai, owner, commune string) string
+	// RemovalOfInactiveSchool: a row removes a school the commune does not have.
+	RemovalOfInactiveSchool(uai string) string
+}
+
+// say writes a problem with in.Words, or gives "" without them.
+func (in PlanInput) say(f func(PlanWords) string) string {
+	if in.Words == nil {
+		return ""
+	}
+	return f(in.Words)
 }
 
 // PlanList works out the changes a commune's list makes to the registry. Additions and changes of
@@ -118,7 +138,7 @@ func PlanList(in PlanInput) Plan {
 		if known && !strings.EqualFold(cur.Commune, in.Commune) {
 			p.Problems = append(p.Problems, Problem{
 				Sheet: e.Sheet, Row: e.Row, Field: "uai", Severity: SeverityError,
-				Message: fmt.Sprintf("L'école %s est rattachée à la commune de %s : elle ne peut pas être modifiée par la commune de %s.", e.UAI, cur.Commune, in.Commune),
+				Message: in.say(func(w PlanWords) string { return w.SchoolOfAnotherCommune(e.UAI, cur.Commune, in.Commune) }),
 			})
 			continue
 		}
@@ -129,7 +149,7 @@ func PlanList(in PlanInput) Plan {
 			case !known || cur.Status == StatusRemoved:
 				p.Problems = append(p.Problems, Problem{
 					Sheet: e.Sheet, Row: e.Row, Field: "uai", Severity: SeverityWarning,
-					Message: fmt.Sprintf("L'école %s demandée en radiation ne figure pas parmi les écoles actives de la commune : rien à faire.", e.UAI),
+					Message: in.say(func(w PlanWords) string { return w.RemovalOfInactiveSchool(e.UAI) }),
 				})
 			case cur.RemoveAt != nil:
 				p.Unchanged = append(p.Unchanged, e)

@@ -67,6 +67,9 @@ type Decision struct {
 	Changes     []Change
 	Contacts    *CommuneContacts // the commune's contacts, when the list gave them
 	Outgoing    []OutgoingMail
+	// OfficialNames are the names the national directory gives the schools of the list, by
+	// UAI: the registry keeps them next to the commune's own label.
+	OfficialNames map[string]string
 }
 
 // OutgoingMail is a mail ready to go, kept in the outbox until the SMTP server takes it.
@@ -87,7 +90,15 @@ const (
 	TaskActivate    TaskKind = "activate"     // open the school and its administrator's account
 	TaskChangeAdmin TaskKind = "change_admin" // give the new administrator the rights, take them from the old
 	TaskRemove      TaskKind = "remove"       // take the administrators' rights on a removed school
+	// TaskUpdateAdmin carries the same administrator's new details (names as spelt, phone) to
+	// their account: no rights given or taken, no access opened.
+	TaskUpdateAdmin TaskKind = "update_admin"
 )
+
+// OpensAccess reports whether the directory's confirmation of a task of kind k opens the
+// school's access ("a school never shows active unless the API confirmed it"): an activation or
+// a change of administrator does; a removal or an update of details does not.
+func (k TaskKind) OpensAccess() bool { return k == TaskActivate || k == TaskChangeAdmin }
 
 // Task is work for laclasse.com's directory, queued with the change that calls for it.
 type Task struct {

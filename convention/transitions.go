@@ -53,8 +53,9 @@ func AdminChangeDue(s School, due time.Time) time.Time {
 // TaskFor returns the work a change calls for in laclasse.com's directory, and false when it
 // calls for none: an addition opens the school and its administrator's account (activate); a
 // new administrator gets the rights, and the previous one loses them (change_admin); a removal
-// takes the administrators' rights on the school (remove). The other changes are the
-// registry's own.
+// takes the administrators' rights on the school (remove); the same administrator's new details
+// (admin_details) are carried to their account, with no rights moved (update_admin). The other
+// changes are the registry's own.
 func TaskFor(kind ChangeKind) (TaskKind, bool) {
 	switch kind {
 	case ChangeAdd, ChangeReadd:
@@ -63,6 +64,8 @@ func TaskFor(kind ChangeKind) (TaskKind, bool) {
 		return TaskChangeAdmin, true
 	case ChangeRemove:
 		return TaskRemove, true
+	case ChangeAdminDetails:
+		return TaskUpdateAdmin, true
 	}
 	return "", false
 }

@@ -64,11 +64,21 @@ func TestSchoolApply(t *testing.T) {
 func TestTaskFor(t *testing.T) {
 	for kind, want := range map[ChangeKind]TaskKind{
 		ChangeAdd: TaskActivate, ChangeReadd: TaskActivate, ChangeAdmin: TaskChangeAdmin, ChangeRemove: TaskRemove,
-		ChangeRename: "", ChangeAdminDetails: "", ChangeScheduleRemov: "", ChangeCancelRemoval: "", ChangeActivate: "", ChangeHoldRemoval: "", ChangeDropRemoval: "",
+		ChangeRename: "", ChangeAdminDetails: TaskUpdateAdmin, ChangeScheduleRemov: "", ChangeCancelRemoval: "", ChangeActivate: "", ChangeHoldRemoval: "", ChangeDropRemoval: "",
 	} {
 		got, ok := TaskFor(kind)
 		if got != want || ok != (want != "") {
 			t.Errorf("TaskFor(%q) = %q, %v; want %q", kind, got, ok, want)
+		}
+	}
+}
+
+// TestOpensAccess: only an activation or a change of administrator, once the directory
+// confirms it, opens a school's access; an update of details or a removal never does.
+func TestOpensAccess(t *testing.T) {
+	for kind, want := range map[TaskKind]bool{TaskActivate: true, TaskChangeAdmin: true, TaskRemove: false, TaskUpdateAdmin: false} {
+		if got := kind.OpensAccess(); got != want {
+			t.Errorf("%s.OpensAccess() = %v, want %v", kind, got, want)
 		}
 	}
 }

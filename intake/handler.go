@@ -50,7 +50,11 @@ type Handler struct {
 	// StaffTo are the Métropole's addresses ([metropole] summary_to) that a commune's message
 	// without a list, answering one of our mails, is forwarded to.
 	StaffTo []string
-	Now     func() time.Time
+	// Directory turns on the checks against the national directory of schools ([directory]):
+	// every row is looked up in the store's copy of it, and the model sent with the reply to a
+	// commune's first message comes pre-filled with its schools.
+	Directory bool
+	Now       func() time.Time
 }
 
 // Outcome is what handling one message did, for the log.
@@ -144,6 +148,10 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 		in.Excerpt = mailparse.Excerpt(msg.Text, MaxExcerpt) // what the person wrote, for staff
 	}
 	in.Release = releaseOf(ctx)
+	dir, err := h.lookUpDirectory(ctx, commune, listUAIs(lists), len(lists) == 0)
+	if err != nil {
+		return nil, err
+	}
 	for _, rl := range lists {
 		for _, e := range rl.list.Schools {
 			in.UAIs = append(in.UAIs, e.UAI)
@@ -165,7 +173,7 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 		if len(lists) == 0 && view.Answers != nil && h.forwards(req, msg) {
 			return d, h.forward(d, req, msg, commune, *view.Answers)
 		}
-		return d, h.apply(d, req, msg, commune, lists, view)
+		return d, h.apply(d, req, msg, commune, lists, view, dir)
 	})
 }
 
@@ -277,7 +285,7 @@ func (h *Handler) readAttachments(ctx context.Context, msg *mailparse.Message, d
 	return lists, hashes
 }
 
-func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailparse.Message, commune convention.Commune, lists []readList, view sqlite.DecideView) error {
+func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailparse.Message, commune convention.Commune, lists []readList, view sqlite.DecideView, dir *directoryView) error {
 	receivedAt := req.ReceivedAt
 	var entries []convention.SchoolEntry
 	files := map[string]string{} // UAI → file, to locate rows
@@ -315,6 +323,9 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 			break
 		}
 	}
+	if dir != nil {
+		entries = checkDirectory(d, commune, entries, dir, columnsOf(lists), files)
+	}
 	withActions := false
 	for _, rl := range lists {
 		withActions = withActions || rl.list.HasActions()
@@ -330,6 +341,7 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 		YearlyUpdate: h.Calendar.RemovalDate(receivedAt, receivedAt),
 		Refused:      convention.RefusedUAIs(d.Problems),
 		Hold:         h.Calendar.Hold,
+		Words:        templates.PlanWords{},
 	})
 	for _, p := range plan.Problems {
 		p.File = files[firstUAI(p.Message, entries)]
@@ -354,7 +366,11 @@ func (h *Handler) apply(d *convention.Decision, req *sqlite.Request, msg *mailpa
 		d.State = convention.StateApplied
 	}
 	d.Target = h.Processed
-	reply, err := h.reply(d, msg, commune, receivedAt, plan, len(lists) == 0)
+	var model []convention.DirectoryEntry // a first message: the commune's schools, for the model
+	if dir != nil && !hadSchools {
+		model = dir.commune
+	}
+	reply, err := h.reply(d, msg, commune, receivedAt, plan, len(lists) == 0, model)
 	if err != nil {
 		return err
 	}
@@ -472,7 +488,7 @@ func where(sheet string, row int, csv map[string]bool) string {
 	return templates.Where(sheet, row, csv[sheet])
 }
 
-func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune convention.Commune, receivedAt time.Time, plan convention.Plan, noList bool) (convention.OutgoingMail, error) {
+func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune convention.Commune, receivedAt time.Time, plan convention.Plan, noList bool, model []convention.DirectoryEntry) (convention.OutgoingMail, error) {
 	loc := h.Calendar.Location
 	r := templates.Reply{
 		Commune:    commune.Name,
@@ -560,6 +576,9 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 		}
 		refusedFile, r.RefusedFile = buf.Bytes(), templates.RefusedRowsFilename
 	}
+	if noList {
+		r.Prefilled = prefilledLines(model)
+	}
 	rendered, err := templates.RenderReply(r)
 	if err != nil {
 		return convention.OutgoingMail{}, err
@@ -575,7 +594,7 @@ func (h *Handler) reply(d *convention.Decision, msg *mailparse.Message, commune 
 	}
 	if noList {
 		var buf bytes.Buffer
-		if err := sheet.WriteModel(&buf, sheet.FormatXLSX, nil, h.From); err != nil {
+		if err := sheet.WritePrefilledModel(&buf, sheet.FormatXLSX, modelRows(model), h.From); err != nil {
 			return convention.OutgoingMail{}, fmt.Errorf("model spreadsheet: %w", err)
 		}
 		m.Files = append(m.Files, smtp.File{Name: "modele-liste-ecoles-laclasse.xlsx", ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Data: buf.Bytes()})

@@ -252,6 +252,14 @@ type user struct {
 	Lastname  string    `json:"lastname"`
 	Emails    []email   `json:"emails"`
 	Profiles  []profile `json:"profiles"`
+	Phones    []phone   `json:"phones"`
+}
+
+// phone is one of a user's phone numbers (table phone).
+type phone struct {
+	ID     int    `json:"id"`
+	Number string `json:"number"`
+	Type   string `json:"type"`
 }
 
 type email struct {
@@ -295,6 +303,15 @@ type newStructure struct {
 
 type structureName struct {
 	Name string `json:"name"`
+}
+
+type userNames struct {
+	Firstname string `json:"firstname"`
+	Lastname  string `json:"lastname"`
+}
+
+type phoneNumber struct {
+	Number string `json:"number"`
 }
 
 type newUser struct {

@@ -122,6 +122,9 @@ func newFakeService(t *testing.T) *fakeService {
 	f.route("POST /api/users", f.createUser)
 	f.route("GET /api/users/{id}", f.getUser)
 	f.route("DELETE /api/users/{id}", f.deleteUser)
+	f.route("PUT /api/users/{id}", f.putUser)
+	f.route("POST /api/users/{id}/phones", f.addPhone)
+	f.route("PUT /api/users/{id}/phones/{pid}", f.putPhone)
 	f.route("POST /api/users/{id}/profiles", f.addProfile)
 	f.route("DELETE /api/users/{id}/profiles/{pid}", f.deleteProfile)
 	f.srv = httptest.NewServer(f)
@@ -453,6 +456,98 @@ func (f *fakeService) getUser(r *http.Request) answer {
 		return fail(http.StatusNotFound, "User not found")
 	}
 	return ok(u)
+}
+
+// putUser changes the names of a user (the generic ModelService's PUT: only the fields sent).
+func (f *fakeService) putUser(r *http.Request) answer {
+	u := f.users[r.PathValue("id")]
+	if u == nil {
+		return fail(http.StatusNotFound, "User not found")
+	}
+	var in map[string]*string
+	if a := decode(r, &in); a != nil {
+		return *a
+	}
+	for k, v := range in {
+		if k != "firstname" && k != "lastname" {
+			return fail(http.StatusBadRequest, "Invalid field '%s'", k)
+		}
+		if v == nil || !fakeNameRE.MatchString(*v) {
+			return fail(http.StatusBadRequest, "Invalid field '%s'", k)
+		}
+	}
+	if v := in["firstname"]; v != nil {
+		u.Firstname = *v
+	}
+	if v := in["lastname"]; v != nil {
+		u.Lastname = *v
+	}
+	return ok(u)
+}
+
+func (f *fakeService) checkPhone(number *string, typ string) *answer {
+	switch {
+	case number == nil:
+		a := fail(http.StatusBadRequest, "Missing required field number")
+		return &a
+	case !fakePhoneRE.MatchString(*number):
+		a := fail(http.StatusBadRequest, "Invalid field 'number' value '%s'", *number)
+		return &a
+	case typ != "" && !slices.Contains(fakePhoneTypes, typ):
+		a := fail(http.StatusBadRequest, "Invalid field 'type' value '%s'", typ)
+		return &a
+	}
+	return nil
+}
+
+func (f *fakeService) addPhone(r *http.Request) answer {
+	u := f.users[r.PathValue("id")]
+	if u == nil {
+		return fail(http.StatusNotFound, "User not found")
+	}
+	var in struct {
+		Number *string `json:"number"`
+		Type   string  `json:"type"`
+	}
+	if a := decode(r, &in); a != nil {
+		return *a
+	}
+	if in.Type == "" {
+		return fail(http.StatusBadRequest, "Missing required field type")
+	}
+	if a := f.checkPhone(in.Number, in.Type); a != nil {
+		return *a
+	}
+	f.lastPhone++
+	u.Phones = append(u.Phones, fakePhone{ID: f.lastPhone, UserID: u.ID, Number: *in.Number, Type: in.Type})
+	return ok(u)
+}
+
+func (f *fakeService) putPhone(r *http.Request) answer {
+	u := f.users[r.PathValue("id")]
+	if u == nil {
+		return fail(http.StatusNotFound, "User not found")
+	}
+	var in struct {
+		Number *string `json:"number"`
+		Type   string  `json:"type"`
+	}
+	if a := decode(r, &in); a != nil {
+		return *a
+	}
+	if a := f.checkPhone(in.Number, in.Type); a != nil {
+		return *a
+	}
+	for i := range u.Phones {
+		if strconv.Itoa(u.Phones[i].ID) == r.PathValue("pid") {
+			u.Phones[i].Number = *in.Number
+			if in.Type != "" {
+				u.Phones[i].Type = in.Type
+			}
+			return ok(u)
+		}
+	}
+	return fail(http.StatusNotFound, "Phone not found")
 }
 
 func (f *fakeService) deleteUser(r *http.Request) answer {

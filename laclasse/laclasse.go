@@ -10,12 +10,17 @@
 //	GET    /api/users?emails.address={email}      users by e-mail
 //	GET    /api/users/{id}                        a user, with its profiles
 //	POST   /api/users                             {firstname, lastname, emails, phones, profiles}
+//	PUT    /api/users/{id}                        {firstname, lastname}
 //	POST   /api/users/{id}/profiles               {type, structure_id}
 //	DELETE /api/users/{id}/profiles/{profile_id}
+//	POST   /api/users/{id}/phones                 {number, type}
+//	PUT    /api/users/{id}/phones/{phone_id}      {number}
 //
 // An ADM (or DIR) profile on a structure gives administrator rights on it. The client only ever
 // adds and removes ADM profiles: it never deletes a user or a structure, and never touches DIR
-// profiles (they come from the national directory, AAF).
+// profiles (they come from the national directory, AAF). Of an existing account it changes only
+// the names and the work phone, when the registry's administrator of a school the account works
+// on is spelt or reached differently (UpdateAdmin).
 //
 // What was checked in LaclasseService's source, and what was assumed:
 //
@@ -46,6 +51,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -226,6 +232,93 @@ func (c *Client) ChangeAdmin(ctx context.Context, uai string, oldAdmin, newAdmin
 	return nil
 }
 
+// UpdateAdmin carries the details of the administrator of school uai, as the registry now holds
+// them, to their account: the names as spelt (case, accents) and the work phone. It is the same
+// person (convention.SameAdministrator): no rights are given or taken and no account is created;
+// an administrator whose account does not yet work on the school gets these details from the
+// activation that opens it. LaclasseService's users have no field for the Fonction, which stays
+// in the registry. Idempotent: a second call changes nothing.
+func (c *Client) UpdateAdmin(ctx context.Context, uai string, newAdmin convention.Contact) error {
+	if err := c.check(uai); err != nil {
+		return err
+	}
+	adm, err := cleanAdmin(uai, newAdmin)
+	if err != nil {
+		return err
+	}
+	found, err := c.findUsers(ctx, adm.email)
+	if err != nil {
+		return err
+	}
+	for _, f := range found {
+		u, err := c.getUser(ctx, f.ID, c.send)
+		if errors.Is(err, errNotFound) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		if !hasProfile(u.Profiles, uai, "") {
+			continue // not (yet) the school's account
+		}
+		return c.updateUser(ctx, u, adm)
+	}
+	return nil
+}
+
+// updateUser writes to user u the names and the work phone of a, where they differ.
+func (c *Client) updateUser(ctx context.Context, u user, a admin) error {
+	id := url.PathEscape(u.ID)
+	if u.Firstname != a.firstname || u.Lastname != a.lastname {
+		if err := c.send(ctx, request{method: http.MethodPut, path: "/api/users/" + id, body: userNames{Firstname: a.firstname, Lastname: a.lastname}}); err != nil {
+			return err
+		}
+	}
+	if a.phone == "" || slices.ContainsFunc(u.Phones, func(p phone) bool { return samePhone(p.Number, a.phone) }) {
+		return nil
+	}
+	for _, p := range sortedPhones(u.Phones) {
+		if p.Type == workPhone {
+			return c.send(ctx, request{method: http.MethodPut, path: fmt.Sprintf("/api/users/%s/phones/%d", id, p.ID), body: phoneNumber{Number: a.phone}})
+		}
+	}
+	return c.send(ctx, request{
+		method: http.MethodPost,
+		path:   "/api/users/" + id + "/phones",
+		body:   newPhone{Number: a.phone, Type: workPhone},
+		recheck: func(ctx context.Context) (bool, error) {
+			u, err := c.getUser(ctx, u.ID, c.attempt)
+			return err == nil && slices.ContainsFunc(u.Phones, func(p phone) bool { return samePhone(p.Number, a.phone) }), err
+		},
+	})
+}
+
+// workPhone is the type of the phone numbers the client writes.
+const workPhone = "TRAVAIL"
+
+// samePhone reports whether two phone numbers are the same number, whatever their layout:
+// "04 72 10 31 40" is "+33 4 72 10 31 40".
+func samePhone(a, b string) bool { return phoneDigits(a) == phoneDigits(b) }
+
+func phoneDigits(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	d := b.String()
+	if strings.HasPrefix(strings.TrimSpace(s), "+33") {
+		d = "0" + strings.TrimPrefix(d, "33")
+	}
+	return d
+}
+
+func sortedPhones(phones []phone) []phone {
+	out := append([]phone(nil), phones...)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
 // Remove removes the ADM profiles on the school; the structure and its users stay. A structure
 // unknown to LaclasseService has nothing to remove.
 func (c *Client) Remove(ctx context.Context, uai string) error {
@@ -377,7 +470,7 @@ func (c *Client) createUser(ctx context.Context, uai string, a admin) (user, err
 		Profiles:  []newProfile{{Type: ProfileAdmin, StructureID: uai, Active: &active}},
 	}
 	if a.phone != "" {
-		body.Phones = []newPhone{{Number: a.phone, Type: "TRAVAIL"}}
+		body.Phones = []newPhone{{Number: a.phone, Type: workPhone}}
 	}
 	var created user
 	err := c.send(ctx, request{

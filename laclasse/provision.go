@@ -19,8 +19,8 @@ type Queue interface {
 }
 
 // Provisioner carries the registry's changes to laclasse.com's directory: it opens schools and
-// their administrators, hands the rights to a new administrator, and takes them away from a
-// removed school. A school becomes active only once the API confirmed it.
+// their administrators, hands the rights to a new administrator, carries the same
+// administrator's new details to their account, and takes the rights away from a removed school. A school becomes active only once the API confirmed it.
 type Provisioner struct {
 	Client *Client
 	Queue  Queue
@@ -42,6 +42,8 @@ func (p *Provisioner) Do(ctx context.Context, t *convention.Task) error {
 		return p.Client.ChangeAdmin(ctx, t.School.UAI, *t.Before, t.School.Admin, t.School.Name)
 	case convention.TaskRemove:
 		return p.Client.Remove(ctx, t.School.UAI)
+	case convention.TaskUpdateAdmin:
+		return p.Client.UpdateAdmin(ctx, t.School.UAI, t.School.Admin)
 	}
 	return fmt.Errorf("unknown task %q", t.Kind)
 }

@@ -52,6 +52,8 @@ type Snapshot struct {
 	OutboxUndeliverable int
 	// Pending is how many school activations are to do, Overdue how many of them are late.
 	Pending, Overdue int
+	// Directory is the national directory of schools; nil without [directory].
+	Directory *DirectorySnapshot
 }
 
 // Metrics holds the daemon's metrics and the registry they are served from. Its methods are
@@ -71,6 +73,7 @@ type Metrics struct {
 	sourceErrors  prometheus.Counter
 	reloadOK      prometheus.Gauge
 	reloadAt      prometheus.Gauge
+	directory     directoryGauges
 
 	// now is the clock for intake_outbox_oldest_age_seconds.
 	now func() time.Time
@@ -149,6 +152,9 @@ func New() *Metrics {
 		m.messages, m.rowsRefused, m.lastPoll, m.imapConnected, m.outboxDepth, m.undeliverable, outboxAge,
 		m.pending, m.overdue, m.jobRuns, m.sourceErrors, m.reloadOK, m.reloadAt,
 	)
+	m.directory = newDirectoryGauges()
+	m.registry.MustRegister(m.directory.collectors()...)
+	m.directory.set(nil)
 	return m
 }
 
@@ -238,6 +244,7 @@ func (m *Metrics) Set(s Snapshot) {
 	m.SetOutbox(s.OutboxDepth, s.OutboxOldest)
 	m.undeliverable.Set(float64(s.OutboxUndeliverable))
 	m.SetActivations(s.Pending, s.Overdue)
+	m.directory.set(s.Directory)
 }
 
 // SetSource makes every scrape of /metrics (through Handler) first read the daemon's state

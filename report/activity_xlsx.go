@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // requestStates are the states of a message, in the order the sheets show them.
@@ -21,7 +22,7 @@ var requestStates = []string{"applied", "refused", "rejected", "duplicate", "ign
 var staffStates = []string{"forwarded", "held", "reverted"}
 
 // unattributed labels the line of the messages from senders that are no declared commune.
-const unattributed = "(expéditeurs hors convention)"
+const unattributed = templates.ActivityUnattributed
 
 // WriteActivityXLSX writes the activity report as a spreadsheet for the follow-up committee:
 //   - "Synthèse": by commune, the schools at the start and at the end of the year, the additions,
@@ -36,8 +37,8 @@ const unattributed = "(expéditeurs hors convention)"
 //
 // Totals of counts are SUM formulas written with their value.
 func WriteActivityXLSX(w io.Writer, r ActivityReport, history map[string]map[string]int) error {
-	title := "Bilan d'activité laclasse.com — année scolaire " + r.Year
-	b, err := newWorkbook(title, "Bilan d'activité annuel présenté au comité de suivi de la convention laclasse.com")
+	title := templates.ActivityTitle(r.Year)
+	b, err := newWorkbook(title, templates.ActivitySubject)
 	if err != nil {
 		return err
 	}
@@ -87,10 +88,10 @@ func writeActivitySummary(b *workbook, r ActivityReport, title string) error {
 		return prefix + " " + d
 	}
 	startDay, endDay := "", ""
-	note := "Écoles comptées lorsqu'elles sont en attente d'ouverture ou actives."
+	note := templates.ActivityCounted
 	if !r.Start.IsZero() {
 		startDay, endDay = frenchDate(r.Start), frenchDate(lastDay(r.End))
-		note = fmt.Sprintf("Du %s au %s. %s Ajouts, radiations, activations et changements d'administrateur datés de l'année ; messages reçus pendant l'année.", startDay, endDay, note)
+		note = templates.ActivityPeriod(startDay, endDay)
 	}
 	t := table{
 		title: title,
@@ -98,17 +99,17 @@ func writeActivitySummary(b *workbook, r ActivityReport, title string) error {
 		columns: []column{
 			{"Commune", 26, textCol},
 			{"Code INSEE", 10, textCol},
-			{at("Écoles au", startDay), 13, countCol},
-			{at("Écoles au", endDay), 13, countCol},
+			{at(templates.ActivitySchoolsAt, startDay), 13, countCol},
+			{at(templates.ActivitySchoolsAt, endDay), 13, countCol},
 			{"Ajouts", 9, countCol},
 			{"Radiations", 11, countCol},
 			{"Activations", 11, countCol},
 			{"Changements d'administrateur", 17, countCol},
 			{"Messages reçus", 10, countCol},
 			{"Lignes refusées", 10, countCol},
-			{"Liste reconduite par défaut", 12, flagCol},
+			{templates.ActivityRenewedColumn, 12, flagCol},
 		},
-		empty:     "Aucune commune pour cette année scolaire.",
+		empty:     templates.ActivityNoCommune,
 		landscape: true,
 	}
 	for _, c := range r.Communes {
@@ -130,11 +131,10 @@ func writeActivitySummary(b *workbook, r ActivityReport, title string) error {
 
 func writeDelays(b *workbook, r ActivityReport) error {
 	days := int(conventionDays())
-	name := b.reserve("Délais d'activation")
+	name := b.reserve(templates.DelaysSheet)
 	t := table{
-		title: "Délais d'ouverture des accès — année scolaire " + r.Year,
-		note: fmt.Sprintf("Pour les écoles dont la première liste a été reçue pendant l'année : délai entre la réception du document et l'ouverture de l'accès, en jours. "+
-			"La convention prévoit l'ouverture « dans les deux semaines suivant la réception du document » (%d jours) ; une école non ouverte compte comme hors délai.", days),
+		title: templates.DelaysTitle(r.Year),
+		note:  templates.DelaysNote(days),
 		columns: []column{
 			{"Commune", 26, textCol},
 			{"Écoles reçues", 10, countCol},
@@ -142,10 +142,10 @@ func writeDelays(b *workbook, r ActivityReport) error {
 			{"Délai médian (jours)", 11, daysCol},
 			{"Délai maximal (jours)", 11, daysCol},
 			{"Délai prévu (jours)", 11, countCol},
-			{fmt.Sprintf("Activées sous %d jours", days), 11, countCol},
-			{fmt.Sprintf("Part activée sous %d jours", days), 12, percentCol},
+			{templates.DelaysWithinColumn(days), 11, countCol},
+			{templates.DelaysShareColumn(days), 12, percentCol},
 		},
-		empty:     "Aucune école reçue pendant l'année scolaire.",
+		empty:     templates.DelaysNone,
 		landscape: true,
 	}
 	for _, c := range r.Communes {
@@ -176,7 +176,7 @@ func writeDelays(b *workbook, r ActivityReport) error {
 		chart := &excelize.Chart{
 			Type:      excelize.Col,
 			Series:    []excelize.ChartSeries{series(4), series(5)},
-			Title:     chartTitle("Délais d'ouverture des accès par commune (jours)"),
+			Title:     chartTitle(templates.DelaysChart),
 			Legend:    excelize.ChartLegend{Position: "bottom"},
 			Dimension: chartSize(len(t.rows)),
 			XAxis:     chartAxis(""),
@@ -196,10 +196,8 @@ func writeDelays(b *workbook, r ActivityReport) error {
 
 func writeRequests(b *workbook, r ActivityReport) error {
 	t := table{
-		title: "Messages reçus — année scolaire " + r.Year,
-		note: "Messages reçus dans la boîte partenariat : listes appliquées (certaines lignes ont pu être refusées), messages refusés (aucune liste lisible ou toutes les lignes refusées), " +
-			"messages d'expéditeurs hors convention (mis en quarantaine), doublons d'un message déjà reçu, messages automatiques ignorés ; " +
-			"puis les réponses transmises à l'équipe laclasse.com, les listes dont les retraits attendent une confirmation et les demandes annulées par l'équipe.",
+		title: templates.RequestsTitle(r.Year),
+		note:  templates.RequestsNote,
 		columns: []column{
 			{"Commune", 26, textCol},
 			{"Messages reçus", 10, countCol},
@@ -209,11 +207,11 @@ func writeRequests(b *workbook, r ActivityReport) error {
 			{"En double", 10, countCol},
 			{"Ignorés", 10, countCol},
 			{"Lignes refusées", 10, countCol},
-			{"Transmis à l'équipe", 11, countCol},
+			{templates.RequestsForwardedColumn, 11, countCol},
 			{"Retraits en attente", 11, countCol},
 			{"Annulées", 10, countCol},
 		},
-		empty:     "Aucun message reçu pendant l'année scolaire.",
+		empty:     templates.RequestsNone,
 		landscape: true,
 	}
 	row := func(name string, n int, byState map[string]int, refused int) []any {
@@ -281,10 +279,10 @@ func capitalize(s string) string {
 func writeRefusedRows(b *workbook, r ActivityReport) error {
 	fields := refusedFields(r.Total.RefusedByField)
 	t := table{
-		title:     "Lignes refusées par motif — année scolaire " + r.Year,
-		note:      "Lignes des listes reçues pendant l'année qui n'ont pas pu être appliquées, par motif ; chaque commune en a reçu le détail en réponse à son envoi.",
+		title:     templates.RefusedTitle(r.Year),
+		note:      templates.RefusedNote,
 		columns:   []column{{"Commune", 26, textCol}},
-		empty:     "Aucune ligne refusée pendant l'année scolaire.",
+		empty:     templates.RefusedNone,
 		landscape: len(fields) > 4,
 	}
 	for _, f := range fields {
@@ -341,10 +339,10 @@ func writeHistory(b *workbook, history map[string]map[string]int) error {
 	sort.Strings(years)
 	sort.Slice(communes, func(i, j int) bool { return lessFrench(communes[i], communes[j]) })
 	t := table{
-		title:     "Écoles par commune au fil des années scolaires",
-		note:      "Nombre d'écoles de chaque commune inscrites à laclasse.com, par année scolaire.",
+		title:     templates.HistoryTitle,
+		note:      templates.HistoryNote,
 		columns:   []column{{"Commune", 26, textCol}},
-		empty:     "Aucun historique disponible.",
+		empty:     templates.HistoryNone,
 		landscape: len(years) > 5,
 	}
 	for _, y := range years {
@@ -372,7 +370,7 @@ func writeHistory(b *workbook, history map[string]map[string]int) error {
 		first, last := firstRow, t.lastRow()
 		chart := &excelize.Chart{
 			Type:      excelize.Col,
-			Title:     chartTitle("Écoles par commune et par année scolaire"),
+			Title:     chartTitle(templates.HistoryChart),
 			Legend:    excelize.ChartLegend{Position: "bottom"},
 			Dimension: chartSize(len(t.rows) * max(1, len(years)) / 2),
 			XAxis:     chartAxis(""),

@@ -1,8 +1,9 @@
 package report
 
 import (
-	"fmt"
 	"io"
+
+	"github.com/laclasse/intake/templates"
 )
 
 // WriteFeesXLSX writes the fee statement as a spreadsheet ready for the treasurer: a sheet
@@ -11,30 +12,28 @@ import (
 // removed) and their fee. Totals are SUM formulas written with their value. Everything the reader
 // sees is in French.
 func WriteFeesXLSX(w io.Writer, s FeeStatement) error {
-	title := "Redevance laclasse.com — année scolaire " + s.Year
-	b, err := newWorkbook(title, "Redevance due par les communes au titre de la convention laclasse.com")
+	title := templates.FeesTitle(s.Year)
+	b, err := newWorkbook(title, templates.FeesSubject)
 	if err != nil {
 		return err
 	}
 	defer b.close()
 
-	rule := fmt.Sprintf("Forfait de %s par école et par année scolaire, dû même en cas d'année non pleine", eurosFR(s.PerSchoolEUR))
+	start, end := "", ""
 	if !s.Start.IsZero() {
-		rule += fmt.Sprintf(" : il est dû pour chaque école inscrite (en attente d'ouverture ou active) au moins un jour entre le %s et le %s.",
-			frenchDate(s.Start), frenchDate(lastDay(s.End)))
-	} else {
-		rule += "."
+		start, end = frenchDate(s.Start), frenchDate(lastDay(s.End))
 	}
+	rule := templates.FeesRule(eurosFR(s.PerSchoolEUR), start, end)
 	summary := table{
 		title: title,
 		note:  rule,
 		columns: []column{
 			{"Commune", 30, textCol},
 			{"Code INSEE", 12, textCol},
-			{"Nombre d'écoles", 14, countCol},
+			{templates.FeesSchoolsColumn, 14, countCol},
 			{"Montant", 16, euroCol},
 		},
-		empty: "Aucune école à facturer pour cette année scolaire.",
+		empty: templates.FeesNone,
 	}
 	schools := 0
 	for _, c := range s.Communes {
@@ -48,22 +47,22 @@ func WriteFeesXLSX(w io.Writer, s FeeStatement) error {
 
 	for _, c := range s.Communes {
 		t := table{
-			title: fmt.Sprintf("%s — redevance laclasse.com, année scolaire %s", c.Name, s.Year),
-			note: fmt.Sprintf("Commune %s (code INSEE %s) : %s × %s = %s.", c.Name, c.INSEE,
-				countFR(c.Schools, "école", "écoles"), eurosFR(s.PerSchoolEUR), eurosFR(c.AmountEUR)),
+			title: templates.FeesCommuneTitle(c.Name, s.Year),
+			note: templates.FeesCommuneNote(c.Name, c.INSEE,
+				templates.Schools(c.Schools), eurosFR(s.PerSchoolEUR), eurosFR(c.AmountEUR)),
 			columns: []column{
 				{"UAI", 12, textCol},
 				{"École", 40, textCol},
-				{"Reçue le", 12, dateCol},
-				{"Activée le", 12, dateCol},
-				{"Retirée le", 12, dateCol},
+				{templates.FeesReceivedOn, 12, dateCol},
+				{templates.FeesActivatedOn, 12, dateCol},
+				{templates.FeesRemovedOn, 12, dateCol},
 				{"Montant", 14, euroCol},
 			},
 		}
 		for _, l := range c.Lines {
 			t.rows = append(t.rows, []any{l.UAI, l.Name, l.ReceivedAt, l.ActivatedAt, l.RemovedAt, l.AmountEUR})
 		}
-		t.total = []any{"Total", countFR(len(c.Lines), "école", "écoles"), nil, nil, nil, t.sumFormula(6, c.AmountEUR)}
+		t.total = []any{"Total", templates.Schools(len(c.Lines)), nil, nil, nil, t.sumFormula(6, c.AmountEUR)}
 		if err := b.write(b.reserve(c.Name), t); err != nil {
 			return err
 		}

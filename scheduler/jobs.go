@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/directory"
 	"github.com/laclasse/intake/sheet"
 	"github.com/laclasse/intake/smtp"
 	"github.com/laclasse/intake/sqlite"
@@ -22,6 +23,9 @@ type Specs struct {
 	CommuneReminders  []string // "0 9 1 6 *", "0 9 13 6 *"
 	MetropoleReminder string   // "0 9 1 8 *"
 	Purge             string   // "30 3 * * *": the retention purge
+	// DirectoryRefresh ("30 5 * * *") refreshes the national directory of schools, when the
+	// calendar has one (Calendar.Directory).
+	DirectoryRefresh string
 }
 
 // Calendar builds the convention's jobs.
@@ -41,7 +45,9 @@ type Calendar struct {
 	// RetentionMonths is how long raw messages and the bodies of sent mail are kept; the purge
 	// job (Specs.Purge) empties older ones. 0 keeps them for ever.
 	RetentionMonths int
-	Now             func() time.Time
+	// Directory is the national directory of schools ([directory]); nil: none, and no refresh.
+	Directory *directory.Loader
+	Now       func() time.Time
 }
 
 // Jobs returns every job of the calendar.
@@ -62,6 +68,9 @@ func (c Calendar) Jobs() []Job {
 	}
 	if c.Specs.Purge != "" && c.RetentionMonths > 0 {
 		jobs = append(jobs, c.purge())
+	}
+	if c.Specs.DirectoryRefresh != "" && c.Directory != nil {
+		jobs = append(jobs, c.directoryRefresh())
 	}
 	if r := c.Reports; r != nil {
 		if r.FeeSpec != "" {
@@ -115,7 +124,7 @@ func (c Calendar) digest() Job {
 		}
 		d := templates.Digest{From: prev.In(c.loc()), To: occ.In(c.loc())}
 		for _, r := range reqs {
-			line := templates.DigestRequest{ReceivedAt: r.ReceivedAt.In(c.loc()), Commune: r.Commune, Sender: r.Sender, Subject: r.Subject, Outcome: r.Reason, Changes: r.Changes, Errors: r.Errors,
+			line := templates.DigestRequest{ReceivedAt: r.ReceivedAt.In(c.loc()), Commune: r.Commune, Sender: r.Sender, Subject: r.Subject, Outcome: r.Reason, Changes: r.Changes, Details: r.Details, Errors: r.Errors,
 				Withheld: r.RepliesWithheld, Text: r.Text}
 			if len(line.Withheld) > 0 {
 				d.RepliesWithheld = append(d.RepliesWithheld, line)
@@ -177,6 +186,9 @@ func (c Calendar) digest() Job {
 				To: strings.Join(f.To, ", "), Error: f.Error, Delivered: f.Delivered})
 		}
 		if d.AccessOpened, err = tx.MailsQueued("access_open", prev, occ); err != nil {
+			return nil, err
+		}
+		if err := c.digestDirectory(tx, &d, prev, occ); err != nil {
 			return nil, err
 		}
 		if d.Empty() {
@@ -351,7 +363,8 @@ func (c Calendar) renewalDate(t time.Time) time.Time {
 }
 
 // communeReminder asks each commune whose yearly list has not come for it, with its current list
-// in the model spreadsheet. An occurrence caught up after the deadline is not sent.
+// in the model spreadsheet, and tells the Métropole which of them it could not reach (no address
+// at all), for staff to remind them. An occurrence caught up after the deadline is not sent.
 func (c Calendar) communeReminder(name, spec string) Job {
 	return Job{Name: name, Spec: spec,
 		Stale: func(occ, now time.Time) bool { return !now.Before(c.renewalDate(occ)) },
@@ -367,6 +380,7 @@ func (c Calendar) communeReminder(name, spec string) Job {
 				return nil, err
 			}
 			var mails []convention.OutgoingMail
+			unreached := templates.ReminderUnreached{SchoolYear: convention.NextSchoolYear(renewal, c.loc()), Renewal: renewal}
 			for _, cc := range communes {
 				mine := schoolsOf(schools, cc.Name)
 				if len(mine) == 0 {
@@ -376,8 +390,13 @@ func (c Calendar) communeReminder(name, spec string) Job {
 				if err != nil {
 					return nil, err
 				}
+				if sent {
+					continue
+				}
 				to := recipients(cc, infos[strings.ToLower(cc.Name)])
-				if sent || len(to) == 0 {
+				if len(to) == 0 {
+					// Nobody to remind: the Métropole hears of it, below.
+					unreached.Communes = append(unreached.Communes, templates.UnreachedCommune{Name: cc.Name, Schools: len(mine)})
 					continue
 				}
 				r, err := templates.RenderReminder(templates.Reminder{Commune: cc.Name, SchoolYear: convention.NextSchoolYear(renewal, c.loc()),
@@ -394,6 +413,14 @@ func (c Calendar) communeReminder(name, spec string) Job {
 					return nil, err
 				}
 				mails = append(mails, m)
+			}
+			if len(unreached.Communes) > 0 {
+				r, err := templates.RenderReminderUnreached(unreached)
+				m, err := c.toMetropole("reminder-unreached", r, err)
+				if err != nil {
+					return nil, err
+				}
+				mails = append(mails, m...)
 			}
 			return mails, nil
 		}}
@@ -613,7 +640,10 @@ func (c Calendar) weekly() Job {
 		}
 		sort.Slice(w.Communes, func(i, j int) bool { return w.Communes[i].Name < w.Communes[j].Name })
 		w.Upcoming = c.upcoming(occ)
-		if len(w.Communes) == 0 && w.Requests == 0 {
+		if w.Closing, err = c.directoryClosing(tx); err != nil {
+			return nil, err
+		}
+		if len(w.Communes) == 0 && w.Requests == 0 && len(w.Closing) == 0 {
 			return nil, nil
 		}
 		r, err := templates.RenderWeekly(w)

@@ -34,6 +34,35 @@ func Facts(ctx context.Context, store *sqlite.DB, communes []CommuneDates) (repo
 	if err != nil {
 		return f, err
 	}
+	addEvents(&f, events, insee)
+	reqs, err := store.RequestFacts(ctx)
+	if err != nil {
+		return f, err
+	}
+	for _, r := range reqs {
+		f.Requests = append(f.Requests, report.RequestFact{Commune: r.Commune, ReceivedAt: r.ReceivedAt, State: string(r.State), RefusedRows: r.RefusedRows})
+	}
+	if f.Renewals, err = store.Renewals(ctx); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// CommuneFacts gathers the facts of one commune's schools only (its spans and changes), enough
+// for its fee (report.Fees): read on the commune's index, for the console's page of it.
+func CommuneFacts(ctx context.Context, store *sqlite.DB, c CommuneDates) (report.Facts, error) {
+	f := report.Facts{Communes: []report.CommuneFact{{Name: c.Name, INSEE: c.INSEE, ConventionStart: c.ConventionStart}}}
+	events, err := store.CommuneEvents(ctx, c.Name)
+	if err != nil {
+		return f, err
+	}
+	addEvents(&f, events, map[string]string{strings.ToLower(c.Name): c.INSEE})
+	return f, nil
+}
+
+// addEvents adds to f each school's spans in the convention and its changes, from its history
+// events (oldest first); insee gives each commune's code by its lower-case name.
+func addEvents(f *report.Facts, events []sqlite.SchoolEvent, insee map[string]string) {
 	index := map[string]int{}
 	for _, e := range events {
 		i, ok := index[e.UAI]
@@ -64,17 +93,6 @@ func Facts(ctx context.Context, store *sqlite.DB, communes []CommuneDates) (repo
 		}
 		f.Changes = append(f.Changes, report.ChangeFact{Commune: e.Commune, UAI: e.UAI, Kind: string(e.Kind), At: e.At})
 	}
-	reqs, err := store.RequestFacts(ctx)
-	if err != nil {
-		return f, err
-	}
-	for _, r := range reqs {
-		f.Requests = append(f.Requests, report.RequestFact{Commune: r.Commune, ReceivedAt: r.ReceivedAt, State: string(r.State), RefusedRows: r.RefusedRows})
-	}
-	if f.Renewals, err = store.Renewals(ctx); err != nil {
-		return f, err
-	}
-	return f, nil
 }
 
 // History counts each commune's schools, school year by school year, up to year, for the

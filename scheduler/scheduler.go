@@ -32,6 +32,10 @@ type Job struct {
 	// with prev the occurrence before the first missed, and the others are recorded as covered
 	// by it. One digest then covers the whole gap instead of one per missed day.
 	CatchUpOnce bool
+	// Before, when set, does the work of an occurrence that must not hold the store's write
+	// transaction (a download), just before Run; an error leaves the occurrence to the next
+	// tick, unrecorded.
+	Before func(ctx context.Context, occ time.Time) error
 }
 
 // The results of a job occurrence, the values OnRun is given.
@@ -135,6 +139,11 @@ func (s *Scheduler) due(ctx context.Context, j Job, start, now time.Time) (ran i
 		name := occurrenceName(j.Name, occ)
 		stale := j.Stale != nil && j.Stale(occ, now)
 		sent := 0
+		if j.Before != nil && !stale {
+			if err := j.Before(ctx, occ); err != nil {
+				return ran, fmt.Errorf("job %s: %w", name, err)
+			}
+		}
 		done, err := s.Store.RunJob(ctx, name, occ, func(tx *sqlite.Tx) ([]convention.OutgoingMail, error) {
 			if stale {
 				return nil, nil // recorded, not run: too late to be of use

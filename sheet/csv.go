@@ -10,6 +10,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/laclasse/intake/templates"
 )
 
 // readCSV reads a csv file as one sheet named sheet: separator ";", "," or tab (or what a
@@ -35,7 +37,7 @@ func readCSV(data []byte, sheet string, sink rowSink) error {
 			return nil
 		}
 		if err != nil && !errors.Is(err, csv.ErrFieldCount) {
-			return unreadable(err, "le fichier csv est mal formé : ouvrez-le dans votre tableur, enregistrez-le au format xlsx, ods ou csv puis renvoyez-le")
+			return unreadable(err, templates.SheetBadCSV)
 		}
 		// encoding/csv skips empty lines, which a spreadsheet shows as empty rows
 		line, _ := r.FieldPos(0)
@@ -56,7 +58,7 @@ func decodeText(data []byte) (string, error) {
 	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}), bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
 		b, err := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Bytes(data)
 		if err != nil {
-			return "", unreadable(err, "%s", reasonDamaged)
+			return "", unreadable(err, reasonDamaged)
 		}
 		return string(b), nil
 	case utf8.Valid(data):
@@ -64,7 +66,7 @@ func decodeText(data []byte) (string, error) {
 	}
 	s, err := charmap.Windows1252.NewDecoder().String(string(data))
 	if err != nil {
-		return "", unreadable(err, "%s", reasonDamaged)
+		return "", unreadable(err, reasonDamaged)
 	}
 	return s, nil
 }

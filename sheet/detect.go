@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/richardlehane/mscfb"
+
+	"github.com/laclasse/intake/templates"
 )
 
 // kind is what sniffing a file found: a format Read can read, or a French reason to refuse it.
@@ -22,13 +24,13 @@ func (k kind) format() Format { return k.fmt }
 // cfbSignature starts every compound file (legacy Office documents, encrypted OOXML).
 var cfbSignature = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 
-const reasonOldExcel = "le fichier est dans un format Excel trop ancien (Excel 4 ou antérieur) : enregistrez-le au format xlsx, ods ou csv"
+const reasonOldExcel = templates.SheetOldExcel
 
 // sniff finds what a file holds from its first bytes and, for containers, from their members.
 func sniff(data []byte) kind {
 	switch {
 	case len(data) == 0:
-		return kind{reason: "le fichier est vide"}
+		return kind{reason: templates.SheetEmpty}
 	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")):
 		return sniffZip(data)
 	case bytes.HasPrefix(data, cfbSignature):
@@ -55,7 +57,7 @@ func sniffZip(data []byte) kind {
 			case strings.HasPrefix(mt, "application/vnd.oasis.opendocument.spreadsheet"):
 				return kind{fmt: FormatODS}
 			case strings.HasPrefix(mt, "application/vnd.oasis.opendocument."):
-				return kind{reason: "le fichier est un document OpenDocument qui n'est pas un classeur : envoyez le tableau au format ods, xlsx ou csv"}
+				return kind{reason: templates.SheetOtherODF}
 			}
 		case name == "content.xml":
 			content = true
@@ -77,11 +79,11 @@ func sniffZip(data []byte) kind {
 	case content:
 		return kind{fmt: FormatODS}
 	case word:
-		return kind{reason: "le fichier est un document Word, pas un tableur : envoyez le tableau au format xlsx, ods ou csv"}
+		return kind{reason: templates.SheetWord}
 	case numbers:
-		return kind{reason: "le format Numbers n'est pas pris en charge : exportez le tableau au format xlsx, ods ou csv"}
+		return kind{reason: templates.SheetNumbers}
 	}
-	return kind{reason: "le fichier est une archive zip qui ne contient pas de tableur : joignez directement le fichier xlsx, ods ou csv"}
+	return kind{reason: templates.SheetZip}
 }
 
 // readSmallMember returns the first bytes of a zip member, or "".
@@ -128,7 +130,7 @@ func sniffCFB(data []byte) (k kind) {
 	case workbook:
 		return kind{fmt: FormatXLS}
 	case word:
-		return kind{reason: "le fichier est un document Word, pas un tableur : envoyez le tableau au format xlsx, ods ou csv"}
+		return kind{reason: templates.SheetWord}
 	}
 	return kind{reason: reasonDamaged}
 }
@@ -156,10 +158,10 @@ func sniffText(data []byte) kind {
 		head = head[:4096]
 	}
 	if bytes.HasPrefix(head, []byte("%PDF")) {
-		return kind{reason: "un fichier PDF ne peut pas être lu : envoyez le tableau au format xlsx, ods ou csv"}
+		return kind{reason: templates.SheetPDF}
 	}
 	if bytes.HasPrefix(head, []byte(`{\rtf`)) {
-		return kind{reason: "le fichier est un document texte (rtf), pas un tableur : envoyez le tableau au format xlsx, ods ou csv"}
+		return kind{reason: templates.SheetRTF}
 	}
 	utf16 := bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
 	if !utf16 {
@@ -171,12 +173,12 @@ func sniffText(data []byte) kind {
 				return kind{fmt: FormatODS, flat: true}
 			}
 			if bytes.Contains(lower, []byte("urn:schemas-microsoft-com:office:spreadsheet")) {
-				return kind{reason: "le format « Feuille de calcul XML 2003 » n'est pas pris en charge : enregistrez le fichier au format xlsx, ods ou csv"}
+				return kind{reason: templates.SheetXML2003}
 			}
-			return kind{reason: "le fichier est un document XML, pas un tableur : envoyez le tableau au format xlsx, ods ou csv"}
+			return kind{reason: templates.SheetXML}
 		case bytes.HasPrefix(lower, []byte("<html")), bytes.HasPrefix(lower, []byte("<!doctype html")),
 			bytes.HasPrefix(lower, []byte("<table")), bytes.HasPrefix(lower, []byte("<meta")):
-			return kind{reason: "le fichier est une page web (HTML) qui porte le nom d'un tableur : ouvrez-le dans votre tableur, enregistrez-le au format xlsx, ods ou csv puis renvoyez-le"}
+			return kind{reason: templates.SheetHTML}
 		}
 		bad := 0
 		for _, c := range head {

@@ -1,10 +1,10 @@
 package sheet
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // headerWindow is how many non-empty rows of a sheet may stand above the header row (titles, the
@@ -84,7 +84,7 @@ func newLayout(file, format, defaultSheet string) *layout {
 
 func (l *layout) startSheet(name string) {
 	if name = cleanText(name); name == "" {
-		name = fmt.Sprintf("Feuille %d", len(l.sheets)+1) // a sheet without a name still needs one in messages
+		name = templates.UnnamedSheet(len(l.sheets) + 1) // a sheet without a name still needs one in messages
 	}
 	l.cur = &sheetState{name: name}
 	l.sheets = append(l.sheets, name)
@@ -209,6 +209,7 @@ func combine(upper, lower []string) []string {
 // setHeader makes cells (row num) the header of a school table in sheet s.
 func (l *layout) setHeader(s *sheetState, num int, cells []string, c *columns) {
 	s.hdr, s.hdrCells, s.hdrNum, s.hdrChecked, s.afterHdr = c, cells, num, false, true
+	l.noteColumns(s)
 	s.section, s.contactHdr = nil, nil
 	l.foundSchoolHeader = true
 }
@@ -220,12 +221,10 @@ func (l *layout) checkHeader(s *sheetState) {
 	}
 	s.hdrChecked = true
 	if !s.hdr.has(fieldName) {
-		l.problem(s.name, s.hdrNum, "", fieldName, convention.SeverityWarning,
-			"Le tableau n'a pas de colonne « Nom de l'école » : le nom des écoles n'est pas connu.")
+		l.problem(s.name, s.hdrNum, "", fieldName, convention.SeverityWarning, templates.NoNameColumn)
 	}
 	if !s.hdr.has(fieldRole) {
-		l.problem(s.name, s.hdrNum, "", fieldRole, convention.SeverityWarning,
-			"Le tableau n'a pas de colonne « Fonction » : la fonction des administrateurs n'est pas connue.")
+		l.problem(s.name, s.hdrNum, "", fieldRole, convention.SeverityWarning, templates.NoRoleColumn)
 	}
 }
 
@@ -241,6 +240,7 @@ func (l *layout) completeHeader(s *sheetState, num int, cells []string) bool {
 		return false
 	}
 	s.hdr, s.hdrCells, s.hdrNum = c, merged, num
+	l.noteColumns(s)
 	return true
 }
 
@@ -345,12 +345,11 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 	if msg != "" {
 		report(fieldUAI, convention.SeverityError, msg)
 	} else if first, dup := l.seen[[8]byte([]byte(uai))]; dup {
-		where := fmt.Sprintf("à la ligne %d", first.row)
-		if sheet := l.sheets[first.sheet]; sheet != s.name {
-			where += fmt.Sprintf(" de la feuille « %s »", sheet)
+		sheet := l.sheets[first.sheet]
+		if sheet == s.name {
+			sheet = ""
 		}
-		report(fieldUAI, convention.SeverityError, fmt.Sprintf(
-			"Le code UAI « %s » figure déjà %s : chaque école ne doit apparaître qu'une fois ; cette ligne n'a pas été prise en compte.", uai, where))
+		report(fieldUAI, convention.SeverityError, templates.UAITwice(uai, int(first.row), sheet))
 	} else {
 		l.seen[[8]byte([]byte(uai))] = seenAt{uint32(len(l.sheets) - 1), uint32(num)}
 	}
@@ -360,8 +359,7 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 		raw := get(fieldAction)
 		a, ok := parseAction(raw)
 		if !ok {
-			report(fieldAction, convention.SeverityError, fmt.Sprintf(
-				"L'action « %s » n'est pas reconnue : indiquez %s.", clip(raw), actionList))
+			report(fieldAction, convention.SeverityError, templates.ActionUnknown(clip(raw)))
 		}
 		e.Action = a
 	}
@@ -376,7 +374,7 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 
 	e.Name = get(fieldName)
 	if e.Name == "" && h.has(fieldName) {
-		report(fieldName, convention.SeverityWarning, "Le nom de l'école n'est pas indiqué.")
+		report(fieldName, convention.SeverityWarning, templates.SchoolNameMissing)
 	}
 
 	last, first := get(fieldLastName), get(fieldFirstName)
@@ -389,24 +387,22 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 	}
 	e.Admin.LastName, e.Admin.FirstName = last, first
 	if last == "" && required {
-		report(fieldLastName, convention.SeverityError, missingMsg(h, fieldLastName,
-			"Le nom de l'administrateur de l'école est manquant.", "« Nom »"))
+		report(fieldLastName, convention.SeverityError, templates.LastNameMissing(noColumn(h, fieldLastName)))
 	}
 	if first == "" && required {
-		report(fieldFirstName, convention.SeverityError, missingMsg(h, fieldFirstName,
-			"Le prénom de l'administrateur de l'école est manquant.", "« Prénom »"))
+		report(fieldFirstName, convention.SeverityError, templates.FirstNameMissing(noColumn(h, fieldFirstName)))
 	}
 
 	e.Admin.Role = l.intern(get(fieldRole))
 	if e.Admin.Role == "" && h.has(fieldRole) && required {
-		report(fieldRole, convention.SeverityWarning, "La fonction de l'administrateur n'est pas indiquée (par exemple Directeur ou Directrice).")
+		report(fieldRole, convention.SeverityWarning, templates.RoleMissing)
 	}
 
 	if raw := get(fieldEmail); raw != "" || required {
 		email, msg, warn := checkEmail(raw)
 		switch {
 		case msg != "" && raw == "":
-			report(fieldEmail, sevFor(), missingMsg(h, fieldEmail, msg, "« Email »"))
+			report(fieldEmail, sevFor(), templates.EmailMissing(noColumn(h, fieldEmail)))
 		case msg != "":
 			report(fieldEmail, sevFor(), msg)
 		case warn != "":
@@ -418,7 +414,7 @@ func (l *layout) school(s *sheetState, num int, cells []string) {
 		phone, msg, warn := checkPhone(raw)
 		switch {
 		case msg != "" && raw == "":
-			report(fieldPhone, sevFor(), missingMsg(h, fieldPhone, msg, "« Téléphone »"))
+			report(fieldPhone, sevFor(), templates.PhoneMissing(noColumn(h, fieldPhone)))
 		case msg != "":
 			report(fieldPhone, sevFor(), msg)
 		case warn != "":
@@ -475,12 +471,10 @@ func joinChunks(chunks [][]convention.SchoolEntry) []convention.SchoolEntry {
 	return out
 }
 
-// missingMsg is msg, with a hint when the table has no column at all for f.
-func missingMsg(h *columns, f field, msg, column string) string {
-	if h.has(f) || (f == fieldLastName || f == fieldFirstName) && h.has(fieldFullName) {
-		return msg
-	}
-	return strings.TrimSuffix(msg, ".") + " : le tableau n'a pas de colonne " + column + "."
+// noColumn reports whether the table has no column at all for f, for a problem about a missing
+// value to say so.
+func noColumn(h *columns, f field) bool {
+	return !h.has(f) && !((f == fieldLastName || f == fieldFirstName) && h.has(fieldFullName))
 }
 
 // Contact labels, folded: the words that name the commune's technical referent and the person who
@@ -762,27 +756,25 @@ func (l *layout) finishContact(d *contactDraft) *convention.Contact {
 			c.Role = strings.TrimSpace(c.Role[:i])
 		}
 	}
-	who := "du référent technique de la commune"
+	who := templates.OfTechnicalReferent
 	if d == l.contacts[roleLead] {
-		who = "de la personne chargée du suivi du projet"
+		who = templates.OfProjectLead
 	}
 	if d.email != "" {
-		email, msg, warn := checkEmail(d.email)
+		email, msg, warn := checkEmailOf(d.email, who)
 		switch {
 		case msg != "":
-			l.problem(d.emailSheet, d.emailRow, colName(d.emailCol), fieldEmail, convention.SeverityWarning,
-				strings.Replace(msg, "L'adresse e-mail", "L'adresse e-mail "+who, 1))
+			l.problem(d.emailSheet, d.emailRow, colName(d.emailCol), fieldEmail, convention.SeverityWarning, msg)
 		case warn != "":
 			l.problem(d.emailSheet, d.emailRow, colName(d.emailCol), fieldEmail, convention.SeverityWarning, warn)
 		}
 		c.Email = email
 	}
 	if d.phone != "" {
-		phone, msg, warn := checkPhone(d.phone)
+		phone, msg, warn := checkPhoneOf(d.phone, who)
 		switch {
 		case msg != "":
-			l.problem(d.phoneSheet, d.phoneRow, colName(d.phoneCol), fieldPhone, convention.SeverityWarning,
-				strings.Replace(msg, "Le numéro de téléphone", "Le numéro de téléphone "+who, 1))
+			l.problem(d.phoneSheet, d.phoneRow, colName(d.phoneCol), fieldPhone, convention.SeverityWarning, msg)
 		case warn != "":
 			l.problem(d.phoneSheet, d.phoneRow, colName(d.phoneCol), fieldPhone, convention.SeverityWarning, warn)
 		}

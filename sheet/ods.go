@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/laclasse/intake/templates"
 )
 
 // OpenDocument namespaces.
@@ -26,7 +28,7 @@ const maxODSColumns = 16384
 
 // errTooBig is the reason given for a file that inflates beyond the limits.
 func errTooBig(lim Limits) error {
-	return unreadable(nil, "le fichier dépasse la taille autorisée une fois décompressé (%s au plus) : vérifiez qu'il s'agit bien de la liste des écoles", humanBytes(lim.MaxUnzipSize))
+	return unreadable(nil, templates.SheetTooLargeUnzipped(lim.MaxUnzipSize))
 }
 
 // checkZip refuses an archive whose members, as declared, inflate beyond the limits. The zip
@@ -68,7 +70,7 @@ func readODS(data []byte, flat bool, lim Limits, sink rowSink) error {
 	} else {
 		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
-			return unreadable(err, "%s", reasonDamaged)
+			return unreadable(err, reasonDamaged)
 		}
 		if err := checkZip(zr, lim); err != nil {
 			return err
@@ -80,16 +82,16 @@ func readODS(data []byte, flat bool, lim Limits, sink rowSink) error {
 				content = f
 			case "META-INF/manifest.xml":
 				if odsEncrypted(f, lim) {
-					return unreadable(nil, "%s", reasonEncrypted)
+					return unreadable(nil, reasonEncrypted)
 				}
 			}
 		}
 		if content == nil {
-			return unreadable(nil, "%s", reasonDamaged)
+			return unreadable(nil, reasonDamaged)
 		}
 		rc, err := content.Open()
 		if err != nil {
-			return unreadable(err, "%s", reasonDamaged)
+			return unreadable(err, reasonDamaged)
 		}
 		defer rc.Close()
 		r = &limitedReader{r: rc, n: lim.MaxXMLSize, lim: lim}
@@ -178,7 +180,7 @@ func odsError(err error) error {
 	if errors.As(err, &ue) {
 		return ue
 	}
-	return unreadable(err, "%s", reasonDamaged)
+	return unreadable(err, reasonDamaged)
 }
 
 // readRow reads one table:table-row, whose start e was just read.

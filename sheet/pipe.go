@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/laclasse/intake/templates"
 )
 
 // rowSink receives what a format reader finds, sheet by sheet and row by row. Rows come in
@@ -92,7 +94,7 @@ func (p *pipe) row(num int, cells []string) error {
 	p.rows++
 	p.cells += int64(len(cells))
 	if p.rows > p.lim.MaxRows {
-		return unreadable(nil, "le fichier contient trop de lignes (plus de %d) : une liste d'écoles en compte bien moins ; vérifiez qu'il s'agit du bon fichier", p.lim.MaxRows)
+		return unreadable(nil, templates.SheetTooManyRows(p.lim.MaxRows))
 	}
 	if p.cells > p.lim.MaxCells {
 		return errTooManyCells(p.lim)
@@ -101,7 +103,7 @@ func (p *pipe) row(num int, cells []string) error {
 }
 
 func errTooManyCells(lim Limits) error {
-	return unreadable(nil, "le fichier contient trop de cellules (plus de %d) : une liste d'écoles en compte bien moins ; vérifiez qu'il s'agit du bon fichier", lim.MaxCells)
+	return unreadable(nil, templates.SheetTooManyCells(lim.MaxCells))
 }
 
 func (p *pipe) push(ev event) error {

@@ -29,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // Limits bounds what reading one file may cost. A file beyond any of them is refused with an
@@ -111,17 +112,17 @@ func (e *UnreadableError) Error() string {
 // Unwrap returns the underlying cause.
 func (e *UnreadableError) Unwrap() error { return e.Err }
 
-// unreadable returns an *UnreadableError with the given French reason.
-func unreadable(err error, format string, args ...any) *UnreadableError {
-	return &UnreadableError{Reason: fmt.Sprintf(format, args...), Err: err}
+// unreadable returns an *UnreadableError with the given French reason, one of templates'.
+func unreadable(err error, reason string) *UnreadableError {
+	return &UnreadableError{Reason: reason, Err: err}
 }
 
 // Reasons given to the commune, shared by several readers.
 const (
-	reasonEncrypted = "le fichier est protégé par un mot de passe : enregistrez-le sans mot de passe puis renvoyez-le"
-	reasonDamaged   = "le fichier est endommagé ou n'est pas un tableur lisible : ouvrez-le, enregistrez-le au format xlsx, ods ou csv puis renvoyez-le"
-	reasonXLSB      = "le format xlsb n'est pas pris en charge : enregistrez-le au format xlsx, ods ou csv"
-	reasonNoHeader  = "aucune ligne d'en-tête reconnue : le tableau doit avoir une ligne de titres de colonnes avec au moins « UAI », « Nom », « Prénom », « Email » et « Téléphone »"
+	reasonEncrypted = templates.SheetEncrypted
+	reasonDamaged   = templates.SheetDamaged
+	reasonXLSB      = templates.SheetXLSB
+	reasonNoHeader  = templates.SheetNoHeader
 )
 
 // Read reads one spreadsheet and returns the schools it lists, the commune's contacts and every
@@ -147,17 +148,17 @@ const (
 func Read(ctx context.Context, name string, data []byte, lim Limits) (list *convention.List, err error) {
 	lim = lim.withDefaults()
 	if int64(len(data)) > lim.MaxFileSize {
-		return nil, unreadable(nil, "le fichier dépasse la taille autorisée (%s au plus)", humanBytes(lim.MaxFileSize))
+		return nil, unreadable(nil, templates.SheetTooLarge(lim.MaxFileSize))
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	k := sniff(data)
 	if k.reason != "" {
-		return nil, unreadable(nil, "%s", k.reason)
+		return nil, unreadable(nil, k.reason)
 	}
 	if k.format() == FormatUnknown {
-		return nil, unreadable(nil, "%s", unknownReason(name))
+		return nil, unreadable(nil, unknownReason(name))
 	}
 
 	sheetName := filepath.Base(strings.ReplaceAll(name, `\`, "/"))
@@ -171,7 +172,7 @@ func Read(ctx context.Context, name string, data []byte, lim Limits) (list *conv
 		// A reader that panics on an odd file must not take the daemon down.
 		if r := recover(); r != nil {
 			p.abort()
-			list, err = nil, unreadable(fmt.Errorf("panic: %v\n%s", r, debug.Stack()), "%s", reasonDamaged)
+			list, err = nil, unreadable(fmt.Errorf("panic: %v\n%s", r, debug.Stack()), reasonDamaged)
 		}
 	}()
 	switch k.format() {
@@ -193,7 +194,7 @@ func Read(ctx context.Context, name string, data []byte, lim Limits) (list *conv
 	}
 	l := lay.result()
 	if !lay.foundSchoolHeader && l.Commune.TechnicalReferent == nil && l.Commune.ProjectLead == nil {
-		return nil, unreadable(nil, "%s", reasonNoHeader)
+		return nil, unreadable(nil, reasonNoHeader)
 	}
 	return l, nil
 }
@@ -208,31 +209,20 @@ func asUnreadable(ctx context.Context, err error) error {
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 		return err
 	}
-	return unreadable(err, "%s", reasonDamaged)
+	return unreadable(err, reasonDamaged)
 }
 
 // unknownReason explains, from its name as a last hint, why a file is not a spreadsheet.
 func unknownReason(name string) string {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".pdf":
-		return "un fichier PDF ne peut pas être lu : envoyez le tableau au format xlsx, ods ou csv"
+		return templates.SheetPDF
 	case ".doc", ".docx", ".odt":
-		return "un document de traitement de texte ne peut pas être lu : envoyez le tableau au format xlsx, ods ou csv"
+		return templates.SheetWordText
 	case ".xlsb":
 		return reasonXLSB
 	case ".numbers":
-		return "le format Numbers n'est pas pris en charge : exportez le tableau au format xlsx, ods ou csv"
+		return templates.SheetNumbers
 	}
-	return "le fichier n'est pas un tableur reconnu : envoyez le tableau au format xlsx, ods ou csv"
-}
-
-// humanBytes writes a size in French, such as "20 Mo".
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%d Mo", n>>20)
-	case n >= 1<<10:
-		return fmt.Sprintf("%d Ko", n>>10)
-	}
-	return fmt.Sprintf("%d octets", n)
+	return templates.SheetUnrecognized
 }

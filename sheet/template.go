@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // The model spreadsheet: its sheets, columns and drop-down lists.
@@ -29,18 +30,6 @@ var (
 	templateActions = []string{"Ajout", "Radiation", "Changement de responsable", "Inchangé"}
 	contactHeader   = []string{"Rôle", "Nom", "Prénom", "Fonction", "Email", "Téléphone"}
 	contactLabels   = []string{"Référent technique", "Suivi du projet"}
-	// instructions are the lines of the "Instructions" sheet; %[1]s is the partnership address.
-	instructions = []string{
-		"Modèle de liste des écoles pour laclasse.com",
-		"",
-		"Ce fichier sert à transmettre à la Métropole de Lyon la liste des écoles de la commune qui bénéficient de laclasse.com, et pour chacune la personne qui en sera l'administrateur.",
-		"Dans la feuille « Écoles », remplissez une ligne par école avec le code UAI (7 chiffres et une lettre, par exemple 0690026D), le nom de l'école, puis le nom, le prénom, la fonction, l'adresse e-mail et le numéro de téléphone de l'administrateur.",
-		"Pour une première adhésion, laissez la colonne « Action » vide : toutes les écoles de la liste seront ouvertes.",
-		"La colonne « Action » sert à la mise à jour de chaque année, à envoyer avant le 20 juin : Ajout pour une nouvelle école, Radiation pour une école qui quitte le service, Changement de responsable quand l'administrateur change, Inchangé sinon.",
-		"Dans la feuille « Commune », indiquez les coordonnées du référent technique de la commune et celles de la personne chargée de suivre le projet, qui sera invitée au comité de suivi.",
-		"Renvoyez le fichier complété, au format xlsx, ods ou csv, en pièce jointe d'un message à l'adresse %[1]s.",
-		"La Métropole ouvrira l'accès au service pour chaque école dans les deux semaines suivant la réception du document.",
-	}
 )
 
 // WriteTemplate writes the model spreadsheet the convention promises ("Un modèle est proposé
@@ -69,13 +58,12 @@ func WriteModel(w io.Writer, format Format, l *convention.List, address string) 
 		address = DefaultPartnershipAddress
 	}
 	schools, contacts := templateContent(l)
-	lines := make([]string, len(instructions))
-	for i, line := range instructions {
-		if strings.Contains(line, "%[1]s") {
-			line = fmt.Sprintf(line, address)
-		}
-		lines[i] = line
-	}
+	return writeModel(w, format, schools, contacts, address)
+}
+
+// writeModel writes the model whose "Écoles" and "Commune" sheets hold schools and contacts.
+func writeModel(w io.Writer, format Format, schools, contacts [][]string, address string) error {
+	lines := templates.ModelInstructions(address)
 	switch format {
 	case FormatXLSX:
 		return writeTemplateXLSX(w, schools, contacts, lines)
@@ -170,8 +158,8 @@ func writeTemplateXLSX(w io.Writer, schools, contacts [][]string, instructions [
 		items           []string
 		style           excelize.DataValidationErrorStyle
 	}{
-		{"E", "Fonction", "Choisissez une fonction dans la liste, ou écrivez-en une autre.", templateRoles, excelize.DataValidationErrorStyleInformation},
-		{"H", "Action", "Choisissez Ajout, Radiation, Changement de responsable ou Inchangé.", templateActions, excelize.DataValidationErrorStyleStop},
+		{"E", "Fonction", templates.ModelRoleHint, templateRoles, excelize.DataValidationErrorStyleInformation},
+		{"H", "Action", templates.ModelActionHint, templateActions, excelize.DataValidationErrorStyleStop},
 	} {
 		dv := excelize.NewDataValidation(true)
 		dv.Sqref = fmt.Sprintf("%s2:%s%d", v.col, v.col, last)
@@ -270,8 +258,8 @@ func writeTemplateODS(w io.Writer, schools, contacts [][]string, instructions []
 		name, col, kind, title, msg string
 		items                       []string
 	}{
-		{"fonction", "E", "information", "Fonction", "Choisissez une fonction dans la liste, ou écrivez-en une autre.", templateRoles},
-		{"action", "H", "stop", "Action", "Choisissez Ajout, Radiation, Changement de responsable ou Inchangé.", templateActions},
+		{"fonction", "E", "information", "Fonction", templates.ModelRoleHint, templateRoles},
+		{"action", "H", "stop", "Action", templates.ModelActionHint, templateActions},
 	} {
 		quoted := make([]string, len(v.items))
 		for i, it := range v.items {

@@ -1,7 +1,6 @@
 package sheet
 
 import (
-	"fmt"
 	"net/mail"
 	"strconv"
 	"strings"
@@ -11,13 +10,7 @@ import (
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/laclasse/intake/convention"
-)
-
-// exampleUAI, examplePhone and exampleEmail show the commune what is expected.
-const (
-	exampleUAI   = "0690026D"
-	examplePhone = "04 72 10 35 40"
-	exampleEmail = "prenom.nom@ville.fr"
+	"github.com/laclasse/intake/templates"
 )
 
 // cleanText trims s, removes invisible characters and collapses inner runs of spaces.
@@ -57,7 +50,7 @@ func readUAI(raw string) (uai, errMsg, warn string) {
 	}
 	s := convention.NormalizeUAI(raw)
 	if len(s) == 7 && convention.ValidUAI("0"+s) {
-		return "0" + s, "", fmt.Sprintf("Le 0 du début manquait : le code UAI %s a été lu 0%s.", s, s)
+		return "0" + s, "", templates.UAIReadWithZero(s)
 	}
 	return "", errMsg, ""
 }
@@ -75,7 +68,7 @@ func checkUAIStrict(raw string) (string, string) {
 		return r
 	}, raw))
 	if s == "" {
-		return "", fmt.Sprintf("Le code UAI de l'école est manquant : indiquez ses 7 chiffres suivis de sa lettre, par exemple %s.", exampleUAI)
+		return "", templates.UAIMissing
 	}
 	if convention.ValidUAI(s) {
 		return s, ""
@@ -87,18 +80,18 @@ func checkUAIStrict(raw string) (string, string) {
 	isLetter := func(c byte) bool { return c >= 'A' && c <= 'Z' }
 	switch {
 	case len(s) == 8 && digits == 7 && isLetter(s[7]):
-		return "", fmt.Sprintf("Le code UAI « %s » est invalide : la lettre de contrôle devrait être %c.", s, convention.UAICheckLetter(s))
+		return "", templates.UAIWrongLetter(s, rune(convention.UAICheckLetter(s)))
 	case len(s) == 7 && digits == 7:
-		return "", fmt.Sprintf("Le code UAI « %s » est incomplet : il manque la lettre de contrôle, le code complet serait %s%c.", s, s, convention.UAICheckLetter(s))
+		return "", templates.UAINoLetter(s, rune(convention.UAICheckLetter(s)))
 	case len(s) == 7 && digits == 6 && isLetter(s[6]) && convention.ValidUAI("0"+s):
-		return "", fmt.Sprintf("Le code UAI « %s » est incomplet : il manque le 0 du début, le code complet serait 0%s.", s, s)
+		return "", templates.UAINoZero(s)
 	case len(s) == 8 && strings.ContainsAny(s[:7], "OI"):
 		fixed := strings.NewReplacer("O", "0", "I", "1").Replace(s[:7]) + s[7:]
 		if convention.ValidUAI(fixed) {
-			return "", fmt.Sprintf("Le code UAI « %s » est invalide : il contient une lettre à la place d'un chiffre (O pour 0 ou I pour 1), le code serait %s.", s, fixed)
+			return "", templates.UAILetterForDigit(s, fixed)
 		}
 	}
-	return "", fmt.Sprintf("Le code UAI « %s » est invalide : il doit comporter 7 chiffres suivis d'une lettre, par exemple %s.", clip(raw), exampleUAI)
+	return "", templates.UAIInvalid(clip(raw))
 }
 
 // clip shortens a value quoted in a message.
@@ -131,9 +124,14 @@ func splitMany(s string, sepSpace bool) []string {
 // returns it, or a French error. warn is set when the cell held several addresses and only the
 // first was kept.
 func checkEmail(raw string) (email, errMsg, warn string) {
+	return checkEmailOf(raw, templates.OfAdministrator)
+}
+
+// checkEmailOf is checkEmail for the address of who, whom its errors name.
+func checkEmailOf(raw string, who templates.Whose) (email, errMsg, warn string) {
 	s := cleanText(raw)
 	if s == "" {
-		return "", "L'adresse e-mail de l'administrateur est manquante.", ""
+		return "", templates.EmailMissing(false), ""
 	}
 	if strings.Count(s, "@") > 1 {
 		var found []string
@@ -143,11 +141,11 @@ func checkEmail(raw string) (email, errMsg, warn string) {
 			}
 		}
 		if len(found) > 1 {
-			e, msg, _ := checkEmail(found[0])
+			e, msg, _ := checkEmailOf(found[0], who)
 			if msg != "" {
 				return "", msg, ""
 			}
-			return e, "", fmt.Sprintf("La case contient plusieurs adresses e-mail : seule la première (%s) a été retenue.", e)
+			return e, "", templates.EmailFirstOfSeveral(e)
 		}
 	}
 	s = strings.TrimSpace(s)
@@ -160,7 +158,7 @@ func checkEmail(raw string) (email, errMsg, warn string) {
 	}
 	s = strings.Trim(s, "<>\"' .;,")
 	s = strings.ToLower(s)
-	if msg := emailProblem(s); msg != "" {
+	if msg := emailProblem(s, who); msg != "" {
 		return "", msg, ""
 	}
 	return s, "", ""
@@ -206,51 +204,57 @@ func simpleEmail(s string) bool {
 	return dots > 0 && label >= 2 && letters
 }
 
-// emailProblem returns what is wrong with a cleaned address, in French, or "".
-func emailProblem(s string) string {
+// emailProblem returns what is wrong with a cleaned address of who, in French, or "".
+func emailProblem(s string, who templates.Whose) string {
 	if simpleEmail(s) {
 		return ""
 	}
-	return emailProblemSlow(s)
+	return emailProblemSlow(s, who)
 }
 
 // emailProblemSlow is emailProblem without the fast path.
-func emailProblemSlow(s string) string {
-	q := clip(s)
+func emailProblemSlow(s string, who templates.Whose) string {
 	at := strings.LastIndexByte(s, '@')
+	fault := func(f templates.EmailFault) string {
+		domain := ""
+		if at >= 0 {
+			domain = clip(s[at+1:])
+		}
+		return templates.EmailInvalid(who, f, clip(s), domain)
+	}
 	switch {
 	case at < 0:
-		return fmt.Sprintf("L'adresse e-mail « %s » est invalide : il manque le @ (une adresse est de la forme %s).", q, exampleEmail)
+		return fault(templates.EmailNoAt)
 	case strings.Count(s, "@") > 1:
-		return fmt.Sprintf("L'adresse e-mail « %s » est invalide : elle contient plusieurs @.", q)
+		return fault(templates.EmailSeveralAt)
 	case at == 0:
-		return fmt.Sprintf("L'adresse e-mail « %s » est invalide : il manque la partie avant le @ (une adresse est de la forme %s).", q, exampleEmail)
+		return fault(templates.EmailNoLocalPart)
 	case strings.ContainsAny(s, " \t"):
-		return fmt.Sprintf("L'adresse e-mail « %s » est invalide : elle ne doit pas contenir d'espace.", q)
+		return fault(templates.EmailSpace)
 	}
 	domain := s[at+1:]
 	switch {
 	case strings.Contains(domain, ","):
-		return fmt.Sprintf("L'adresse e-mail « %s » est invalide : le domaine contient une virgule au lieu d'un point.", q)
+		return fault(templates.EmailDomainComma)
 	case !strings.Contains(domain, "."):
-		return fmt.Sprintf("L'adresse e-mail « %s » est invalide : le domaine « %s » est incomplet (par exemple ville.fr ou ac-lyon.fr).", q, clip(domain))
+		return fault(templates.EmailDomainNoDot)
 	}
 	for _, r := range s {
 		if r >= utf8.RuneSelf {
-			return fmt.Sprintf("L'adresse e-mail « %s » est invalide : elle ne doit pas contenir d'accent ni de caractère spécial.", q)
+			return fault(templates.EmailAccent)
 		}
 	}
 	labels := strings.Split(domain, ".")
 	for _, l := range labels {
 		if l == "" || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
-			return fmt.Sprintf("L'adresse e-mail « %s » est invalide : le domaine « %s » n'est pas correct.", q, clip(domain))
+			return fault(templates.EmailDomainWrong)
 		}
 	}
 	if tld := labels[len(labels)-1]; len(tld) < 2 || strings.Trim(tld, "abcdefghijklmnopqrstuvwxyz") != "" {
-		return fmt.Sprintf("L'adresse e-mail « %s » est invalide : le domaine « %s » n'est pas correct.", q, clip(domain))
+		return fault(templates.EmailDomainWrong)
 	}
 	if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
-		return fmt.Sprintf("L'adresse e-mail « %s » est invalide : elle doit être de la forme %s.", q, exampleEmail)
+		return fault(templates.EmailForm)
 	}
 	return ""
 }
@@ -263,9 +267,14 @@ var overseas = []string{"RE", "YT", "GP", "MQ", "GF", "PM", "BL", "MF", "NC", "P
 // lost its leading 0, a float such as 472103540.0 or 4.7210354E8) into E.164, or returns a French
 // error. warn is set when the cell held several numbers and only the first was kept.
 func checkPhone(raw string) (phone, errMsg, warn string) {
+	return checkPhoneOf(raw, templates.OfAdministrator)
+}
+
+// checkPhoneOf is checkPhone for the number of who, whom its errors name.
+func checkPhoneOf(raw string, who templates.Whose) (phone, errMsg, warn string) {
 	s := cleanText(raw)
 	if s == "" {
-		return "", "Le numéro de téléphone de l'administrateur est manquant.", ""
+		return "", templates.PhoneMissing(false), ""
 	}
 	if p, ok := fastPhone(s); ok {
 		return p, "", ""
@@ -278,11 +287,11 @@ func checkPhone(raw string) (phone, errMsg, warn string) {
 			}
 		}
 		if len(numbers) > 1 {
-			p, msg, _ := checkPhone(numbers[0])
+			p, msg, _ := checkPhoneOf(numbers[0], who)
 			if msg != "" {
 				return "", msg, ""
 			}
-			return p, "", fmt.Sprintf("La case contient plusieurs numéros de téléphone : seul le premier (%s) a été retenu.", clip(numbers[0]))
+			return p, "", templates.PhoneFirstOfSeveral(clip(numbers[0]))
 		}
 	}
 	if f, ok := numberCell(s); ok {
@@ -298,12 +307,12 @@ func checkPhone(raw string) (phone, errMsg, warn string) {
 	bad := func() (string, string, string) {
 		n := countDigits(s)
 		if n == 0 {
-			return "", fmt.Sprintf("« %s » n'est pas un numéro de téléphone : indiquez le numéro de l'administrateur, à 10 chiffres, par exemple %s.", clip(raw), examplePhone), ""
+			return "", templates.PhoneNotANumber(who, clip(raw)), ""
 		}
 		if n < 9 {
-			return "", fmt.Sprintf("Le numéro de téléphone « %s » est incomplet : un numéro français comporte 10 chiffres, par exemple %s.", clip(raw), examplePhone), ""
+			return "", templates.PhoneTooShort(who, clip(raw)), ""
 		}
-		return "", fmt.Sprintf("Le numéro de téléphone « %s » n'est pas valide : indiquez un numéro à 10 chiffres, par exemple %s.", clip(raw), examplePhone), ""
+		return "", templates.PhoneInvalid(who, clip(raw)), ""
 	}
 	if strings.IndexFunc(s, unicode.IsLetter) >= 0 || countDigits(s) < 6 || countDigits(s) > 17 {
 		return bad()
@@ -492,9 +501,6 @@ var (
 	changeWords = wordSet("changement changer change modification modifier modifie modifiee maj mise jour " +
 		"remplacement remplacer mutation")
 )
-
-// actionList is the French list of the actions understood, for messages.
-const actionList = "Ajout, Radiation, Changement de responsable ou Inchangé"
 
 // civilities are dropped from the front of a full name.
 var civilities = wordSet("m mr mme mlle mm monsieur madame mademoiselle dr docteur")

@@ -50,7 +50,7 @@ const maxXLSColumns = 16384
 func readXLS(data []byte, lim Limits, sink rowSink) error {
 	c, err := mscfb.New(bytes.NewReader(data))
 	if err != nil {
-		return unreadable(err, "%s", reasonDamaged)
+		return unreadable(err, reasonDamaged)
 	}
 	var stream *mscfb.File
 	for f, err := c.Next(); err == nil; f, err = c.Next() {
@@ -60,11 +60,11 @@ func readXLS(data []byte, lim Limits, sink rowSink) error {
 		}
 	}
 	if stream == nil || stream.Size <= 0 || stream.Size > int64(len(data)) {
-		return unreadable(nil, "%s", reasonDamaged)
+		return unreadable(nil, reasonDamaged)
 	}
 	wb := make([]byte, stream.Size)
 	if _, err := io.ReadFull(stream, wb); err != nil {
-		return unreadable(err, "%s", reasonDamaged)
+		return unreadable(err, reasonDamaged)
 	}
 	return parseBIFF(wb, lim, sink)
 }
@@ -107,29 +107,29 @@ func parseBIFF(wb []byte, lim Limits, sink rowSink) error {
 	bof, pos, ok := recordAt(wb, 0)
 	if !ok || bof.typ != recBOF || len(bof.data) < 4 {
 		if ok && (bof.typ == 0x0009 || bof.typ == 0x0209 || bof.typ == 0x0409) {
-			return unreadable(nil, "%s", reasonOldExcel)
+			return unreadable(nil, reasonOldExcel)
 		}
-		return unreadable(nil, "%s", reasonDamaged)
+		return unreadable(nil, reasonDamaged)
 	}
 	b := &xlsBook{version: binary.LittleEndian.Uint16(bof.data), dec: charmap.Windows1252.NewDecoder()}
 	if b.version != biff8 && b.version != biff5 {
 		if b.version < biff5 {
-			return unreadable(nil, "%s", reasonOldExcel)
+			return unreadable(nil, reasonOldExcel)
 		}
-		return unreadable(nil, "%s", reasonDamaged)
+		return unreadable(nil, reasonDamaged)
 	}
 	var sst [][]byte
 	for {
 		r, next, ok := recordAt(wb, pos)
 		if !ok {
-			return unreadable(nil, "%s", reasonDamaged)
+			return unreadable(nil, reasonDamaged)
 		}
 		pos = next
 		switch r.typ {
 		case recEOF:
 			goto sheets
 		case recFilePass:
-			return unreadable(nil, "%s", reasonEncrypted)
+			return unreadable(nil, reasonEncrypted)
 		case recCodePage:
 			if len(r.data) >= 2 {
 				b.dec = codePage(binary.LittleEndian.Uint16(r.data), b.dec)
@@ -169,7 +169,7 @@ sheets:
 			return err
 		}
 		if budget -= n; budget < 0 {
-			return unreadable(nil, "%s", reasonDamaged)
+			return unreadable(nil, reasonDamaged)
 		}
 	}
 	return nil

@@ -18,7 +18,7 @@ const xlsxMemoryLimit = 16 << 20
 func readXLSX(data []byte, lim Limits, sink rowSink) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return unreadable(err, "%s", reasonDamaged)
+		return unreadable(err, reasonDamaged)
 	}
 	if err := checkZip(zr, lim); err != nil {
 		return err
@@ -31,7 +31,7 @@ func readXLSX(data []byte, lim Limits, sink rowSink) error {
 		if strings.Contains(err.Error(), "unzip size") {
 			return errTooBig(lim)
 		}
-		return unreadable(err, "%s", reasonDamaged)
+		return unreadable(err, reasonDamaged)
 	}
 	defer f.Close()
 	raw := excelize.Options{RawCellValue: true}
@@ -50,7 +50,7 @@ func readXLSX(data []byte, lim Limits, sink rowSink) error {
 			cols, err := rows.Columns(raw)
 			if err != nil {
 				rows.Close()
-				return unreadable(err, "%s", reasonDamaged)
+				return unreadable(err, reasonDamaged)
 			}
 			if len(cols) == 0 {
 				continue
@@ -63,7 +63,7 @@ func readXLSX(data []byte, lim Limits, sink rowSink) error {
 		err = rows.Error()
 		rows.Close()
 		if err != nil {
-			return unreadable(err, "%s", reasonDamaged)
+			return unreadable(err, reasonDamaged)
 		}
 	}
 	return nil

@@ -77,15 +77,16 @@ func (t *Tx) RemoveDue(at time.Time, only func(convention.School) bool) ([]conve
 		if s.Status == convention.StatusRemoved || s.RemoveAt == nil || s.RemoveAt.After(at) || (only != nil && !only(s)) {
 			continue
 		}
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE schools SET status = 'removed', removed_at = ?, remove_at = NULL WHERE uai = ?`, fmtTime(*s.RemoveAt), s.UAI); err != nil {
-			return nil, err
-		}
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO changes (school_id, job, kind, at, detail) SELECT id, ?, 'remove', ?, ? FROM schools WHERE uai = ?`,
-			t.job, fmtTime(*s.RemoveAt), encodeJSON(convention.Change{Kind: convention.ChangeRemove, UAI: s.UAI, Name: s.Name, At: *s.RemoveAt}), s.UAI); err != nil {
-			return nil, err
-		}
 		var id int64
 		if err := t.tx.QueryRowContext(t.ctx, `SELECT id FROM schools WHERE uai = ?`, s.UAI).Scan(&id); err != nil {
+			return nil, err
+		}
+		ch := convention.Change{Kind: convention.ChangeRemove, UAI: s.UAI, Name: s.Name, At: *s.RemoveAt}
+		if _, _, err := applyTo(t.ctx, t.tx, id, ch, *s.RemoveAt); err != nil {
+			return nil, err
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO changes (school_id, job, kind, at, detail) VALUES (?, ?, 'remove', ?, ?)`,
+			id, t.job, fmtTime(*s.RemoveAt), encodeJSON(ch)); err != nil {
 			return nil, err
 		}
 		if err := queueTask(t.ctx, t.tx, id, taskOf(convention.ChangeRemove), sql.NullString{}, fmtTime(*s.RemoveAt)); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/templates"
 )
 
 // SchoolEvent is one change in a school's history, for the reports.
@@ -122,6 +123,11 @@ func (db *DB) Terminations(ctx context.Context) (map[string]time.Time, error) {
 // RecordTermination records a commune's notice of termination, received at receivedAt, and
 // schedules the removal of its schools at effective. A second notice replaces the first.
 func (db *DB) RecordTermination(ctx context.Context, commune string, receivedAt, effective time.Time) error {
+	return db.recordTermination(ctx, commune, receivedAt, effective, "")
+}
+
+// recordTermination is RecordTermination, recorded as a staff action of by when by is not "".
+func (db *DB) recordTermination(ctx context.Context, commune string, receivedAt, effective time.Time, by string) error {
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
@@ -135,6 +141,14 @@ func (db *DB) RecordTermination(ctx context.Context, commune string, receivedAt,
 		ON CONFLICT (commune_id) DO UPDATE SET received_at = excluded.received_at, effective_at = excluded.effective_at, recorded_at = excluded.recorded_at`,
 		id, fmtTime(receivedAt), fmtTime(effective), fmtTime(db.now())); err != nil {
 		return err
+	}
+	var staffAction sql.NullInt64
+	if by != "" {
+		if staffAction.Int64, err = recordStaffAction(ctx, tx, StaffAction{Kind: StaffTerminate, By: by, At: db.now(), CommuneID: id,
+			Detail: templates.StaffTerminated(receivedAt, effective)}); err != nil {
+			return err
+		}
+		staffAction.Valid = true
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, uai, name, admin FROM schools WHERE commune_id = ? AND status <> 'removed'`, id)
 	if err != nil {
@@ -155,12 +169,12 @@ func (db *DB) RecordTermination(ctx context.Context, commune string, receivedAt,
 	}
 	rows.Close()
 	for _, s := range list {
-		if _, err := tx.ExecContext(ctx, `UPDATE schools SET remove_at = ? WHERE id = ?`, fmtTime(effective), s.id); err != nil {
+		ch := convention.Change{Kind: convention.ChangeScheduleRemov, UAI: s.uai, Name: s.name, At: receivedAt, RemoveAt: effective}
+		if _, _, err := applyTo(ctx, tx, s.id, ch, receivedAt); err != nil {
 			return err
 		}
-		ch := convention.Change{Kind: convention.ChangeScheduleRemov, UAI: s.uai, Name: s.name, At: receivedAt, RemoveAt: effective}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at, after, detail) VALUES (?, 'terminate', ?, ?, ?, ?)`,
-			s.id, ch.Kind, fmtTime(receivedAt), s.adm, encodeJSON(ch)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at, after, detail, staff_action_id) VALUES (?, 'terminate', ?, ?, ?, ?, ?)`,
+			s.id, ch.Kind, fmtTime(receivedAt), s.adm, encodeJSON(ch), staffAction); err != nil {
 			return err
 		}
 	}

@@ -146,7 +146,7 @@ func (db *DB) ResolveHeld(ctx context.Context, r Resolve) ([]convention.Change, 
 			// A school removed or scheduled meanwhile (a termination, a later list) keeps
 			// its date; the hold is resolved all the same.
 			if !h.alreadyRemovedOrSched {
-				if _, err := tx.ExecContext(ctx, `UPDATE schools SET remove_at = ? WHERE id = ?`, fmtTime(removeAt), h.schoolID); err != nil {
+				if _, _, err := applyTo(ctx, tx, h.schoolID, ch, r.At); err != nil {
 					return nil, fmt.Errorf("confirm the removal of %s: %w", h.uai, err)
 				}
 			}
@@ -161,7 +161,11 @@ func (db *DB) ResolveHeld(ctx context.Context, r Resolve) ([]convention.Change, 
 		}
 		out = append(out, ch)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ? WHERE id = ? AND state = ?`, convention.StateApplied, r.RequestID, convention.StateHeld); err != nil {
+	reason := templates.ReasonHeldConfirmed(len(list), r.By, r.At)
+	if r.Drop {
+		reason = templates.ReasonHeldDropped(len(list), r.By, r.At)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ?, reason = ? WHERE id = ? AND state = ?`, convention.StateApplied, reason, r.RequestID, convention.StateHeld); err != nil {
 		return nil, fmt.Errorf("resolve held removals of request %d: %w", r.RequestID, err)
 	}
 	return out, tx.Commit()
@@ -229,6 +233,27 @@ func settleHeld(ctx context.Context, tx queryer, communeID, requestID int64, nam
 			convention.StateApplied, id, convention.StateHeld, id); err != nil {
 			return fmt.Errorf("settle held removals of request %d: %w", id, err)
 		}
+		if err := heldReason(ctx, tx, id, templates.ReasonHeldSettled(requestID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// heldReason sets the reason of request id to what is true now of the removals it held: how
+// many still wait for staff, of how many schools of its commune; or, when none does, settled.
+func heldReason(ctx context.Context, tx queryer, id int64, settled string) error {
+	var held, schools int
+	if err := tx.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM held_removals WHERE request_id = r.id AND state = 'held'),
+		(SELECT count(*) FROM schools s WHERE s.commune_id = r.commune_id AND s.status <> 'removed') FROM requests r WHERE r.id = ?`, id).Scan(&held, &schools); err != nil {
+		return fmt.Errorf("reason of request %d: %w", id, err)
+	}
+	reason := settled
+	if held > 0 {
+		reason = templates.ReasonHeld(held, schools)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET reason = ? WHERE id = ?`, reason, id); err != nil {
+		return fmt.Errorf("reason of request %d: %w", id, err)
 	}
 	return nil
 }
@@ -241,8 +266,8 @@ func settledBy(requestID int64) string { return fmt.Sprintf("request:%d", reques
 // and that no other request holds, is held again by that earlier list, which is "held" again. It
 // returns the schools held again, for their history.
 func unsettleHeld(ctx context.Context, tx queryer, requestID int64) ([]HeldRemoval, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT h.id, h.request_id, s.uai, s.name FROM held_removals h JOIN schools s ON s.id = h.school_id
-		WHERE h.state = 'dropped' AND h.decided_by = ? AND s.status <> 'removed' AND s.remove_at IS NULL
+	rows, err := tx.QueryContext(ctx, `SELECT h.id, h.request_id, r.received_at, s.uai, s.name FROM held_removals h JOIN schools s ON s.id = h.school_id
+		JOIN requests r ON r.id = h.request_id WHERE h.state = 'dropped' AND h.decided_by = ? AND s.status <> 'removed' AND s.remove_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM held_removals o WHERE o.school_id = h.school_id AND o.state = 'held') ORDER BY s.uai`, settledBy(requestID))
 	if err != nil {
 		return nil, fmt.Errorf("hold again what request %d settled: %w", requestID, err)
@@ -252,10 +277,12 @@ func unsettleHeld(ctx context.Context, tx queryer, requestID int64) ([]HeldRemov
 	for rows.Next() {
 		var id int64
 		var h HeldRemoval
-		if err := rows.Scan(&id, &h.RequestID, &h.UAI, &h.Name); err != nil {
+		var received string
+		if err := rows.Scan(&id, &h.RequestID, &received, &h.UAI, &h.Name); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("hold again what request %d settled: %w", requestID, err)
 		}
+		h.ReceivedAt = parseTime(received)
 		ids, out = append(ids, id), append(out, h)
 	}
 	rows.Close()
@@ -268,6 +295,11 @@ func unsettleHeld(ctx context.Context, tx queryer, requestID int64) ([]HeldRemov
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ? WHERE id = ? AND state = ?`, convention.StateHeld, out[i].RequestID, convention.StateApplied); err != nil {
 			return nil, fmt.Errorf("hold again the removal of %s: %w", out[i].UAI, err)
+		}
+	}
+	for _, h := range out {
+		if err := heldReason(ctx, tx, h.RequestID, ""); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

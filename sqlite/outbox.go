@@ -182,8 +182,11 @@ type RequestSummary struct {
 	Sender     string
 	Subject    string
 	Reason     string
-	Changes    int
-	Errors     int
+	// Changes counts the request's changes to schools, an update of an administrator's
+	// details aside (Details).
+	Changes int
+	Details int
+	Errors  int
 	// RepliesWithheld lists the addresses that got no automatic reply: too many within a day.
 	RepliesWithheld []string
 	// Text is an excerpt of what the person wrote, kept for a message with no list.
@@ -197,7 +200,8 @@ func (db *DB) RequestsBetween(ctx context.Context, from, to time.Time) ([]Reques
 
 func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]RequestSummary, error) {
 	rows, err := q.QueryContext(ctx, `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
-		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id),
+		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind <> 'admin_details'),
+		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind = 'admin_details'),
 		coalesce(r.errors, (SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')), r.replies_withheld,
 		coalesce((SELECT excerpt FROM request_texts t WHERE t.request_id = r.id), '')
 		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id
@@ -211,7 +215,7 @@ func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]Requ
 		var r RequestSummary
 		var received string
 		var withheld sql.NullString
-		if err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Errors, &withheld, &r.Text); err != nil {
+		if err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Details, &r.Errors, &withheld, &r.Text); err != nil {
 			return nil, err
 		}
 		r.ReceivedAt, r.RepliesWithheld = parseTime(received), decodeWithheld(withheld)

@@ -45,7 +45,7 @@ func (db *DB) NextTask(ctx context.Context, now time.Time) (*convention.Task, er
 }
 
 // TaskDone records that the directory confirmed a task. An activation or a change of
-// administrator makes the school active: "a school never shows active unless the API confirmed
+// administrator (convention.TaskKind.OpensAccess) makes the school active: "a school never shows active unless the API confirmed
 // it" (or someone activated it by hand).
 func (db *DB) TaskDone(ctx context.Context, id int64, at time.Time) error {
 	tx, err := db.begin(ctx)
@@ -61,25 +61,26 @@ func (db *DB) TaskDone(ctx context.Context, id int64, at time.Time) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE provisioning SET state = 'done', done_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`, fmtTime(at), id); err != nil {
 		return err
 	}
-	if kind != string(convention.TaskRemove) {
+	if convention.TaskKind(kind).OpensAccess() {
 		// Only a school still waiting for this access becomes active; a later change may have
 		// queued more work, which will confirm itself.
 		var later int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM provisioning WHERE school_id = ? AND state = 'waiting' AND kind <> 'remove' AND id > ?`, schoolID, id).Scan(&later); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM provisioning WHERE school_id = ? AND state = 'waiting' AND kind IN ('activate', 'change_admin') AND id > ?`, schoolID, id).Scan(&later); err != nil {
 			return err
 		}
-		if later == 0 {
-			res, err := tx.ExecContext(ctx, `UPDATE schools SET status = 'active', active_at = ? WHERE id = ? AND status = 'pending'`, fmtTime(at), schoolID)
-			if err != nil {
+		s, err := schoolByID(ctx, tx, schoolID)
+		if err != nil {
+			return err
+		}
+		if later == 0 && s.Status == convention.StatusPending {
+			if err := writeSchool(ctx, tx, schoolID, s.Apply(convention.Change{Kind: convention.ChangeActivate, UAI: s.UAI, At: at}, at)); err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at) VALUES (?, 'laclasse', ?, ?)`, schoolID, convention.ChangeActivate, fmtTime(at)); err != nil {
-					return err
-				}
-				if err := db.announceAccess(ctx, tx, schoolID, at); err != nil {
-					return err
-				}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at) VALUES (?, 'laclasse', ?, ?)`, schoolID, convention.ChangeActivate, fmtTime(at)); err != nil {
+				return err
+			}
+			if err := db.announceAccess(ctx, tx, schoolID, at); err != nil {
+				return err
 			}
 		}
 	}

@@ -113,7 +113,7 @@ func (db *DB) ActivateAs(ctx context.Context, uais []string, at time.Time, by st
 		if status != string(convention.StatusPending) {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE schools SET status = 'active', active_at = ? WHERE id = ?`, fmtTime(at), id); err != nil {
+		if _, _, err := applyTo(ctx, tx, id, convention.Change{Kind: convention.ChangeActivate, UAI: uai, At: at}, at); err != nil {
 			return nil, err
 		}
 		var staffAction sql.NullInt64
@@ -126,8 +126,9 @@ func (db *DB) ActivateAs(ctx context.Context, uais []string, at time.Time, by st
 		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, job, kind, at, staff_action_id) VALUES (?, 'activate', ?, ?, ?)`, id, convention.ChangeActivate, fmtTime(at), staffAction); err != nil {
 			return nil, err
 		}
-		// Opened by hand: the directory work queued for it is done.
-		if _, err := tx.ExecContext(ctx, `UPDATE provisioning SET state = 'done', done_at = ?, last_error = 'opened by hand' WHERE school_id = ? AND kind <> 'remove' AND state <> 'done'`, fmtTime(at), id); err != nil {
+		// Opened by hand: the directory work that would have opened it is done (an update of
+		// the administrator's details still carries them to the account).
+		if _, err := tx.ExecContext(ctx, `UPDATE provisioning SET state = 'done', done_at = ?, last_error = 'opened by hand' WHERE school_id = ? AND kind IN ('activate', 'change_admin') AND state <> 'done'`, fmtTime(at), id); err != nil {
 			return nil, err
 		}
 		if err := db.announceAccess(ctx, tx, id, at); err != nil {
@@ -198,6 +199,51 @@ func readSchools(ctx context.Context, q queryer, where string, args []any) (map[
 		m[s.UAI] = s
 	}
 	return m, rows.Err()
+}
+
+// The state columns of a school (name, status, administrator, dates) are written from a
+// convention.School as convention.School.Apply leaves it, never set one by one in SQL: how a
+// change moves a school between states is decided in convention/ only, and the history replays
+// (SchoolsAt) to what is stored.
+
+// schoolByID reads school id as it stands.
+func schoolByID(ctx context.Context, q queryer, id int64) (convention.School, error) {
+	m, err := readSchools(ctx, q, `WHERE s.id = ?`, []any{id})
+	if err != nil {
+		return convention.School{}, err
+	}
+	for _, s := range m {
+		return s, nil
+	}
+	return convention.School{}, fmt.Errorf("school %d: %w", id, ErrNotFound)
+}
+
+// writeSchool stores the state of school id as s holds it.
+func writeSchool(ctx context.Context, q queryer, id int64, s convention.School) error {
+	_, err := q.ExecContext(ctx, `UPDATE schools SET name = ?, status = ?, admin = ?, received_at = ?, due_at = ?, active_at = ?, remove_at = ?, removed_at = ? WHERE id = ?`,
+		s.Name, s.Status, encodeJSON(s.Admin), fmtTime(s.ReceivedAt), fmtTime(s.DueAt), fmtTimePtr(s.ActiveAt), fmtTimePtr(s.RemoveAt), fmtTimePtr(s.RemovedAt), id)
+	if err != nil {
+		return fmt.Errorf("write school %s: %w", s.UAI, err)
+	}
+	return nil
+}
+
+// applyTo moves school id as change ch, made at at, moves it (convention.School.Apply), and
+// returns the school before and after.
+func applyTo(ctx context.Context, q queryer, id int64, ch convention.Change, at time.Time) (before, after convention.School, err error) {
+	if before, err = schoolByID(ctx, q, id); err != nil {
+		return before, after, err
+	}
+	after = before.Apply(ch, at)
+	return before, after, writeSchool(ctx, q, id, after)
+}
+
+// fmtTimePtr is a nullable time column.
+func fmtTimePtr(t *time.Time) sql.NullString {
+	if t == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: fmtTime(*t), Valid: true}
 }
 
 func sortedSchools(m map[string]convention.School) []convention.School {

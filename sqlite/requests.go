@@ -294,6 +294,9 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 	if err := rows.flush(ctx, ptx); err != nil {
 		return nil, fmt.Errorf("request %d: %w", in.RequestID, err)
 	}
+	if err := keepOfficialNames(ctx, tx, d.OfficialNames); err != nil {
+		return nil, fmt.Errorf("request %d: %w", in.RequestID, err)
+	}
 	if (d.State == convention.StateApplied || d.State == convention.StateHeld) && communeID.Valid {
 		// A list names (or holds again) schools whose removal an earlier list holds.
 		var reheld []string
@@ -388,8 +391,8 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 // directory work it calls for.
 func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, requestID int64, receivedAt string, ch convention.Change) error {
 	var schoolID int64
-	var before, status, dueAt sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT id, admin, status, due_at FROM schools WHERE uai = ?`, ch.UAI).Scan(&schoolID, &before, &status, &dueAt)
+	var before sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT id, admin FROM schools WHERE uai = ?`, ch.UAI).Scan(&schoolID, &before)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
@@ -398,50 +401,27 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, r
 	switch ch.Kind {
 	case convention.ChangeAdd, convention.ChangeReadd:
 		if exists {
-			_, err = tx.ExecContext(ctx, `UPDATE schools SET commune_id = ?, name = ?, status = 'pending', admin = ?, received_at = ?, due_at = ?, active_at = NULL, remove_at = NULL, removed_at = NULL WHERE id = ?`,
-				communeID, ch.Name, encodeJSON(ch.Admin), at, fmtTime(ch.DueAt), schoolID)
+			// A school listed again, maybe by another commune: it is that commune's now.
+			if _, err = tx.ExecContext(ctx, `UPDATE schools SET commune_id = ? WHERE id = ?`, communeID, schoolID); err == nil {
+				_, _, err = applyTo(ctx, tx, schoolID, ch, ch.At)
+			}
 		} else {
+			s := convention.School{UAI: ch.UAI}.Apply(ch, ch.At)
 			var res interface{ LastInsertId() (int64, error) }
-			res, err = tx.ExecContext(ctx, `INSERT INTO schools (commune_id, uai, name, status, admin, received_at, due_at) VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
-				communeID, ch.UAI, ch.Name, encodeJSON(ch.Admin), at, fmtTime(ch.DueAt))
+			res, err = tx.ExecContext(ctx, `INSERT INTO schools (commune_id, uai, name, status, admin, received_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				communeID, s.UAI, s.Name, s.Status, encodeJSON(s.Admin), fmtTime(s.ReceivedAt), fmtTime(s.DueAt))
 			if err == nil {
 				schoolID, err = res.LastInsertId()
 			}
 		}
-	case convention.ChangeAdmin:
+	case convention.ChangeAdmin, convention.ChangeRename, convention.ChangeAdminDetails, convention.ChangeScheduleRemov, convention.ChangeCancelRemoval:
+		// A new administrator's access is to open within the same two weeks, a school already
+		// pending keeping its earlier due date; the same administrator's new details keep the
+		// school's status and due date (convention.School.Apply).
 		if !exists {
 			return ErrNotFound
 		}
-		// The new administrator's access is to open within the same two weeks; a school already
-		// pending keeps its earlier due date (convention.AdminChangeDue).
-		current := convention.School{Status: convention.Status(status.String)}
-		if dueAt.Valid {
-			current.DueAt = parseTime(dueAt.String)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE schools SET admin = ?, due_at = ?, status = 'pending', active_at = NULL WHERE id = ?`,
-			encodeJSON(ch.Admin), fmtTime(convention.AdminChangeDue(current, ch.DueAt)), schoolID)
-	case convention.ChangeRename:
-		if !exists {
-			return ErrNotFound
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE schools SET name = ? WHERE id = ?`, ch.Name, schoolID)
-	case convention.ChangeAdminDetails:
-		if !exists {
-			return ErrNotFound
-		}
-		// The same administrator's new details: the school keeps its status and due date, and
-		// the directory has nothing to do.
-		_, err = tx.ExecContext(ctx, `UPDATE schools SET admin = ? WHERE id = ?`, encodeJSON(ch.Admin), schoolID)
-	case convention.ChangeScheduleRemov:
-		if !exists {
-			return ErrNotFound
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE schools SET remove_at = ? WHERE id = ?`, fmtTime(ch.RemoveAt), schoolID)
-	case convention.ChangeCancelRemoval:
-		if !exists {
-			return ErrNotFound
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE schools SET remove_at = NULL WHERE id = ?`, schoolID)
+		_, _, err = applyTo(ctx, tx, schoolID, ch, ch.At)
 	case convention.ChangeHoldRemoval:
 		if !exists {
 			return ErrNotFound

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -19,10 +20,12 @@ var ErrNotRevertible = errors.New("request cannot be reverted")
 type Undone struct {
 	UAI  string
 	Name string
-	// Kind is the change undone (add, readd, change_admin, schedule_remove, hold_remove).
+	// Kind is the change undone (add, readd, change_admin, rename, schedule_remove, hold_remove).
 	Kind convention.ChangeKind
 	// Executed says a removal had already taken effect: the school is back, its access to open.
 	Executed bool
+	// Restored is the name the school has again, for a rename undone.
+	Restored string
 }
 
 // RevertView is what a revert undid, for the mail that tells the commune.
@@ -33,6 +36,9 @@ type RevertView struct {
 	Subject    string
 	ReceivedAt time.Time
 	Undone     []Undone
+	// Reheld are the removals an earlier list held, that this request had settled, and that
+	// wait for staff again.
+	Reheld []HeldRemoval
 }
 
 // RevertInput is a staff member's decision to undo what a request changed.
@@ -43,12 +49,16 @@ type RevertInput struct {
 }
 
 // Revert undoes, in one transaction, what request in.RequestID changed that is still in effect:
-// its additions are removed, its changes of administrator restored (the previous administrator
-// gets the rights back), its scheduled removals cancelled and its executed ones undone (the
-// school is back, its access to open again), its held removals dropped. Each undoing is a change
-// in the school's history naming the staff action; the request becomes "reverted"; tell composes
-// the mail to the commune, queued in the same transaction. A change since overridden (an
-// administrator changed again, a school added again) is left as it is.
+// its additions are removed; its changes of administrator restored (one the directory never
+// carried out leaves the school as it was before, its access and due date; one it carried out
+// gives the previous administrator the rights back); its renames undone (the name before the
+// request, replayed from the history); the same administrator's previous details restored; its
+// scheduled removals cancelled and its executed ones undone (the school is back, its access to
+// open again); its held removals dropped; and the removals an earlier list held that it had
+// settled are held again (RevertView.Reheld). Each undoing is a change in the school's history
+// naming the staff action, made through convention.School.Apply; the request becomes
+// "reverted"; tell composes the mail to the commune, queued in the same transaction. A change
+// since overridden (an administrator changed again, a school added again) is left as it is.
 func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) ([]convention.OutgoingMail, error)) (*RevertView, error) {
 	tx, err := db.begin(ctx)
 	if err != nil {
@@ -108,10 +118,30 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 			schoolID, ch.Kind, at, before, after, encodeJSON(ch), actionID)
 		return err
 	}
+	// apply moves the school as ch does (convention.School.Apply) and records it.
+	apply := func(schoolID int64, ch convention.Change, before, after sql.NullString) error {
+		if _, _, err := applyTo(ctx, tx, schoolID, ch, in.At); err != nil {
+			return err
+		}
+		return record(schoolID, ch, before, after)
+	}
+	// settle marks done the directory work of kinds still waiting for the school, as undone.
+	settle := func(schoolID int64, kinds string) (int64, error) {
+		res, err := tx.ExecContext(ctx, `UPDATE provisioning SET state = 'done', done_at = ?, last_error = 'reverted' WHERE school_id = ? AND state <> 'done' AND kind IN (`+kinds+`)`, at, schoolID)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
 	for _, m := range list {
-		// A later change of another request or job overrides this one, but for an activation.
+		// A later change of another request or job overrides this one, but for an activation
+		// (and, but for a rename, a rename).
+		overriding := `'activate', 'remove', 'rename'`
+		if m.kind == convention.ChangeRename {
+			overriding = `'activate', 'remove', 'change_admin', 'admin_details', 'schedule_remove', 'cancel_removal', 'hold_remove', 'drop_remove'`
+		}
 		var later int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM changes WHERE school_id = ? AND id > ? AND kind NOT IN ('activate', 'remove', 'rename')
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM changes WHERE school_id = ? AND id > ? AND kind NOT IN (`+overriding+`)
 			AND (staff_action_id IS NULL OR staff_action_id <> ?)`, m.schoolID, m.id, actionID).Scan(&later); err != nil {
 			return nil, err
 		}
@@ -119,18 +149,16 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 			continue
 		}
 		undone := Undone{UAI: m.uai, Name: m.name, Kind: m.kind}
+		current := sql.NullString{String: m.admin, Valid: true}
 		switch m.kind {
 		case convention.ChangeAdd, convention.ChangeReadd:
 			if m.status == string(convention.StatusRemoved) {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE schools SET status = 'removed', removed_at = ?, remove_at = NULL WHERE id = ?`, at, m.schoolID); err != nil {
+			if err := apply(m.schoolID, convention.Change{Kind: convention.ChangeRemove, UAI: m.uai, Name: m.name, At: in.At}, sql.NullString{}, current); err != nil {
 				return nil, err
 			}
-			if err := record(m.schoolID, convention.Change{Kind: convention.ChangeRemove, UAI: m.uai, Name: m.name, At: in.At}, sql.NullString{}, sql.NullString{String: m.admin, Valid: true}); err != nil {
-				return nil, err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE provisioning SET state = 'done', done_at = ?, last_error = 'reverted' WHERE school_id = ? AND kind <> 'remove' AND state = 'waiting'`, at, m.schoolID); err != nil {
+			if _, err := settle(m.schoolID, `'activate', 'change_admin', 'update_admin'`); err != nil {
 				return nil, err
 			}
 			if m.status == string(convention.StatusActive) {
@@ -146,11 +174,30 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 			if c := decodeContactPtr(m.before); c != nil {
 				before = *c
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE schools SET admin = ?, status = 'pending', active_at = NULL, due_at = ? WHERE id = ?`, m.before.String, fmtTime(due), m.schoolID); err != nil {
+			prev, err := schoolBefore(ctx, tx, m.schoolID, m.id)
+			if err != nil {
 				return nil, err
 			}
-			current := sql.NullString{String: m.admin, Valid: true}
-			if err := record(m.schoolID, convention.Change{Kind: convention.ChangeAdmin, UAI: m.uai, Name: m.name, Admin: before, At: in.At, DueAt: due}, current, m.before); err != nil {
+			ch := convention.Change{Kind: convention.ChangeAdmin, UAI: m.uai, Name: m.name, Admin: before, At: in.At, DueAt: due}
+			if n, err := settle(m.schoolID, `'change_admin'`); err != nil {
+				return nil, err
+			} else if n > 0 {
+				// The directory never moved the rights: the previous administrator keeps them,
+				// and the school is as it was, its due date and its access as before.
+				ch.DueAt = prev.DueAt
+				if err := apply(m.schoolID, ch, current, m.before); err != nil {
+					return nil, err
+				}
+				if prev.Status == convention.StatusActive {
+					if err := apply(m.schoolID, convention.Change{Kind: convention.ChangeActivate, UAI: m.uai, Name: m.name, At: in.At}, sql.NullString{}, sql.NullString{}); err != nil {
+						return nil, err
+					}
+				}
+				break
+			}
+			// The rights moved (by the directory or by hand): they go back to the previous
+			// administrator.
+			if err := apply(m.schoolID, ch, current, m.before); err != nil {
 				return nil, err
 			}
 			if err := queueTask(ctx, tx, m.schoolID, taskOf(convention.ChangeAdmin), current, at); err != nil {
@@ -165,43 +212,49 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 			if c := decodeContactPtr(m.before); c != nil {
 				before = *c
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE schools SET admin = ? WHERE id = ?`, m.before.String, m.schoolID); err != nil {
+			if err := apply(m.schoolID, convention.Change{Kind: convention.ChangeAdminDetails, UAI: m.uai, Name: m.name, Admin: before, At: in.At}, current, m.before); err != nil {
 				return nil, err
 			}
-			if err := record(m.schoolID, convention.Change{Kind: convention.ChangeAdminDetails, UAI: m.uai, Name: m.name, Admin: before, At: in.At}, sql.NullString{String: m.admin, Valid: true}, m.before); err != nil {
+			// The directory gets the details back, unless it never had the new ones.
+			if n, err := settle(m.schoolID, `'update_admin'`); err != nil {
 				return nil, err
+			} else if n == 0 {
+				if err := queueTask(ctx, tx, m.schoolID, taskOf(convention.ChangeAdminDetails), sql.NullString{}, at); err != nil {
+					return nil, err
+				}
 			}
 			continue
+		case convention.ChangeRename:
+			prev, err := schoolBefore(ctx, tx, m.schoolID, m.id)
+			if err != nil {
+				return nil, err
+			}
+			if prev.Name == "" || prev.Name == m.name {
+				continue
+			}
+			if err := apply(m.schoolID, convention.Change{Kind: convention.ChangeRename, UAI: m.uai, Name: prev.Name, Admin: before(m.admin), At: in.At}, sql.NullString{}, current); err != nil {
+				return nil, err
+			}
+			undone.Restored = prev.Name
 		case convention.ChangeScheduleRemov:
 			switch {
 			case m.status == string(convention.StatusRemoved):
 				undone.Executed = true
-				var admin convention.Contact
-				if c := decodeContactPtr(sql.NullString{String: m.admin, Valid: true}); c != nil {
-					admin = *c
-				}
-				if _, err := tx.ExecContext(ctx, `UPDATE schools SET status = 'pending', received_at = ?, due_at = ?, active_at = NULL, remove_at = NULL, removed_at = NULL WHERE id = ?`,
-					at, fmtTime(due), m.schoolID); err != nil {
-					return nil, err
-				}
-				if err := record(m.schoolID, convention.Change{Kind: convention.ChangeReadd, UAI: m.uai, Name: m.name, Admin: admin, At: in.At, DueAt: due}, sql.NullString{}, sql.NullString{String: m.admin, Valid: true}); err != nil {
+				if err := apply(m.schoolID, convention.Change{Kind: convention.ChangeReadd, UAI: m.uai, Name: m.name, Admin: before(m.admin), At: in.At, DueAt: due}, sql.NullString{}, current); err != nil {
 					return nil, err
 				}
 				if err := queueTask(ctx, tx, m.schoolID, taskOf(convention.ChangeReadd), sql.NullString{}, at); err != nil {
 					return nil, err
 				}
 			case m.removeAt.Valid:
-				if _, err := tx.ExecContext(ctx, `UPDATE schools SET remove_at = NULL WHERE id = ?`, m.schoolID); err != nil {
-					return nil, err
-				}
-				if err := record(m.schoolID, convention.Change{Kind: convention.ChangeCancelRemoval, UAI: m.uai, Name: m.name, At: in.At}, sql.NullString{}, sql.NullString{}); err != nil {
+				if err := apply(m.schoolID, convention.Change{Kind: convention.ChangeCancelRemoval, UAI: m.uai, Name: m.name, At: in.At}, sql.NullString{}, sql.NullString{}); err != nil {
 					return nil, err
 				}
 			default:
 				continue
 			}
 		default:
-			continue // a rename, a cancelled removal: nothing to undo
+			continue // a cancelled removal: nothing to undo
 		}
 		v.Undone = append(v.Undone, undone)
 	}
@@ -238,6 +291,7 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 	if err != nil {
 		return nil, err
 	}
+	v.Reheld = reheld
 	for _, h := range reheld {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, job, kind, at, detail, staff_action_id) SELECT id, ?, 'revert', ?, ?, ?, ? FROM schools WHERE uai = ?`,
 			h.RequestID, convention.ChangeHoldRemoval, at, encodeJSON(convention.Change{Kind: convention.ChangeHoldRemoval, UAI: h.UAI, Name: h.Name, At: in.At}), actionID, h.UAI); err != nil {
@@ -255,4 +309,37 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 		return nil, fmt.Errorf("revert request %d: %w", in.RequestID, err)
 	}
 	return &v, tx.Commit()
+}
+
+// before decodes a school's administrator column (the zero Contact when it cannot be read).
+func before(admin string) convention.Contact {
+	if c := decodeContactPtr(sql.NullString{String: admin, Valid: true}); c != nil {
+		return *c
+	}
+	return convention.Contact{}
+}
+
+// schoolBefore returns school id as it stood before change changeID, replayed from its history
+// (convention.School.Apply), in the order the changes were made.
+func schoolBefore(ctx context.Context, q queryer, id, changeID int64) (convention.School, error) {
+	rows, err := q.QueryContext(ctx, `SELECT kind, at, detail FROM changes WHERE school_id = ? AND id < ? ORDER BY id`, id, changeID)
+	if err != nil {
+		return convention.School{}, fmt.Errorf("replay school %d: %w", id, err)
+	}
+	defer rows.Close()
+	var s convention.School
+	for rows.Next() {
+		var kind, when string
+		var detail sql.NullString
+		if err := rows.Scan(&kind, &when, &detail); err != nil {
+			return convention.School{}, err
+		}
+		var ch convention.Change
+		if detail.Valid {
+			_ = json.Unmarshal([]byte(detail.String), &ch)
+		}
+		ch.Kind = convention.ChangeKind(kind)
+		s = s.Apply(ch, parseTime(when))
+	}
+	return s, rows.Err()
 }

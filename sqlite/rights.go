@@ -29,7 +29,7 @@ func (t *Tx) RightsChanges(from, to time.Time) ([]RightsChange, error) {
 		FROM provisioning p JOIN schools s ON s.id = p.school_id JOIN communes c ON c.id = s.commune_id
 		WHERE p.kind = 'change_admin' AND s.status <> 'removed'
 		AND (p.state <> 'done' OR (p.done_at >= ? AND p.done_at < ?))
-		AND NOT EXISTS (SELECT 1 FROM provisioning p2 WHERE p2.school_id = p.school_id AND p2.id > p.id AND p2.kind <> 'remove')
+		AND NOT EXISTS (SELECT 1 FROM provisioning p2 WHERE p2.school_id = p.school_id AND p2.id > p.id AND p2.kind IN ('activate', 'change_admin'))
 		AND NOT EXISTS (SELECT 1 FROM provisioning p3 WHERE p3.school_id = p.school_id AND p3.id < p.id AND p3.kind = 'activate' AND p3.state <> 'done')
 		ORDER BY c.name, s.uai`, fmtTime(from), fmtTime(to))
 	if err != nil {

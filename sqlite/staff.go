@@ -123,13 +123,15 @@ func (db *DB) StoreSenders(ctx context.Context) (map[string][]string, error) {
 
 // RequestLine is what became of one message received, for `intaked requests`.
 type RequestLine struct {
-	ID          int64
-	ReceivedAt  time.Time
-	Commune     string // "" when none
-	Sender      string
-	Subject     string
-	State       convention.RequestState
-	Reason      string
+	ID         int64
+	ReceivedAt time.Time
+	Commune    string // "" when none
+	Sender     string
+	Subject    string
+	State      convention.RequestState
+	Reason     string
+	// Changes counts the changes the request made to schools; an update of the same
+	// administrator's details is not one (convention.ChangeAdminDetails).
 	Changes     int
 	RefusedRows int
 }
@@ -139,6 +141,12 @@ type RequestFilter struct {
 	Commune string
 	State   convention.RequestState
 	Since   time.Time
+	// CommuneID selects one commune's requests by its id (the console's pages).
+	CommuneID int64
+	// Sender selects the requests of one bare address, lower case (the console's search).
+	Sender string
+	// Unhandled leaves out the requests a staff member marked handled (StaffHandled).
+	Unhandled bool
 }
 
 // Requests returns the decided requests that f selects, newest first. A request still being
@@ -166,6 +174,19 @@ func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]RequestLine, err
 
 // requestsQuery is the query of Requests for f, and its arguments.
 func requestsQuery(f RequestFilter) (string, []any) {
+	where, args := requestsWhere(f)
+	return `SELECT r.id, r.received_at, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), r.state, coalesce(r.reason, ''),
+		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind <> 'admin_details'),
+		CASE WHEN r.refused_rows IS NULL
+			THEN (SELECT count(*) FROM (SELECT 1 FROM problems p WHERE p.request_id = r.id AND p.severity = 'error' GROUP BY p.file, p.sheet, p.row))
+			ELSE (SELECT coalesce(sum(value), 0) FROM json_each(r.refused_rows)) END
+		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id
+		` + where + ` ORDER BY r.received_at DESC, r.id DESC`, args
+}
+
+// requestsWhere is the WHERE clause on requests r that selects what f selects, and its
+// arguments.
+func requestsWhere(f RequestFilter) (string, []any) {
 	where := []string{`r.state <> 'claimed'`}
 	var args []any
 	if f.Commune != "" {
@@ -180,13 +201,18 @@ func requestsQuery(f RequestFilter) (string, []any) {
 		where = append(where, `r.received_at >= ?`)
 		args = append(args, fmtTime(f.Since))
 	}
-	return `SELECT r.id, r.received_at, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), r.state, coalesce(r.reason, ''),
-		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id),
-		CASE WHEN r.refused_rows IS NULL
-			THEN (SELECT count(*) FROM (SELECT 1 FROM problems p WHERE p.request_id = r.id AND p.severity = 'error' GROUP BY p.file, p.sheet, p.row))
-			ELSE (SELECT coalesce(sum(value), 0) FROM json_each(r.refused_rows)) END
-		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id
-		WHERE ` + strings.Join(where, " AND ") + ` ORDER BY r.received_at DESC, r.id DESC`, args
+	if f.CommuneID != 0 {
+		where = append(where, `r.commune_id = ?`)
+		args = append(args, f.CommuneID)
+	}
+	if f.Sender != "" {
+		where = append(where, `r.sender = ?`)
+		args = append(args, f.Sender)
+	}
+	if f.Unhandled {
+		where = append(where, `NOT EXISTS (SELECT 1 FROM staff_actions sa WHERE sa.request_id = r.id AND sa.kind = '`+StaffHandled+`')`)
+	}
+	return `WHERE ` + strings.Join(where, " AND "), args
 }
 
 // RequestByID returns request id as it stands, or ErrNotFound.

@@ -102,6 +102,9 @@ type Weekly struct {
 	Applied     int
 	Quarantined int
 	Upcoming    []string // the calendar's next dates, in French
+	// Closing lists the registered schools the national directory says close, or no longer
+	// lists: a closed school must not keep being billed.
+	Closing []DirectoryWatched
 }
 
 // RenderWeekly renders the weekly overview.

@@ -20,7 +20,7 @@ func everyMail() map[string]func() (Rendered, error) {
 	school := SchoolLine{UAI: "0690001A", Name: "École Jean Jaurès", Admin: "Anne Martin (directrice), anne.martin@givors.fr, 04 72 10 31 40", Before: "Paul Durand", DueAt: due, When: at.AddDate(0, 2, 0), Derived: true, Where: "feuille « Écoles », ligne 7"}
 	problem := ProblemLine{File: "liste.xlsx", Sheet: "Écoles", Row: 8, Column: "G", Message: "Le numéro de téléphone « 04 72 » est incomplet.", UAI: "0690002B", School: "École Curie"}
 	digestSchool := DigestSchool{Commune: "Givors", UAI: "0690001A", Name: "École Jean Jaurès", Admin: "Anne Martin", DueAt: due, DaysLeft: 2}
-	request := DigestRequest{ReceivedAt: at, Commune: "Givors", Sender: "Mairie <mairie@givors.fr>", Subject: "Liste des écoles", Outcome: "appliquée", Changes: 3, Errors: 1, Withheld: []string{"mairie@givors.fr"}, Text: "Aucun changement pour nous cette année."}
+	request := DigestRequest{ReceivedAt: at, Commune: "Givors", Sender: "Mairie <mairie@givors.fr>", Subject: "Liste des écoles", Outcome: "appliquée", Changes: 3, Details: 1, Errors: 1, Withheld: []string{"mairie@givors.fr"}, Text: "Aucun changement pour nous cette année."}
 	return map[string]func() (Rendered, error){
 		"access_open": func() (Rendered, error) {
 			return RenderAccessOpen(AccessOpen{Commune: "Oullins", UAI: "0690001A", School: "École Jean Jaurès", Admin: "Anne Martin", AdminEmail: "anne.martin@oullins.fr", AdminPhone: "04 72 10 31 40", Contact: "partenariat@grandlyon.com", Signature: Signature})
@@ -54,6 +54,9 @@ func everyMail() map[string]func() (Rendered, error) {
 		"reminder": func() (Rendered, error) {
 			return RenderReminder(Reminder{Commune: "Écully", SchoolYear: "2027-2028", Deadline: at, Renewal: at.AddDate(0, 0, 1), Schools: []SchoolLine{school}, Signature: Signature})
 		},
+		"reminder_unreached": func() (Rendered, error) {
+			return RenderReminderUnreached(ReminderUnreached{SchoolYear: "2027-2028", Renewal: at, Communes: []UnreachedCommune{{Name: "Givors", Schools: 3}, {Name: "Écully", Schools: 1}}})
+		},
 		"renewal_commune": func() (Rendered, error) {
 			return RenderRenewalNotice(RenewalNotice{Commune: "Givors", SchoolYear: "2027-2028", At: at, Schools: []SchoolLine{school}, Signature: Signature})
 		},
@@ -69,7 +72,8 @@ func everyMail() map[string]func() (Rendered, error) {
 				Omitted: Omitted{Added: 1, Changed: 1, Removed: 1, Restored: 1, Unchanged: 1, Refused: 1, Warnings: 1}, RefusedFile: RefusedRowsFilename})
 		},
 		"revert": func() (Rendered, error) {
-			return RenderRevert(Revert{Commune: "Givors", Subject: "Liste", ReceivedAt: "14/09/2026", Undone: []RevertLine{{UAI: "0690001A", School: "École Jean Jaurès", What: "ajout annulé"}}, Signature: Signature})
+			return RenderRevert(Revert{Commune: "Givors", Subject: "Liste", ReceivedAt: "14/09/2026", Undone: []RevertLine{{UAI: "0690001A", School: "École Jean Jaurès", What: "rename", Restored: "École Jaurès"}},
+				HeldAgain: []RevertHeld{{UAI: "0690002B", School: "École Curie", RequestID: 2, ReceivedAt: "11/05/2026"}}, Signature: Signature})
 		},
 		"weekly": func() (Rendered, error) {
 			return RenderWeekly(Weekly{From: at.AddDate(0, 0, -7), To: at, Communes: []CommuneOverview{{Name: "Givors", Active: 3, Pending: 1, Overdue: 1, Removing: 1, LastListAt: at}}, Requests: 4, Applied: 3, Quarantined: 1, Upcoming: []string{"20 juin 2026 : fin de la campagne"}})

@@ -82,6 +82,9 @@ type Reply struct {
 	TechnicalReferent string
 	ProjectLead       string
 	Signature         string
+	// Prefilled are the schools the model attached to a reply without a list holds: the
+	// commune's open public schools, from the national directory, for a first message.
+	Prefilled []SchoolLine
 	// Omitted counts, section by section, the lines the reply does not list: it lists the first
 	// MaxRefusedLines refused rows, MaxWarningLines warnings and MaxSchoolLines schools of each
 	// kind, then says how many more there are. RenderReply fills it.
@@ -148,7 +151,10 @@ type DigestRequest struct {
 	Subject    string
 	Outcome    string // in French
 	Changes    int
-	Errors     int
+	// Details counts the administrators whose details only were updated (the same person:
+	// not a change of administrator), apart from Changes.
+	Details int
+	Errors  int
 	// Withheld lists the addresses that got no automatic reply, having had too many in a day.
 	Withheld []string
 	// Text is an excerpt of what the person wrote, for a message with no list.
@@ -194,6 +200,10 @@ type Digest struct {
 	// Rights lists the changes of administrator for laclasse.com's directory: to make by hand
 	// (no provisioner), or made or pending by the provisioner.
 	Rights []DigestRights
+	// DirectoryFailure is set when a new file of the national directory of schools was refused
+	// since the previous summary; DirectoryWarnings lists the schools accepted with its warning.
+	DirectoryFailure  *DirectoryFailure
+	DirectoryWarnings []DirectoryWarning
 }
 
 // DigestHeld is a request whose removals wait for staff: `intaked confirm ID` applies them,
@@ -213,7 +223,7 @@ type Refusal struct {
 
 // Empty reports whether the digest has nothing to say.
 func (d Digest) Empty() bool {
-	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.Forwarded)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered)+d.AccessOpened+len(d.Held)+len(d.Rights) == 0
+	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.Forwarded)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered)+d.AccessOpened+len(d.Held)+len(d.Rights)+len(d.DirectoryWarnings) == 0 && d.DirectoryFailure == nil
 }
 
 // RenderDigest renders the Métropole's daily summary.

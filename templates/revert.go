@@ -6,16 +6,29 @@ type Revert struct {
 	Subject    string // the subject of the commune's message
 	ReceivedAt string // when it was received, as a person reads it (14/09/2026)
 	// Undone lists what was undone, one line per school.
-	Undone    []RevertLine
+	Undone []RevertLine
+	// HeldAgain lists the removals an earlier list asked for and held, that the message undone
+	// had settled: they wait for staff again.
+	HeldAgain []RevertHeld
 	Signature string
 }
 
+// RevertHeld is a school whose removal, asked for by an earlier list (request RequestID,
+// received on ReceivedAt, as a person reads it), waits for staff again.
+type RevertHeld struct {
+	UAI, School string
+	RequestID   int64
+	ReceivedAt  string
+}
+
 // RevertLine is one school whose change was undone. What is "add" (the school added is
-// removed), "admin" (the previous administrator is back), "removal" (a scheduled removal is
-// cancelled), "removed" (a removal that took effect is undone: the school is back) or "held"
-// (a removal waiting for staff is dropped).
+// removed), "admin" (the previous administrator is back), "rename" (the school has its previous
+// name, Restored, again), "removal" (a scheduled removal is cancelled), "removed" (a removal
+// that took effect is undone: the school is back) or "held" (a removal waiting for staff is
+// dropped).
 type RevertLine struct {
 	UAI, School, What string
+	Restored          string
 }
 
 // RenderRevert renders the mail that tells a commune its list was undone.

@@ -1,6 +1,9 @@
 // Package templates is in charge of the words the daemon writes: the French mails sent to communes
 // and to the Métropole, rendered from embedded templates (text/template for the text part,
-// html/template for the HTML part).
+// html/template for the HTML part), and every other sentence a commune or staff reads, built in
+// Go from typed arguments: the problems found in a list or a message, the reasons of a
+// decision, the model spreadsheet's instructions, the report spreadsheets' titles and notes, and
+// what the commands print. It imports nothing of this module, so every package can use it.
 package templates
 
 import (

@@ -23,6 +23,7 @@ var mailKindNames = map[string]string{
 	"digest":              "synthèse quotidienne",
 	"weekly":              "point hebdomadaire",
 	"reminder":            "rappel à une commune",
+	"reminder-unreached":  "communes injoignables pour le rappel",
 	"renewal":             "avis de reconduction",
 	"renewal-report":      "bilan des reconductions",
 	"yearly-update":       "mise à jour annuelle",

@@ -17,6 +17,7 @@ import (
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/sheet"
 	"github.com/laclasse/intake/sqlite"
+	"github.com/laclasse/intake/templates"
 )
 
 // Main is the program, with its outside world made explicit so that tests can run it whole.
@@ -31,6 +32,8 @@ type Main struct {
 	// Reload, when set, makes a running daemon read its configuration again at each receive,
 	// as SIGHUP does (tests).
 	Reload <-chan struct{}
+	// actions are the staff actions of the wired daemon, kept across reloads (wiredActions).
+	actions *staffActions
 }
 
 // NewMain returns a Main on the process's streams and clock.
@@ -41,7 +44,7 @@ func NewMain() *Main {
 const usage = `intaked runs the partnership mailbox of laclasse.com.
 
 Usage:
-  intaked demo                               run the whole path on built-in samples
+  intaked demo [--console]                   run the whole path on built-in samples (then serve the console on it)
   intaked run --config FILE [--once] [--now RFC3339]
   intaked parse [--json] FILE...             read spreadsheets, touching nothing else
   intaked schools --config FILE [--json] [--now RFC3339]   the registry
@@ -65,6 +68,9 @@ Usage:
   intaked status --config FILE               one screen for operators
   intaked backup --config FILE OUT.db        an online, consistent copy of the store
   intaked check-config --config FILE
+  intaked directory --config FILE [--json] UAI...  each school's entry in the Annuaire de l'éducation
+  intaked console-link --config FILE [--role gestion|lecture] [--as NAME]
+                                             a URL that signs its holder in to the console once (15 minutes)
 `
 
 // Run runs the subcommand named by args[0].
@@ -116,6 +122,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return m.templateCmd(ctx, rest)
 	case "check-config":
 		return m.checkConfigCmd(ctx, rest)
+	case "directory":
+		return m.directoryCmd(ctx, rest)
+	case "console-link":
+		return m.consoleLinkCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return nil
@@ -243,30 +253,30 @@ func (m *Main) printList(res parseResult) {
 	l := res.List
 	fmt.Fprintf(m.Stdout, "%s (%s)\n", l.File, l.Format)
 	if res.Error != "" {
-		fmt.Fprintf(m.Stdout, "  illisible : %s\n\n", res.Error)
+		fmt.Fprint(m.Stdout, templates.CLIUnreadable(res.Error))
 		return
 	}
 	for _, c := range []struct {
 		label string
 		c     *convention.Contact
-	}{{"Référent technique", l.Commune.TechnicalReferent}, {"Suivi du projet", l.Commune.ProjectLead}} {
+	}{{templates.CLITechnicalReferent, l.Commune.TechnicalReferent}, {templates.CLIProjectLead, l.Commune.ProjectLead}} {
 		if c.c != nil {
 			fmt.Fprintf(m.Stdout, "  %s : %s, %s, %s\n", c.label, c.c.FullName(), c.c.Email, convention.ReadablePhone(c.c.Phone))
 		}
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "  FEUILLE\tLIGNE\tUAI\tÉCOLE\tACTION\tADMINISTRATEUR\tEMAIL\tTÉLÉPHONE")
+	fmt.Fprintln(tw, templates.CLIListHeader)
 	for _, s := range l.Schools {
 		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Sheet, s.Row, s.UAI, s.Name, s.Action, s.Admin.FullName(), s.Admin.Email, convention.ReadablePhone(s.Admin.Phone))
 	}
 	tw.Flush()
 	if len(l.Problems) > 0 {
-		fmt.Fprintln(m.Stdout, "  Problèmes :")
+		fmt.Fprintln(m.Stdout, templates.CLIProblems)
 		for _, p := range l.Problems {
-			fmt.Fprintf(m.Stdout, "  - [%s] feuille « %s », ligne %d, colonne %s (%s) : %s\n", p.Severity, p.Sheet, p.Row, p.Column, p.Field, p.Message)
+			fmt.Fprint(m.Stdout, templates.CLIProblem(string(p.Severity), p.Sheet, p.Row, p.Column, p.Field, p.Message))
 		}
 	}
-	fmt.Fprintf(m.Stdout, "  %d école(s) acceptée(s), %d erreur(s)\n\n", len(l.Schools), len(l.Errors()))
+	fmt.Fprint(m.Stdout, templates.CLIListCounts(len(l.Schools), len(l.Errors())))
 }
 
 // schoolJSON is one element of `schools --json` (a contract).
@@ -280,6 +290,9 @@ type schoolJSON struct {
 	DueAt      string             `json:"due_at"`
 	// RemoveAt is when a scheduled removal takes effect (RFC 3339), null when none is.
 	RemoveAt *string `json:"remove_at"`
+	// OfficialName is the school's name in the national directory ([directory]), next to the
+	// commune's own; "" when it was never checked.
+	OfficialName string `json:"official_name"`
 }
 
 func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
@@ -304,10 +317,14 @@ func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
 	}
 	loc := cfg.Location()
 	if *asJSON {
+		official, err := store.OfficialNames(ctx)
+		if err != nil {
+			return err
+		}
 		out := make([]schoolJSON, 0, len(schools))
 		for _, s := range schools {
 			out = append(out, schoolJSON{Commune: s.Commune, UAI: s.UAI, Name: s.Name, Status: s.Status, Admin: s.Admin,
-				ReceivedAt: s.ReceivedAt.In(loc).Format(time.RFC3339), DueAt: s.DueAt.In(loc).Format(time.RFC3339)})
+				ReceivedAt: s.ReceivedAt.In(loc).Format(time.RFC3339), DueAt: s.DueAt.In(loc).Format(time.RFC3339), OfficialName: official[s.UAI]})
 			if s.RemoveAt != nil && s.Status != convention.StatusRemoved {
 				at := s.RemoveAt.In(loc).Format(time.RFC3339)
 				out[len(out)-1].RemoveAt = &at
@@ -316,7 +333,7 @@ func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
 		return writeJSON(m.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMMUNE\tUAI\tÉCOLE\tSTATUT\tADMINISTRATEUR\tREÇU LE\tÀ OUVRIR AVANT LE")
+	fmt.Fprintln(tw, templates.CLISchoolsHeader)
 	for _, s := range schools {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s <%s>\t%s\t%s\n", s.Commune, s.UAI, s.Name, statusFR(s, cfg.ConventionCalendar()), s.Admin.FullName(), s.Admin.Email,
 			s.ReceivedAt.In(loc).Format("02/01/2006"), s.DueAt.In(loc).Format("02/01/2006"))
@@ -327,21 +344,11 @@ func (m *Main) schoolsCmd(ctx context.Context, args []string) error {
 // statusFR is a school's status as staff read it; a scheduled removal shows its day as the
 // reply and the digest do (convention.Calendar.RemovalDay).
 func statusFR(s convention.School, cal convention.Calendar) string {
-	switch s.Status {
-	case convention.StatusPending:
-		if s.RemoveAt != nil {
-			return "en attente (radiation le " + cal.RemovalDay(*s.RemoveAt) + ")"
-		}
-		return "en attente"
-	case convention.StatusActive:
-		if s.RemoveAt != nil {
-			return "actif (radiation le " + cal.RemovalDay(*s.RemoveAt) + ")"
-		}
-		return "actif"
-	case convention.StatusRemoved:
-		return "retiré"
+	day := ""
+	if s.RemoveAt != nil {
+		day = cal.RemovalDay(*s.RemoveAt)
 	}
-	return string(s.Status)
+	return templates.CLISchoolStatus(string(s.Status), day)
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -392,7 +399,7 @@ func (m *Main) pendingCmd(ctx context.Context, args []string) error {
 		return writeJSON(m.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMMUNE\tUAI\tÉCOLE\tÀ OUVRIR AVANT LE\tJOURS RESTANTS")
+	fmt.Fprintln(tw, templates.CLIPendingHeader)
 	for _, p := range out {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", p.Commune, p.UAI, p.Name, p.DueAt[:10], p.DaysLeft)
 	}
@@ -414,26 +421,19 @@ func (m *Main) activateCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	var uais []string
-	for _, a := range c.fs.Args() {
-		uais = append(uais, convention.NormalizeUAI(a))
-	}
+	name := ""
 	if *commune != "" {
-		name, err := configCommune(cfg, *commune)
-		if err != nil {
+		if name, err = configCommune(cfg, *commune); err != nil {
 			return err
-		}
-		if uais, err = store.PendingUAIs(ctx, name); err != nil {
-			return err
-		}
-		if len(uais) == 0 {
-			fmt.Fprintf(m.Stdout, "%s : aucune école en attente\n", name)
-			return nil
 		}
 	}
-	schools, err := store.ActivateAs(ctx, uais, m.Now(), staffMember(*by))
+	schools, err := newStaffActions(cfg, store, m.Now, nil).Activate(ctx, staffMember(*by), name, c.fs.Args())
 	if err != nil {
 		return err
+	}
+	if name != "" && len(schools) == 0 {
+		fmt.Fprint(m.Stdout, templates.CLINoPendingSchool(name))
+		return nil
 	}
 	for _, s := range schools {
 		fmt.Fprintf(m.Stdout, "%s %s (%s) : %s\n", s.UAI, s.Name, s.Commune, statusFR(s, cfg.ConventionCalendar()))
@@ -512,7 +512,7 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	terms, err := store.Terminations(ctx)
+	settings, err := newStaffActions(cfg, store, m.Now, nil).Communes(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -520,16 +520,15 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	starts := map[string]*time.Time{}
-	for _, cd := range cfg.CommuneDates() {
-		starts[cd.Name] = cd.ConventionStart
-	}
 	day := func(t time.Time) *string {
+		if t.IsZero() {
+			return nil
+		}
 		v := t.In(loc).Format("2006-01-02")
 		return &v
 	}
 	out := []communeJSON{}
-	for _, c := range cfg.CommuneList() {
+	for i, c := range cfg.CommuneList() {
 		cj := communeJSON{Name: c.Name, INSEE: c.INSEE, RenewedByDefault: []string{}, SendersAdded: append([]string{}, added[c.Name]...)}
 		for _, s := range schools {
 			if strings.EqualFold(s.Commune, c.Name) && s.Status == convention.StatusActive {
@@ -548,21 +547,16 @@ func (m *Main) communesCmd(ctx context.Context, args []string) error {
 				cj.RenewedByDefault = append(cj.RenewedByDefault, y)
 			}
 		}
-		if start := starts[c.Name]; start != nil {
-			if notice, ok := terms[c.Name]; ok {
-				cj.TerminatesAt = day(convention.TerminationDate(*start, notice))
-			} else {
-				anniv := convention.NextAnniversary(*start, now)
-				cj.NextAnniversary, cj.NoticeDeadline = day(anniv), day(convention.NoticeDeadline(anniv))
-			}
-		}
+		// The convention's dates, as the console shows them (staffActions.Communes).
+		cs := settings[i]
+		cj.TerminatesAt, cj.NextAnniversary, cj.NoticeDeadline = day(cs.TerminatesAt), day(cs.NextAnniversary), day(cs.NoticeDeadline)
 		out = append(out, cj)
 	}
 	if *asJSON {
 		return writeJSON(m.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "COMMUNE\tINSEE\tÉCOLES ACTIVES\tDERNIÈRE LISTE\tRECONDUITE PAR DÉFAUT\tANNIVERSAIRE\tPRÉAVIS AVANT LE\tFIN\tEXPÉDITEURS AJOUTÉS")
+	fmt.Fprintln(tw, templates.CLICommunesHeader)
 	dash := func(p *string) string {
 		if p == nil {
 			return "-"

@@ -17,6 +17,7 @@ import (
 	"github.com/BurntSushi/toml"
 	"github.com/robfig/cron/v3"
 
+	"github.com/laclasse/intake/console"
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/intake/auth"
 	"github.com/laclasse/intake/laclasse"
@@ -34,9 +35,12 @@ type Config struct {
 	Calendar  CalendarConfig  `toml:"calendar"`
 	HTTP      HTTPConfig      `toml:"http"`
 	Laclasse  *LaclasseConfig `toml:"laclasse"`
-	Fees      FeesConfig      `toml:"fees"`
-	Log       LogConfig       `toml:"log"`
-	Communes  []CommuneConfig `toml:"commune"`
+	// Directory turns on the checks against the national directory of schools; nil: none.
+	Directory *DirectoryConfig `toml:"directory"`
+	Fees      FeesConfig       `toml:"fees"`
+	Log       LogConfig        `toml:"log"`
+	Communes  []CommuneConfig  `toml:"commune"`
+	Console   ConsoleConfig    `toml:"console"`
 }
 
 // IMAPConfig says where the partnership mailbox is.
@@ -100,6 +104,9 @@ type ScheduleConfig struct {
 	ActivityReport    string   `toml:"activity_report"`
 	ConventionDates   string   `toml:"convention_dates"`
 	Purge             string   `toml:"purge"`
+	// DirectoryRefresh downloads the national directory again ([directory] url), or reloads
+	// [directory] file when it changed; only with [directory].
+	DirectoryRefresh string `toml:"directory_refresh"`
 }
 
 // CalendarConfig holds the convention's yearly dates, as "MM-DD".
@@ -128,6 +135,33 @@ type LaclasseConfig struct {
 // HTTPConfig says where /healthz and /metrics are served.
 type HTTPConfig struct {
 	Address string `toml:"address"` // empty turns the server off
+}
+
+// ConsoleConfig is the staff web console: off while Address is empty.
+type ConsoleConfig struct {
+	Address string `toml:"address"`
+	// PublicURL is the console's address as browsers reach it (behind a reverse proxy); ""
+	// means http://address.
+	PublicURL   string             `toml:"public_url"`
+	IdleTimeout Duration           `toml:"idle_timeout"`
+	OIDC        *ConsoleOIDCConfig `toml:"oidc"`
+	Staff       []ConsoleStaff     `toml:"staff"`
+}
+
+// ConsoleOIDCConfig is the identity provider staff sign in with; without it, one-time links
+// (`intaked console-link`) are the only way in.
+type ConsoleOIDCConfig struct {
+	Issuer           string `toml:"issuer"`
+	ClientID         string `toml:"client_id"`
+	ClientSecret     string `toml:"client_secret"`
+	ClientSecretFile string `toml:"client_secret_file"`
+}
+
+// ConsoleStaff is one address the identity provider vouches for that may sign in, with its
+// role: "gestion" (acts) or "lecture" (sees only).
+type ConsoleStaff struct {
+	Email string `toml:"email"`
+	Role  string `toml:"role"`
 }
 
 // LogConfig says how the daemon logs.
@@ -194,11 +228,13 @@ func DefaultConfig() Config {
 			ActivityReport:    "0 8 15 9 *",
 			ConventionDates:   "0 8 * * *",
 			Purge:             "30 3 * * *",
+			DirectoryRefresh:  "30 5 * * *",
 		},
 		Fees:     FeesConfig{PerSchoolEUR: 150},
 		Calendar: CalendarConfig{CampaignStart: "05-01", Renewal: "06-20", YearlyUpdate: "07-01", HoldRemovalsOverShare: 0.34, HoldRemovalsOverCount: 3},
 		HTTP:     HTTPConfig{Address: "127.0.0.1:9464"},
 		Log:      LogConfig{Format: "text", Level: "info"},
+		Console:  ConsoleConfig{IdleTimeout: Duration{Duration: console.DefaultIdleTimeout}},
 	}
 }
 
@@ -403,6 +439,7 @@ func (c *Config) validate() []error {
 			bad("http.address", "%q is not host:port (leave it empty to turn the server off)", c.HTTP.Address)
 		}
 	}
+	errs = append(errs, c.Console.validate()...)
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", "%q: want \"text\" or \"json\"", c.Log.Format)
 	}
@@ -438,6 +475,8 @@ func (c *Config) validate() []error {
 	checkCron("schedule.activity_report", c.Schedule.ActivityReport, false)
 	checkCron("schedule.convention_dates", c.Schedule.ConventionDates, false)
 	checkCron("schedule.purge", c.Schedule.Purge, false)
+	checkCron("schedule.directory_refresh", c.Schedule.DirectoryRefresh, false)
+	errs = append(errs, c.Directory.validate()...)
 	if c.Store.RetentionMonths < 0 {
 		bad("store.retention_months", "%d: want a number of months, or 0 to keep everything", c.Store.RetentionMonths)
 	}

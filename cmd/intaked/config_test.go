@@ -22,7 +22,8 @@ func TestConfigExample(t *testing.T) {
 	text := strings.ReplaceAll(string(data), "/etc/intaked/imap-password", pw)
 	text = strings.ReplaceAll(text, "/etc/intaked/smtp-password", pw)
 	text = strings.ReplaceAll(text, "/etc/intaked/laclasse-key", pw)
-	text = strings.ReplaceAll(text, "#~ ", "") // the optional [laclasse] section
+	text = strings.ReplaceAll(text, "/etc/intaked/console-oidc-secret", pw)
+	text = strings.ReplaceAll(text, "#~ ", "") // the optional [laclasse] and [console] sections
 	cfg, err := ParseConfig([]byte(text))
 	if err != nil {
 		t.Fatalf("config.example.toml does not validate: %v", err)

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/laclasse/intake/sqlite"
+	"github.com/laclasse/intake/templates"
 )
 
 // confirmCmd is `intaked confirm --config F [--now RFC3339] [--by NAME] [--drop] ID` (a
@@ -35,24 +35,20 @@ func (m *Main) confirmCmd(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	cal := cfg.ConventionCalendar()
-	now := m.Now()
-	changes, err := store.ResolveHeld(ctx, sqlite.Resolve{
-		RequestID: id, By: staffMember(*by), At: now, Drop: *drop,
-		RemoveAt: func(receivedAt time.Time) time.Time { return cal.RemovalDate(receivedAt, now) },
-	})
+	changes, err := newStaffActions(cfg, store, m.Now, nil).ResolveHeld(ctx, staffMember(*by), id, *drop)
 	switch {
 	case errors.Is(err, sqlite.ErrNothingHeld):
-		return fmt.Errorf("la demande n° %d n'a aucun retrait en attente de confirmation", id)
+		return errors.New(templates.CLINothingHeld(id))
 	case errors.Is(err, sqlite.ErrNotFound):
-		return fmt.Errorf("la demande n° %d n'existe pas", id)
+		return errors.New(templates.CLINoRequest(id))
 	case err != nil:
 		return err
 	}
 	for _, ch := range changes {
 		if *drop {
-			fmt.Fprintf(m.Stdout, "%s %s : retrait abandonné, l'école reste\n", ch.UAI, ch.Name)
+			fmt.Fprint(m.Stdout, templates.CLIRemovalDropped(ch.UAI, ch.Name))
 		} else {
-			fmt.Fprintf(m.Stdout, "%s %s : retrait confirmé, le %s\n", ch.UAI, ch.Name, cal.RemovalDay(ch.RemoveAt))
+			fmt.Fprint(m.Stdout, templates.CLIRemovalConfirmed(ch.UAI, ch.Name, cal.RemovalDay(ch.RemoveAt)))
 		}
 	}
 	return nil

@@ -31,6 +31,7 @@ func (m *Main) runCmd(ctx context.Context, args []string) error {
 	defer store.Close()
 	m.useLogConfig(cfg)
 	warnPermissions(m.Logger, *c.path)
+	m.loadDirectory(ctx, cfg, store, true)
 	if *once {
 		return m.wire(cfg, store).once(ctx, m.Logger)
 	}
@@ -124,6 +125,10 @@ func (m *Main) serve(ctx context.Context, path string, cfg *Config, store *sqlit
 			}
 		}()
 	}
+	con, err := m.startConsole(sideCtx, &side, cfg, d, store)
+	if err != nil {
+		return err
+	}
 	// The watchdog looks at the store only: a mail server that is down is not cured by a restart.
 	side.Add(1)
 	go func() {
@@ -172,7 +177,11 @@ func (m *Main) serve(ctx context.Context, path string, cfg *Config, store *sqlit
 		cancel()
 		<-done
 		cfg = next
+		m.loadDirectory(ctx, cfg, store, true) // [directory] file may have changed with it
 		d = m.wire(cfg, store)
+		if con != nil && d.console != nil {
+			con.Reload(*d.console)
+		}
 		d.started = m.Now()
 		current.Store(d)
 		m.configLoaded(ctx, store, met, nil)
@@ -192,6 +201,7 @@ func (m *Main) reloadConfig(ctx context.Context, path string, cur *Config, store
 		m.Logger.Warn("store.path and http.address take effect at the next start, not on reload")
 		next.Store.Path, next.HTTP.Address = cur.Store.Path, cur.HTTP.Address
 	}
+	keepConsole(m.Logger, cur, next)
 	if err := store.SyncCommunes(ctx, next.CommuneList()); err != nil {
 		return nil, fmt.Errorf("update the communes in the store: %w", err)
 	}
@@ -319,6 +329,11 @@ func snapshot(ctx context.Context, store *sqlite.DB, d *daemon, now time.Time) (
 		return s, err
 	}
 	s.OutboxDepth, s.OutboxUndeliverable = ob.Waiting, ob.Failed
+	if d != nil && d.calendar.Directory != nil {
+		if s.Directory, err = directorySnapshot(ctx, store); err != nil {
+			return s, err
+		}
+	}
 	if ob.Oldest != nil {
 		s.OutboxOldest = *ob.Oldest
 	}

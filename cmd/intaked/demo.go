@@ -26,6 +26,8 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 	fs := m.flags("demo")
 	keep := fs.Bool("keep", false, "keep the temporary folder (the SQLite file) and print its path")
 	verbose := fs.Bool("v", false, "show the daemon's log")
+	withConsole := fs.Bool("console", false, "then keep the store and serve the staff console, printing a one-time link, until interrupted")
+	consoleAddr := fs.String("console-address", "127.0.0.1:8480", "where --console serves the console")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -61,9 +63,7 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 	loc := cfg.Location()
 
 	out := m.Stdout
-	fmt.Fprintln(out, "Démonstration d'intaked : la boîte partenariat laclasse.com, un lundi matin de septembre.")
-	fmt.Fprintf(out, "(serveurs IMAP et SMTP en mémoire, registre SQLite dans %s)\n\n", dir)
-	fmt.Fprintln(out, "1. Messages arrivés dans INBOX")
+	fmt.Fprint(out, templates.DemoIntro(dir))
 	for i, c := range samples.Scenario() {
 		if err := imapSrv.Append("INBOX", c.Message.Raw(), c.Message.Date); err != nil {
 			return err
@@ -72,7 +72,7 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 		for _, a := range c.Message.Attachments {
 			files += " [" + a.Name + "]"
 		}
-		fmt.Fprintf(out, "   %d. %s, de %s : « %s »%s\n", i+1, c.Message.Date.In(loc).Format("15:04"), c.Message.From, c.Message.Subject, files)
+		fmt.Fprint(out, templates.DemoMessage(i+1, c.Message.Date.In(loc).Format("15:04"), c.Message.From, c.Message.Subject, files))
 	}
 
 	logOut := io.Discard
@@ -98,7 +98,7 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 
-	fmt.Fprintf(out, "\n2. Ce que le démon a fait de chaque message (intaked run --once, le %s)\n", templates.FrenchDateTime(first))
+	fmt.Fprint(out, templates.DemoHandled(templates.FrenchDateTime(first)))
 	reqs, err := store.RequestsBetween(ctx, time.Time{}, first.Add(time.Hour))
 	if err != nil {
 		return err
@@ -108,27 +108,27 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 		if who == "" {
 			who = r.Sender
 		}
-		fmt.Fprintf(out, "   - %-14s %s : « %s » → %s\n", stateFR(r.State), who, r.Subject, describeRequest(r))
+		fmt.Fprint(out, templates.DemoRequest(stateFR(r.State), who, r.Subject, describeRequest(r)))
 	}
-	fmt.Fprintf(out, "   en tout : %s\n", outcomeCounts(reqs))
+	fmt.Fprint(out, templates.DemoTotal(outcomeCounts(reqs)))
 	for _, box := range []string{"INBOX", cfg.IMAP.ProcessedMailbox, cfg.IMAP.RejectedMailbox} {
 		n, err := imapSrv.Count(box)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "   dossier %-8s : %d message(s)\n", box, n)
+		fmt.Fprint(out, templates.DemoFolder(box, n))
 	}
 
-	fmt.Fprintln(out, "\n3. Le registre des écoles (intaked schools)")
+	fmt.Fprint(out, templates.DemoRegistry)
 	schools, err := store.Schools(ctx)
 	if err != nil {
 		return err
 	}
 	for _, s := range schools {
-		fmt.Fprintf(out, "   %-15s %s %-36s %-10s admin %s <%s> %s, à ouvrir avant le %s\n", s.Commune, s.UAI, s.Name, statusFR(s, cfg.ConventionCalendar()), s.Admin.FullName(), s.Admin.Email, convention.ReadablePhone(s.Admin.Phone), templates.FrenchDate(s.DueAt.In(loc)))
+		fmt.Fprint(out, templates.DemoSchool(s.Commune, s.UAI, s.Name, statusFR(s, cfg.ConventionCalendar()), s.Admin.FullName(), s.Admin.Email, convention.ReadablePhone(s.Admin.Phone), templates.FrenchDate(s.DueAt.In(loc))))
 	}
 
-	fmt.Fprintln(out, "\n4. Réponses envoyées aux communes")
+	fmt.Fprint(out, templates.DemoReplies)
 	for _, sent := range smtpSrv.Mails() {
 		printMail(out, sent)
 	}
@@ -139,12 +139,15 @@ func (m *Main) demoCmd(ctx context.Context, args []string) error {
 	if err := run(next); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\n5. Le lendemain, %s : nouveau passage (rien de nouveau) et synthèse pour la Métropole\n", templates.FrenchDateTime(next))
+	fmt.Fprint(out, templates.DemoNextDay(templates.FrenchDateTime(next)))
 	for _, sent := range smtpSrv.Mails()[before:] {
 		printMail(out, sent)
 	}
 	if *keep {
-		fmt.Fprintf(out, "\nRegistre conservé : %s\n", cfg.Store.Path)
+		fmt.Fprint(out, templates.DemoKept(cfg.Store.Path))
+	}
+	if *withConsole {
+		return m.demoConsole(ctx, &cfg, store, *consoleAddr)
 	}
 	return nil
 }
@@ -163,38 +166,14 @@ func outcomeCounts(reqs []sqlite.RequestSummary) string {
 	return strings.Join(parts, ", ")
 }
 
-func stateFR(s convention.RequestState) string {
-	switch s {
-	case convention.StateApplied:
-		return "appliqué"
-	case convention.StateRefused:
-		return "sans effet"
-	case convention.StateRejected:
-		return "quarantaine"
-	case convention.StateDuplicate:
-		return "doublon"
-	case convention.StateIgnored:
-		return "ignoré"
-	case convention.StateForwarded:
-		return "transmis"
-	case convention.StateHeld:
-		return "en attente"
-	case convention.StateReverted:
-		return "annulé"
-	}
-	return string(s)
-}
+func stateFR(s convention.RequestState) string { return templates.DemoState(string(s)) }
 
 func describeRequest(r sqlite.RequestSummary) string {
 	switch r.State {
 	case convention.StateApplied:
-		s := fmt.Sprintf("%d changement(s)", r.Changes)
-		if r.Errors > 0 {
-			s += fmt.Sprintf(", %d ligne(s) refusée(s)", r.Errors)
-		}
-		return s + ", réponse envoyée"
+		return templates.DemoApplied(r.Changes, r.Errors)
 	case convention.StateRefused:
-		return r.Reason + ", réponse envoyée avec le modèle de tableur"
+		return templates.DemoRefused(r.Reason)
 	default:
 		return r.Reason
 	}
@@ -204,11 +183,11 @@ func describeRequest(r sqlite.RequestSummary) string {
 func printMail(out io.Writer, sent memserver.Mail) {
 	mr, err := mail.CreateReader(bytes.NewReader(sent.Data))
 	if err != nil {
-		fmt.Fprintf(out, "   (message illisible : %v)\n", err)
+		fmt.Fprint(out, templates.DemoMailUnreadable(err.Error()))
 		return
 	}
 	subject, _ := mr.Header.Subject()
-	fmt.Fprintf(out, "\n   ---- À : %s | Objet : %s\n", strings.Join(sent.To, ", "), subject)
+	fmt.Fprint(out, templates.DemoMailHeader(strings.Join(sent.To, ", "), subject))
 	var files []string
 	for {
 		p, err := mr.NextPart()
@@ -229,6 +208,6 @@ func printMail(out io.Writer, sent memserver.Mail) {
 		}
 	}
 	if len(files) > 0 {
-		fmt.Fprintf(out, "   | [pièce jointe : %s]\n", strings.Join(files, ", "))
+		fmt.Fprint(out, templates.DemoAttachments(strings.Join(files, ", ")))
 	}
 }

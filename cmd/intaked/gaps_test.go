@@ -276,7 +276,7 @@ func TestReadmeDocumentsStaffCommands(t *testing.T) {
 	}
 	flagRe := regexp.MustCompile(`--([a-z][a-z-]*)`)
 	usageRe := regexp.MustCompile(`(?m)^  -([a-z][a-z-]*)`)
-	for _, name := range []string{"requests", "release", "confirm", "revert", "activate", "history"} {
+	for _, name := range []string{"requests", "release", "confirm", "revert", "activate", "history", "console-link"} {
 		t.Run(name, func(t *testing.T) {
 			row, ok := rows[name]
 			if !ok {

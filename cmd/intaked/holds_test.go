@@ -52,10 +52,11 @@ func adhesion(t *testing.T, y *year, n int) []samples.Row {
 	return rows
 }
 
-// TestRefusedRowKeepsItsSchool: a full list in the campaign whose row for a school is refused (a
+func TestRefusedRowKeepsItsSchool(t *testing.T) { testRefusedRowKeepsItsSchool(t, memServers(t)) }
+
+// testRefusedRowKeepsItsSchool: a full list in the campaign whose row for a school is refused (a
 // typo in the phone) keeps that school, and the reply does not call it absent.
-func TestRefusedRowKeepsItsSchool(t *testing.T) {
-	s := memServers(t)
+func testRefusedRowKeepsItsSchool(t *testing.T, s servers) {
 	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
 	rows := adhesion(t, y, 5)
 	list := []samples.Row{rows[0], rows[1], rows[2], rows[3]} // rows[4] left out

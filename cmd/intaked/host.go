@@ -67,6 +67,8 @@ func checkHost(cfg *Config) []error {
 			errs = append(errs, unjoin(err)...)
 		}
 	}
+	errs = append(errs, checkConsoleAddress(cfg)...)
+	errs = append(errs, checkDirectoryFile(cfg.Directory)...)
 	return errs
 }
 

@@ -7,9 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/laclasse/intake/console"
 	"github.com/laclasse/intake/convention"
-	"github.com/laclasse/intake/intake"
-	"github.com/laclasse/intake/intake/mailparse"
 	"github.com/laclasse/intake/smtp"
 	"github.com/laclasse/intake/sqlite"
 	"github.com/laclasse/intake/templates"
@@ -48,44 +47,20 @@ func (m *Main) releaseCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	req, err := store.RequestByID(ctx, id)
-	if errors.Is(err, sqlite.ErrNotFound) {
+	d, err := newStaffActions(cfg, store, m.Now, nil).Release(ctx, staffMember(*by), id, *commune, *addSender)
+	switch {
+	case errors.Is(err, sqlite.ErrNotFound):
 		return fmt.Errorf("%w: no request %d", errUsage, id)
-	} else if err != nil {
-		return err
+	case errors.Is(err, console.ErrNeedCommune):
+		return fmt.Errorf("%w: %v: --commune NAME is required", errUsage, err)
+	case errors.Is(err, console.ErrNoSender):
+		return fmt.Errorf("%w: request %d: its sender cannot be read, so it cannot be declared", errUsage, id)
+	case err != nil:
+		return usageOf(err)
 	}
-	sender := intake.ReleaseSender(req, mailparse.DefaultLimits())
-	if *commune == "" {
-		// The sender's commune, by the configuration or a sender staff declared.
-		if cm, ok := convention.CommuneOf(cfg.CommuneList(), sender); ok && sender != "" {
-			*commune = cm.Name
-		} else if name, err := store.SenderCommune(ctx, sender); err == nil && sender != "" {
-			*commune = name
-		} else {
-			return fmt.Errorf("%w: the sender %q of request %d matches no commune: --commune NAME is required", errUsage, sender, id)
-		}
-	}
-	r := sqlite.Release{By: staffMember(*by), Commune: *commune}
-	if *addSender {
-		if sender == "" {
-			return fmt.Errorf("%w: request %d: its sender cannot be read, so it cannot be declared", errUsage, id)
-		}
-		r.AddSender = sender
-	}
-	if r.Reason, err = store.RequestReason(ctx, id); err != nil {
-		return err
-	}
-	h := newHandler(cfg, store, m.Now)
-	d, err := h.Release(ctx, req, r)
-	if errors.Is(err, intake.ErrNotReleasable) {
-		return fmt.Errorf("%w: %v", errUsage, err)
-	} else if err != nil {
-		return fmt.Errorf("release request %d: %w", id, err)
-	}
-	fmt.Fprintf(m.Stdout, "demande n° %d (%s) : %s, %d modification(s), %d réponse(s) en attente d'envoi (par le démon, ou le prochain `run --once`)\n",
-		id, d.Commune, requestStateFR(d.State), len(d.Changes), len(d.Outgoing))
-	if r.AddSender != "" {
-		fmt.Fprintf(m.Stdout, "expéditeur %s déclaré pour %s\n", r.AddSender, d.Commune)
+	fmt.Fprint(m.Stdout, templates.CLIReleased(id, d.Commune, requestStateFR(d.State), d.Changes, d.Outgoing))
+	if d.SenderAdded != "" {
+		fmt.Fprint(m.Stdout, templates.CLISenderDeclared(d.SenderAdded, d.Commune))
 	}
 	return nil
 }
@@ -111,17 +86,13 @@ func (m *Main) revertCmd(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	loc := cfg.Location()
-	now := m.Now()
-	v, err := store.Revert(ctx, sqlite.RevertInput{RequestID: id, By: staffMember(*by), At: now}, func(v sqlite.RevertView) ([]convention.OutgoingMail, error) {
-		return revertMail(cfg, v, now)
-	})
+	v, err := newStaffActions(cfg, store, m.Now, nil).Revert(ctx, staffMember(*by), id)
 	if errors.Is(err, sqlite.ErrNotFound) || errors.Is(err, sqlite.ErrNotRevertible) {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	} else if err != nil {
 		return err
 	}
-	fmt.Fprintf(m.Stdout, "demande n° %d (%s, reçue le %s) annulée : %d école(s) rétablie(s) ; la commune en est informée (message en attente d'envoi)\n",
-		id, v.Commune, v.ReceivedAt.In(loc).Format("02/01/2006"), len(v.Undone))
+	fmt.Fprint(m.Stdout, templates.CLIReverted(id, v.Commune, v.ReceivedAt.In(loc).Format("02/01/2006"), len(v.Undone)))
 	for _, u := range v.Undone {
 		fmt.Fprintf(m.Stdout, "  %s %s : %s\n", u.UAI, tableText(u.Name), revertWhat(u))
 	}
@@ -135,6 +106,8 @@ func revertWhat(u sqlite.Undone) string {
 		return "add"
 	case convention.ChangeAdmin:
 		return "admin"
+	case convention.ChangeRename:
+		return "rename"
 	case convention.ChangeScheduleRemov:
 		if u.Executed {
 			return "removed"
@@ -154,7 +127,10 @@ func revertMail(cfg *Config, v sqlite.RevertView, now time.Time) ([]convention.O
 	}
 	r := templates.Revert{Commune: v.Commune, Subject: v.Subject, ReceivedAt: v.ReceivedAt.In(cfg.Location()).Format("02/01/2006"), Signature: signature}
 	for _, u := range v.Undone {
-		r.Undone = append(r.Undone, templates.RevertLine{UAI: u.UAI, School: u.Name, What: revertWhat(u)})
+		r.Undone = append(r.Undone, templates.RevertLine{UAI: u.UAI, School: u.Name, What: revertWhat(u), Restored: u.Restored})
+	}
+	for _, h := range v.Reheld {
+		r.HeldAgain = append(r.HeldAgain, templates.RevertHeld{UAI: h.UAI, School: h.Name, RequestID: h.RequestID, ReceivedAt: h.ReceivedAt.In(cfg.Location()).Format("02/01/2006")})
 	}
 	rendered, err := templates.RenderRevert(r)
 	if err != nil {

@@ -3,14 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/laclasse/intake/console"
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/report"
-	"github.com/laclasse/intake/scheduler"
+	"github.com/laclasse/intake/templates"
 )
 
 // reportCmd is `intaked report fees|activity`.
@@ -34,17 +36,16 @@ func (m *Main) reportCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	loc := cfg.Location()
-	if _, _, err := report.ParseSchoolYear(*year, loc); err != nil {
+	if _, _, err := report.ParseSchoolYear(*year, cfg.Location()); err != nil {
 		return fmt.Errorf("%w: --year: %v", errUsage, err)
 	}
-	facts, err := scheduler.Facts(ctx, store, cfg.CommuneDates())
-	if err != nil {
-		return err
-	}
+	acts := newStaffActions(cfg, store, m.Now, nil)
 	var buf bytes.Buffer
 	if kind == "fees" {
-		st := report.Fees(facts, *year, cfg.Fees.PerSchoolEUR, loc)
+		st, err := acts.FeeStatement(ctx, *year)
+		if err != nil {
+			return err
+		}
 		if *out != "" {
 			if err := report.WriteFeesXLSX(&buf, st); err != nil {
 				return err
@@ -56,8 +57,8 @@ func (m *Main) reportCmd(ctx context.Context, args []string) error {
 			}
 		} else {
 			tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-			fmt.Fprintf(tw, "Redevance laclasse.com, année scolaire %s (%d € par école)\n", st.Year, st.PerSchoolEUR)
-			fmt.Fprintln(tw, "COMMUNE\tINSEE\tÉCOLES\tMONTANT")
+			fmt.Fprint(tw, templates.CLIFeesTitle(st.Year, st.PerSchoolEUR))
+			fmt.Fprintln(tw, templates.CLIFeesHeader)
 			for _, c := range st.Communes {
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d €\n", c.Name, c.INSEE, c.Schools, c.AmountEUR)
 			}
@@ -65,9 +66,12 @@ func (m *Main) reportCmd(ctx context.Context, args []string) error {
 			tw.Flush()
 		}
 	} else {
-		ar := report.Activity(facts, *year, loc)
+		ar, history, err := acts.ActivityReport(ctx, *year)
+		if err != nil {
+			return err
+		}
 		if *out != "" {
-			if err := report.WriteActivityXLSX(&buf, ar, scheduler.History(facts, *year, cfg.Fees.PerSchoolEUR, loc)); err != nil {
+			if err := report.WriteActivityXLSX(&buf, ar, history); err != nil {
 				return err
 			}
 		}
@@ -108,18 +112,16 @@ func (m *Main) terminateCmd(ctx context.Context, args []string) error {
 			commune, start = cd.Name, cd.ConventionStart
 		}
 	}
-	if commune == "" {
+	eff, err := newStaffActions(cfg, store, m.Now, nil).Terminate(ctx, "", *name, at)
+	switch {
+	case errors.Is(err, console.ErrUnknownCommune):
 		return fmt.Errorf("%w: --commune: no commune %q in the configuration", errUsage, *name)
-	}
-	if start == nil {
+	case errors.Is(err, console.ErrNoConventionStart):
 		return fmt.Errorf("commune %s has no convention_start in the configuration: its anniversary is unknown", commune)
-	}
-	eff := convention.TerminationDate(*start, at)
-	if err := store.RecordTermination(ctx, commune, at, eff); err != nil {
+	case err != nil:
 		return err
 	}
 	deadline := convention.NoticeDeadline(convention.NextAnniversary(*start, at))
-	fmt.Fprintf(m.Stdout, "Convention de %s : préavis reçu le %s (date limite pour l'anniversaire suivant : %s).\nLa convention prend fin le %s ; ses écoles seront retirées ce jour-là.\n",
-		commune, at.Format("02/01/2006"), deadline.Format("02/01/2006"), eff.In(loc).Format("02/01/2006"))
+	fmt.Fprint(m.Stdout, templates.CLITerminated(commune, at.Format("02/01/2006"), deadline.Format("02/01/2006"), eff.In(loc).Format("02/01/2006")))
 	return nil
 }

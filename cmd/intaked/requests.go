@@ -11,6 +11,7 @@ import (
 
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/sqlite"
+	"github.com/laclasse/intake/templates"
 )
 
 // Staff commands: what staff read to answer "we sent our list last week, where is our
@@ -82,7 +83,7 @@ func (m *Main) requestsCmd(ctx context.Context, args []string) error {
 		return writeJSON(m.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "N°\tREÇU LE\tCOMMUNE\tEXPÉDITEUR\tOBJET\tÉTAT\tMODIFICATIONS\tLIGNES REFUSÉES\tMOTIF")
+	fmt.Fprintln(tw, templates.CLIRequestsHeader)
 	for _, r := range reqs {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%s\n", r.ID, r.ReceivedAt.In(loc).Format("02/01/2006 15:04"), dashIfEmpty(r.Commune), tableText(r.Sender),
 			tableText(r.Subject), requestStateFR(r.State), r.Changes, r.RefusedRows, tableText(r.Reason))
@@ -107,28 +108,8 @@ func joinStates() string {
 	return strings.Join(s, ", ")
 }
 
-// requestStateFR is a request's state as staff read it in `requests`.
-func requestStateFR(s convention.RequestState) string {
-	switch s {
-	case "applied":
-		return "appliquée"
-	case "refused":
-		return "refusée"
-	case "rejected":
-		return "en quarantaine"
-	case "duplicate":
-		return "déjà reçue"
-	case "ignored":
-		return "ignorée (automatique)"
-	case "forwarded":
-		return "transmise à l'équipe"
-	case "held":
-		return "retraits en attente"
-	case "reverted":
-		return "annulée"
-	}
-	return string(s)
-}
+// requestStateFR is a request's state as staff read it in `requests` and the console.
+func requestStateFR(s convention.RequestState) string { return templates.RequestStateLabel(string(s)) }
 
 func dashIfEmpty(s string) string {
 	if s == "" {
@@ -171,7 +152,7 @@ func staffMember(by string) string {
 	if u := os.Getenv("USER"); u != "" {
 		return u
 	}
-	return "inconnu"
+	return templates.CLIUnknownStaff
 }
 
 // historyJSON is one element of `history --json`.
@@ -212,7 +193,7 @@ func (m *Main) historyCmd(ctx context.Context, args []string) error {
 		return writeJSON(m.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "DATE\tCHANGEMENT\tDEMANDE\tPAR\tDÉTAIL")
+	fmt.Fprintln(tw, templates.CLIHistoryHeader)
 	for _, e := range entries {
 		req := "-"
 		if e.RequestID != 0 {

@@ -64,6 +64,10 @@ func (m *Main) statusCmd(ctx context.Context, args []string) error {
 		fmt.Fprintf(out, "\nConfiguration: in use since %s, no failed reload\n", when(*cs.LoadedAt))
 	}
 
+	if err := directoryStatus(ctx, out, cfg, store, when); err != nil {
+		return err
+	}
+
 	fmt.Fprintln(out, "\nPending activations")
 	schools, err := store.Schools(ctx)
 	if err != nil {

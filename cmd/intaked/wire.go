@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/laclasse/intake/console"
 	"github.com/laclasse/intake/intake"
 	"github.com/laclasse/intake/intake/mailparse"
 	"github.com/laclasse/intake/laclasse"
@@ -30,6 +31,8 @@ type daemon struct {
 	outbox    *smtp.Outbox
 	provision *laclasse.Provisioner // nil without [laclasse]: activation stays by hand
 	http      endpoint
+	console   *console.Config // nil without [console] address: the console is off
+	actions   *staffActions   // what staff do, for the console
 	log       *slog.Logger
 	onPass    func()    // after each successful pass over the mailbox
 	started   time.Time // when serve started it: /healthz's grace before its first poll
@@ -54,14 +57,18 @@ func (m *Main) wire(cfg *Config, store *sqlite.DB) *daemon {
 	if !m.logSet {
 		m.Logger = newLogger(cfg.Log, m.Stderr)
 	}
-	d := &daemon{store: store, http: newEndpoint(cfg), log: m.Logger}
+	d := &daemon{store: store, http: newEndpoint(cfg), console: newConsoleConfig(cfg), log: m.Logger}
 	store.SetAccessNotifier(newAccessNotifier(cfg, m.Now))
 	d.handler = newHandler(cfg, store, m.Now)
 	d.provision = newProvisioner(cfg.Laclasse, store, m.Now, m.Logger)
 	d.outbox = newOutbox(cfg.SMTP, store, m.Now, m.Logger)
 	d.watcher = newWatcher(cfg.IMAP, store, d.handler, m.Now, m.Logger)
 	d.calendar = newCalendar(cfg, store, d.provision != nil, m.Now)
+	if d.calendar.Directory != nil {
+		d.calendar.Directory.Logger = m.Logger
+	}
 	d.scheduler = newScheduler(cfg, d.calendar, store, m.Now, m.Logger)
+	d.actions = m.wiredActions(cfg, store, d.scheduler)
 	return d
 }
 
@@ -103,6 +110,7 @@ func newHandler(cfg *Config, store *sqlite.DB, now func() time.Time) *intake.Han
 		Now:         now,
 
 		MaxRepliesPerAddress: cfg.SMTP.MaxRepliesPerAddressPerDay,
+		Directory:            cfg.Directory != nil,
 	}
 }
 
@@ -153,8 +161,9 @@ func newCalendar(cfg *Config, store *sqlite.DB, provisioning bool, now func() ti
 		Specs: scheduler.Specs{
 			DailyDigest: cfg.Schedule.DailyDigest, WeeklyOverview: cfg.Schedule.WeeklyOverview,
 			CommuneReminders: cfg.Schedule.CommuneReminders, MetropoleReminder: cfg.Schedule.MetropoleReminder,
-			Purge: cfg.Schedule.Purge,
+			Purge: cfg.Schedule.Purge, DirectoryRefresh: cfg.Schedule.DirectoryRefresh,
 		},
+		Directory:    newDirectory(cfg.Directory, store, now, nil),
 		Communes:     cfg.CommuneList(),
 		From:         cfg.SMTP.From,
 		FromName:     fromName,

@@ -84,7 +84,7 @@ func exampleConfig(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	text := string(data)
-	for _, name := range []string{"imap-password", "smtp-password", "laclasse-key"} {
+	for _, name := range []string{"imap-password", "smtp-password", "laclasse-key", "console-oidc-secret"} {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte("example-"+name+"\n"), 0o600); err != nil {
 			t.Fatal(err)
@@ -180,6 +180,7 @@ var exclusive = map[string]string{
 	"imap.password": "imap.password_file", "imap.password_file": "imap.password",
 	"smtp.password": "smtp.password_file", "smtp.password_file": "smtp.password",
 	"laclasse.app_key": "laclasse.app_key_file", "laclasse.app_key_file": "laclasse.app_key",
+	"console.oidc.client_secret": "console.oidc.client_secret_file", "console.oidc.client_secret_file": "console.oidc.client_secret",
 }
 
 func setKey(m map[string]any, key string, value any) {
@@ -260,11 +261,17 @@ var wiringCandidates = map[string][]any{
 	"calendar.hold_removals_over_share": []any{0.5, 0.25},
 	"schedule.commune_reminders":        []any{[]any{"17 5 2 6 *"}, []any{"23 6 3 6 *"}},
 	"laclasse.url":                      []any{"https://distinct.example", "https://other.example"},
+	"directory.url":                     []any{"https://annuaire.distinct.example/a.csv", "https://annuaire.other.example/b.csv"},
 	"commune[0].name":                   []any{"Distinctville", "Otherville"},
 	"commune[0].insee":                  []any{"69123", "69381"},
 	"commune[0].senders":                []any{[]any{"@distinct.example"}, []any{"someone@other.example"}},
 	"commune[0].dkim_domains":           []any{[]any{"distinct.example"}, []any{"other.example"}},
 	"commune[0].convention_start":       []any{"2024-01-15", "2022-03-01"},
+	"console.address":                   []any{"127.0.0.1:18480", "127.0.0.1:28480"},
+	"console.public_url":                []any{"https://distinct.example", "https://other.example"},
+	"console.oidc.issuer":               []any{"https://sso.distinct.example", "https://sso.other.example"},
+	"console.staff[0].email":            []any{"distinct@distinct.example", "other@other.example"},
+	"console.staff[0].role":             []any{"lecture", "gestion"},
 }
 
 // cronKey matches the keys holding a cron spec.
@@ -382,7 +389,7 @@ func observe(t *testing.T, dir string, cfg *Config) map[string]string {
 	seen := map[uintptr]bool{}
 	for name, v := range map[string]any{
 		"handler": d.handler, "watcher": d.watcher, "calendar": d.calendar, "scheduler": d.scheduler,
-		"outbox": d.outbox, "provisioner": d.provision, "http": d.http,
+		"outbox": d.outbox, "provisioner": d.provision, "http": d.http, "console": d.console,
 	} {
 		dump(out, seen, name, reflect.ValueOf(v))
 	}

@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/laclasse/intake/templates"
 )
 
 // readEnvelope fills the fields of m that come from the header of the received message.
@@ -25,7 +27,7 @@ func readEnvelope(m *Message, h textproto.Header) {
 	m.FromRaw, m.FromDecoded = showHeader(raw), showHeader(decodeText(raw))
 	from, name, problem := parseFrom(raw)
 	if len(froms) > 1 {
-		problem = fmt.Sprintf("le message a %d champs From au lieu d'un", len(froms))
+		problem = templates.FromFields(len(froms))
 	}
 	if problem != "" {
 		from, name = "", ""
@@ -76,26 +78,26 @@ func ParseFrom(value string) (addr, problem string) {
 func parseFrom(v string) (addr, name, problem string) {
 	v = strings.TrimSpace(bytesToUTF8([]byte(v)))
 	if v == "" {
-		return "", "", "le message n'a pas d'expéditeur (champ From vide ou absent)"
+		return "", "", templates.FromMissing
 	}
 	list, err := addressParser.ParseList(v)
 	if err == nil && len(list) == 1 {
 		addr, name = strings.ToLower(list[0].Address), cleanFilename(list[0].Name)
 	}
 	if hidden := encodedAddress(v); hidden != "" && hidden != addr {
-		return "", "", fmt.Sprintf("le champ From cache l'adresse %s dans un mot encodé (RFC 2047) : un logiciel de messagerie l'afficherait comme expéditeur", showHeader(hidden))
+		return "", "", templates.FromHiddenAddress(showHeader(hidden))
 	}
 	switch {
 	case err != nil:
-		return "", "", "le champ From n'est pas lisible selon la norme des messages (RFC 5322)"
+		return "", "", templates.FromUnreadable
 	case len(list) == 0:
-		return "", "", "le champ From est un groupe vide, sans adresse"
+		return "", "", templates.FromEmptyGroup
 	case len(list) > 1:
-		return "", "", fmt.Sprintf("le champ From contient %d adresses au lieu d'une", len(list))
+		return "", "", templates.FromAddresses(len(list))
 	case isGroup(v):
-		return "", "", "le champ From est un groupe d'adresses au lieu d'une adresse"
+		return "", "", templates.FromGroup
 	case !validAddress(addr) || strings.Contains(addr, "=?"):
-		return "", "", "l'adresse du champ From n'est pas valide"
+		return "", "", templates.FromInvalidAddress
 	}
 	return addr, name, ""
 }

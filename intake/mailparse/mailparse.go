@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-message/textproto"
+
+	"github.com/laclasse/intake/templates"
 )
 
 // Limits bounds the work Parse does on one message. A field left at zero (or negative) takes its
@@ -163,7 +165,7 @@ func Parse(raw []byte, lim Limits) (*Message, error) {
 }
 
 // problemInternal is the problem recorded when the walk panicked.
-const problemInternal = "Une erreur interne est survenue pendant la lecture du message ; il n'a peut-être pas été lu entièrement."
+const problemInternal = templates.MailInternalError
 
 // parse reads raw once. damaged reports that some multipart structure was broken. A panic, which
 // would be a bug, becomes a problem: what was read until then is kept.
@@ -211,9 +213,6 @@ func (w *walker) problem(p string) {
 	}
 	w.problems = append(w.problems, p)
 }
-
-// problemf records a formatted problem once.
-func (w *walker) problemf(format string, args ...any) { w.problem(fmt.Sprintf(format, args...)) }
 
 // joinPath appends the part number n to the MIME path prefix.
 func joinPath(prefix string, n int) string {
@@ -290,11 +289,11 @@ func isEML(h textproto.Header, ct headerValue) bool {
 
 // tooDeep reports that the walk met the nesting limit.
 func (w *walker) tooDeep() {
-	w.problemf("Le message est trop profondément imbriqué (plus de %d niveaux) ; les parties les plus profondes n'ont pas été lues.", w.lim.MaxDepth)
+	w.problem(templates.MailTooDeep(w.lim.MaxDepth))
 }
 
 // problemStructure is the problem reported for a broken multipart structure.
-const problemStructure = "Une partie du message est mal formée et n'a pas pu être lue entièrement."
+const problemStructure = templates.MailMalformedPart
 
 // walkMultipart walks the parts of a multipart body; they are at the given depth.
 func (w *walker) walkMultipart(body io.Reader, boundary, prefix string, depth int, digest bool) {
@@ -323,7 +322,7 @@ func (w *walker) walkMultipart(body io.Reader, boundary, prefix string, depth in
 		w.parts++
 		if w.parts > w.lim.MaxParts {
 			w.stopped = true
-			w.problemf("Le message contient trop de parties (plus de %d) ; seules les premières ont été lues.", w.lim.MaxParts)
+			w.problem(templates.MailTooManyParts(w.lim.MaxParts))
 			return
 		}
 		w.walkPart(part.Header, part, joinPath(prefix, n), depth, digest)
@@ -453,16 +452,15 @@ func (w *walker) leaf(h textproto.Header, ct headerValue, body io.Reader, path s
 	cte := h.Get("Content-Transfer-Encoding")
 	dec, known := transferDecoder(cte, body)
 	if !known {
-		w.problemf("%s utilise un encodage inconnu (« %s ») ; elle est transmise telle quelle et peut être illisible.",
-			describe(a), printable(cte))
+		w.problem(templates.AttachmentUnknownEncoding(describe(a), printable(cte)))
 	}
 	data, err := io.ReadAll(io.LimitReader(dec, w.lim.MaxAttachmentSize+1))
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-		w.problemf("%s n'a pas pu être décodée.", describe(a))
+		w.problem(templates.AttachmentUndecodable(describe(a)))
 		return
 	}
 	if int64(len(data)) > w.lim.MaxAttachmentSize {
-		w.problemf("%s dépasse la taille maximale de %s ; elle n'a pas été lue.", describe(a), formatSize(w.lim.MaxAttachmentSize))
+		w.problem(templates.AttachmentTooLarge(describe(a), w.lim.MaxAttachmentSize))
 		return
 	}
 	if encodingOf(cte) == encIdentity && !strings.HasPrefix(mediaType, "text/") && looksBase64(data) {
@@ -475,15 +473,10 @@ func (w *walker) leaf(h textproto.Header, ct headerValue, body io.Reader, path s
 	w.msg.Attachments = append(w.msg.Attachments, a)
 }
 
-// describe names an attachment in a French sentence.
-func describe(a Attachment) string {
-	if a.Filename != "" {
-		return "La pièce jointe « " + shorten(a.Filename, 120) + " »"
-	}
-	if a.ContentType != "" {
-		return "Une pièce jointe sans nom (" + printable(a.ContentType) + ")"
-	}
-	return "Une pièce jointe sans nom"
+// describe is what a problem shows of an attachment: its name, shortened, and its content type,
+// printable.
+func describe(a Attachment) templates.MailPart {
+	return templates.MailPart{Filename: shorten(a.Filename, 120), ContentType: printable(a.ContentType)}
 }
 
 // printable shortens s to 40 characters and keeps only its printable ones, to quote a header
@@ -503,20 +496,6 @@ func shorten(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
-}
-
-// formatSize writes a byte count the French way: "25 Mo", "512 Ko", "100 octets".
-func formatSize(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d Mo", n>>20)
-	case n >= 1<<20:
-		return strings.Replace(fmt.Sprintf("%.1f Mo", float64(n)/(1<<20)), ".", ",", 1)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d Ko", n>>10)
-	default:
-		return fmt.Sprintf("%d octets", n)
-	}
 }
 
 // mixedLineEndings reports whether raw has both CRLF and bare LF line endings.

@@ -945,7 +945,4 @@ func TestDefaultLimits(t *testing.T) {
 	if got := (Limits{MaxParts: 5}).withDefaults(); got.MaxParts != 5 || got.MaxDepth != 20 {
 		t.Errorf("withDefaults = %+v", got)
 	}
-	if got := formatSize(25 << 20); got != "25 Mo" {
-		t.Errorf("formatSize = %q", got)
-	}
 }

@@ -1,0 +1,146 @@
+package convention
+
+import (
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// DirectoryEntry is a school as the Ministry's national directory, the "Annuaire de
+// l'éducation", lists it: the few columns the convention's checks need.
+type DirectoryEntry struct {
+	UAI          string    // Identifiant_de_l_etablissement
+	Name         string    // Nom_etablissement, the official name
+	Type         string    // Type_etablissement: Ecole, Collège, Lycée…
+	Nature       string    // libelle_nature: ECOLE MATERNELLE, ECOLE DE NIVEAU ELEMENTAIRE…
+	Public       bool      // Statut_public_prive is Public
+	CommuneINSEE string    // Code_commune, the INSEE code of the school's commune
+	Commune      string    // Nom_commune
+	Mail         string    // Mail
+	State        string    // etat: OUVERT, A FERMER…
+	Opened       time.Time // date_ouverture (zero when the directory gives none)
+}
+
+// The directory's words the checks look for.
+const (
+	DirectoryPrimary = "Ecole"    // Type_etablissement of a primary school
+	DirectoryClosing = "A FERMER" // etat of a school about to close
+)
+
+// IsPrimary reports whether the directory lists e as a primary school, the only kind the
+// convention covers ("les écoles primaires publiques de la commune").
+func (e DirectoryEntry) IsPrimary() bool {
+	return foldSchoolName(e.Type) == foldSchoolName(DirectoryPrimary)
+}
+
+// Closing reports whether the directory says e closes (or has closed).
+func (e DirectoryEntry) Closing() bool {
+	s := strings.ToUpper(strings.TrimSpace(e.State))
+	return s == DirectoryClosing || s == "FERME" || s == "FERMÉ"
+}
+
+// DirectoryField is the Problem.Field of what the national directory finds in a row: the
+// Métropole's summary lists those warnings.
+const DirectoryField = "directory"
+
+// DirectoryFinding is what the national directory says of one row of a commune's list.
+type DirectoryFinding string
+
+const (
+	// Refusals: the row is not applied.
+	DirectoryUnknown      DirectoryFinding = "unknown"       // the UAI is not in the directory
+	DirectoryOtherCommune DirectoryFinding = "other_commune" // the school belongs to another commune
+	DirectoryNotPrimary   DirectoryFinding = "not_primary"   // a collège, a lycée…
+	// Warnings: the row is applied, and the commune told.
+	DirectoryClosingSoon DirectoryFinding = "closing" // etat says it closes
+	DirectoryPrivate     DirectoryFinding = "private" // a private school
+	DirectoryRenamed     DirectoryFinding = "renamed" // the list's name is not the official one
+)
+
+// Refuses reports whether the finding refuses the row.
+func (f DirectoryFinding) Refuses() bool {
+	return f == DirectoryUnknown || f == DirectoryOtherCommune || f == DirectoryNotPrimary
+}
+
+// CheckDirectory checks one row of commune's list against the national directory: entry is the
+// directory's row for the row's UAI, found false when the directory does not list it. A school of
+// another commune is refused, so that no commune can list (and have billed to itself) a
+// neighbour's school; so is a school that is not a primary school. A school that closes, or a
+// private one, is accepted with a warning; so is a name other than the official one. The
+// refusal, if any, comes first and alone.
+func CheckDirectory(row SchoolEntry, entry DirectoryEntry, found bool, commune Commune) []DirectoryFinding {
+	switch {
+	case !found:
+		return []DirectoryFinding{DirectoryUnknown}
+	case entry.CommuneINSEE != commune.INSEE:
+		return []DirectoryFinding{DirectoryOtherCommune}
+	case !entry.IsPrimary():
+		return []DirectoryFinding{DirectoryNotPrimary}
+	}
+	var out []DirectoryFinding
+	if entry.Closing() {
+		out = append(out, DirectoryClosingSoon)
+	}
+	if !entry.Public {
+		out = append(out, DirectoryPrivate)
+	}
+	if row.Name != "" && !SameSchoolName(row.Name, entry.Name) {
+		out = append(out, DirectoryRenamed)
+	}
+	return out
+}
+
+// SameSchoolName reports whether two names of a school are the same once folded: case, accents,
+// punctuation and spacing aside ("École élémentaire J. Prévert" and "ECOLE ELEMENTAIRE J PREVERT").
+func SameSchoolName(a, b string) bool { return foldSchoolName(a) == foldSchoolName(b) }
+
+// foldSchoolName lower-cases s, drops its accents and writes every run of other characters than
+// letters and digits as one space.
+func foldSchoolName(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+		default:
+			space = true
+		}
+	}
+	return b.String()
+}
+
+// DirectoryState is the directory file in use, and how its last refresh went.
+type DirectoryState struct {
+	SHA256       string // of the file loaded ("" when none was)
+	Rows         int
+	LoadedAt     *time.Time
+	ETag         string // of the last download, sent back as If-None-Match
+	LastModified string // of the last download, sent back as If-Modified-Since
+	CheckedAt    *time.Time
+	// FailedAt is the last refresh (or load) that failed and was not used, with its Failure (a
+	// directory.Reason) and FailureDetail (in English, for the log). The previous file stays.
+	FailedAt      *time.Time
+	Failure       string
+	FailureDetail string
+}
+
+// Failing reports whether the last refresh failed: no load nor check since.
+func (s DirectoryState) Failing() bool {
+	if s.FailedAt == nil {
+		return false
+	}
+	ok := s.LoadedAt
+	if s.CheckedAt != nil && (ok == nil || s.CheckedAt.After(*ok)) {
+		ok = s.CheckedAt
+	}
+	return ok == nil || s.FailedAt.After(*ok)
+}

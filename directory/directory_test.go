@@ -1,0 +1,148 @@
+package directory
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/internal/annuairegen"
+)
+
+// realExtract is the real extract of the directory (shared/annuaire).
+func realExtract(t testing.TB) string { return annuairegen.RealExtract(t) }
+
+func readAll(t *testing.T, data []byte) ([]convention.DirectoryEntry, error) {
+	t.Helper()
+	var out []convention.DirectoryEntry
+	n, err := Read(bytes.NewReader(data), func(e convention.DirectoryEntry) error {
+		out = append(out, e)
+		return nil
+	})
+	if err == nil && n != len(out) {
+		t.Fatalf("Read returned %d rows, gave %d", n, len(out))
+	}
+	return out, err
+}
+
+// TestReadRealExtract reads the extract as the Ministry publishes it: BOM, ';', CRLF, the
+// columns by their header name.
+func TestReadRealExtract(t *testing.T) {
+	data, err := os.ReadFile(realExtract(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := readAll(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 613 {
+		t.Fatalf("%d rows, want 613", len(entries))
+	}
+	byUAI := map[string]convention.DirectoryEntry{}
+	closing, communes := 0, map[string]bool{}
+	for _, e := range entries {
+		if !convention.ValidUAI(e.UAI) {
+			t.Errorf("UAI %q not valid", e.UAI)
+		}
+		if !e.IsPrimary() || !e.Public {
+			t.Errorf("%s: type %q public %v", e.UAI, e.Type, e.Public)
+		}
+		if e.Closing() {
+			closing++
+		}
+		communes[e.CommuneINSEE] = true
+		byUAI[e.UAI] = e
+	}
+	if closing != 2 || len(communes) != 47 {
+		t.Errorf("%d closing, %d communes; want 2 and 47", closing, len(communes))
+	}
+	want := convention.DirectoryEntry{UAI: "0940176F", Name: "Ecole élémentaire Robert Doisneau", Type: "Ecole", Nature: "ECOLE DE NIVEAU ELEMENTAIRE",
+		Public: true, CommuneINSEE: "94034", Commune: "Fresnes", Mail: "ce.0940176F@ac-creteil.fr", State: "OUVERT", Opened: time.Date(1965, 5, 1, 0, 0, 0, 0, time.UTC)}
+	if got := byUAI["0940176F"]; got != want {
+		t.Errorf("0940176F\n got %+v\nwant %+v", got, want)
+	}
+	if e := byUAI["0941874B"]; !e.Closing() || e.CommuneINSEE != "94028" {
+		t.Errorf("0941874B (Créteil, A FERMER) read as %+v", e)
+	}
+}
+
+// variant returns the header of the real extract's format and rows built from fields.
+func variant(rows ...map[string]string) []byte {
+	header := []string{"Identifiant_de_l_etablissement", "Nom_etablissement", "Type_etablissement", "Statut_public_prive", "Adresse_1",
+		"Code_commune", "Nom_commune", "Mail", "date_ouverture", "etat", "libelle_nature", "Autre"}
+	var b bytes.Buffer
+	b.WriteString("\xef\xbb\xbf" + strings.Join(header, ";") + "\r\n")
+	for _, r := range rows {
+		fields := make([]string, len(header))
+		for i, h := range header {
+			fields[i] = r[h]
+		}
+		b.WriteString(strings.Join(fields, ";") + "\r\n")
+	}
+	return b.Bytes()
+}
+
+func TestRead(t *testing.T) {
+	good := variant(
+		map[string]string{"Identifiant_de_l_etablissement": "0940176F", "Nom_etablissement": `"Ecole ""Les Lilas""; annexe"`, "Type_etablissement": "Ecole",
+			"Statut_public_prive": "Privé", "Code_commune": "94034", "Nom_commune": "Fresnes", "etat": "A FERMER", "date_ouverture": "01/09/1972"},
+		map[string]string{"Identifiant_de_l_etablissement": "0941874B", "Nom_etablissement": "Collège X", "Type_etablissement": "Collège", "Statut_public_prive": "Public"},
+	)
+	t.Run("OK", func(t *testing.T) {
+		entries, err := readAll(t, good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) != 2 {
+			t.Fatalf("%d rows", len(entries))
+		}
+		e := entries[0]
+		if e.Name != `Ecole "Les Lilas"; annexe` || e.Public || !e.Closing() || e.Opened != time.Date(1972, 9, 1, 0, 0, 0, 0, time.UTC) {
+			t.Errorf("row 1 read as %+v", e)
+		}
+		if entries[1].IsPrimary() || !entries[1].Public || !entries[1].Opened.IsZero() {
+			t.Errorf("row 2 read as %+v", entries[1])
+		}
+	})
+	t.Run("WithoutBOM", func(t *testing.T) {
+		if entries, err := readAll(t, bytes.TrimPrefix(good, []byte("\xef\xbb\xbf"))); err != nil || len(entries) != 2 || entries[0].UAI != "0940176F" {
+			t.Errorf("%v %+v", err, entries)
+		}
+	})
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want Reason
+	}{
+		{"ErrMissingColumns", []byte("Identifiant_de_l_etablissement;Nom_etablissement\r\n0940176F;x\r\n"), ReasonMissingColumns},
+		{"ErrTruncatedLastLine", good[:len(good)-10], ReasonTruncated},
+		{"ErrTruncatedNoNewline", good[:len(good)-2], ReasonTruncated},
+		{"ErrEmpty", nil, ReasonTooFew},
+		{"ErrNoRows", variant(), ReasonTooFew},
+		{"ErrShortRow", append(append([]byte{}, good...), "0940177G;y\r\n"...), ReasonTruncated},
+		{"ErrNotCSV", []byte("Identifiant_de_l_etablissement;\"Nom\nx"), ReasonUnreadable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := readAll(t, tc.data)
+			var ie *InvalidError
+			if !errors.As(err, &ie) || ie.Reason != tc.want {
+				t.Errorf("err = %v, want reason %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestCheckShrink(t *testing.T) {
+	for _, tc := range []struct {
+		rows, previous int
+		ok             bool
+	}{{613, 0, true}, {613, 613, true}, {552, 613, true}, {551, 613, false}, {1, 65000, false}, {70000, 65000, true}} {
+		if err := CheckShrink(tc.rows, tc.previous); (err == nil) != tc.ok || err != nil && ReasonOf(err) != ReasonShrunk {
+			t.Errorf("CheckShrink(%d, %d) = %v", tc.rows, tc.previous, err)
+		}
+	}
+}
