@@ -257,6 +257,13 @@ func TestBenchmarks(t *testing.T) {
 		return err
 	})
 
+	// The staff console's pages on a registry of the Métropole's size.
+	rep.consoleErr = section(t, "console", func(t *testing.T) error {
+		var err error
+		rep.console, err = measureConsole(t, e)
+		return err
+	})
+
 	// 2, again: more runs of the backlog while there is time.
 	if len(rep.backlog) > 0 {
 		// Named apart from "backlog" so that the report and the logs tell the runs apart (a

@@ -40,6 +40,9 @@ type report struct {
 	directory    *directoryResult
 	directoryErr string
 
+	console    *consoleResult
+	consoleErr string
+
 	analysis []byte // bench/analysis.md
 }
 
@@ -210,6 +213,7 @@ func (r *report) markdown() string {
 	r.backlogSection(&b)
 	r.parseSection(&b)
 	r.directorySection(&b)
+	r.consoleSection(&b)
 	r.idleSection(&b)
 	r.profiles(&b)
 	if len(r.analysis) > 0 {

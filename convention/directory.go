@@ -1,6 +1,7 @@
 package convention
 
 import (
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -70,11 +71,16 @@ func (f DirectoryFinding) Refuses() bool {
 // neighbour's school; so is a school that is not a primary school. A school that closes, or a
 // private one, is accepted with a warning; so is a name other than the official one. The
 // refusal, if any, comes first and alone.
+//
+// A row that removes a school (Radiation) is never refused: a school that closed leaves the
+// directory, and must still leave the convention.
 func CheckDirectory(row SchoolEntry, entry DirectoryEntry, found bool, commune Commune) []DirectoryFinding {
 	switch {
+	case row.Action == ActionRemove:
+		return nil
 	case !found:
 		return []DirectoryFinding{DirectoryUnknown}
-	case entry.CommuneINSEE != commune.INSEE:
+	case !InCommune(entry.CommuneINSEE, commune.INSEE):
 		return []DirectoryFinding{DirectoryOtherCommune}
 	case !entry.IsPrimary():
 		return []DirectoryFinding{DirectoryNotPrimary}
@@ -88,6 +94,38 @@ func CheckDirectory(row SchoolEntry, entry DirectoryEntry, found bool, commune C
 	}
 	if row.Name != "" && !SameSchoolName(row.Name, entry.Name) {
 		out = append(out, DirectoryRenamed)
+	}
+	return out
+}
+
+// arrondissements are the communes whose schools the directory places in their municipal
+// arrondissements, each with its own code: Paris, Lyon and Marseille.
+var arrondissements = map[string]struct{ first, last int }{
+	"75056": {75101, 75120}, // Paris
+	"69123": {69381, 69389}, // Lyon
+	"13055": {13201, 13216}, // Marseille
+}
+
+// InCommune reports whether the directory's Code_commune code places a school in the commune of
+// INSEE code insee: the same code, or one of its municipal arrondissements (Lyon's schools are
+// in 69381 to 69389, not 69123).
+func InCommune(code, insee string) bool {
+	for _, c := range CommuneCodes(insee) {
+		if c == code {
+			return true
+		}
+	}
+	return false
+}
+
+// CommuneCodes returns the codes the directory may give the schools of the commune of INSEE
+// code insee: insee, and its municipal arrondissements' for Paris, Lyon and Marseille.
+func CommuneCodes(insee string) []string {
+	out := []string{insee}
+	if a, ok := arrondissements[insee]; ok {
+		for n := a.first; n <= a.last; n++ {
+			out = append(out, strconv.Itoa(n))
+		}
 	}
 	return out
 }

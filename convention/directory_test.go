@@ -26,6 +26,7 @@ func TestCheckDirectory(t *testing.T) {
 		{"Closing", row, with(func(e *DirectoryEntry) { e.State = "A FERMER" }), true, []DirectoryFinding{DirectoryClosingSoon}},
 		{"Private", row, with(func(e *DirectoryEntry) { e.Public = false }), true, []DirectoryFinding{DirectoryPrivate}},
 		{"Renamed", SchoolEntry{UAI: "0941873A", Name: "Groupe scolaire Defferre"}, school, true, []DirectoryFinding{DirectoryRenamed}},
+		{"RemovalNeverRefused", SchoolEntry{UAI: "0941873A", Action: ActionRemove}, DirectoryEntry{}, false, nil},
 		{"ClosingPrivateRenamed", SchoolEntry{UAI: "0941873A", Name: "GS Defferre"}, with(func(e *DirectoryEntry) { e.State, e.Public = "A FERMER", false }), true,
 			[]DirectoryFinding{DirectoryClosingSoon, DirectoryPrivate, DirectoryRenamed}},
 	} {
@@ -79,6 +80,27 @@ func TestDirectoryStateFailing(t *testing.T) {
 	} {
 		if got := tc.st.Failing(); got != tc.want {
 			t.Errorf("%s: Failing() = %v", tc.name, got)
+		}
+	}
+}
+
+func TestInCommune(t *testing.T) {
+	for _, tc := range []struct {
+		code, insee string
+		want        bool
+	}{
+		{"94028", "94028", true},
+		{"94081", "94028", false},
+		{"69383", "69123", true}, // Lyon 3e
+		{"69389", "69123", true},
+		{"69390", "69123", false},
+		{"75120", "75056", true},
+		{"13216", "13055", true},
+		{"69123", "69123", true},
+		{"69381", "69091", false},
+	} {
+		if got := InCommune(tc.code, tc.insee); got != tc.want {
+			t.Errorf("InCommune(%s, %s) = %v", tc.code, tc.insee, got)
 		}
 	}
 }

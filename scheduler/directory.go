@@ -57,19 +57,25 @@ func (c Calendar) digestDirectory(tx *sqlite.Tx, d *templates.Digest, prev, occ 
 	return nil
 }
 
-// directoryClosing lists, for the weekly overview, the registered schools the directory says
-// close or no longer lists (none without [directory]).
-func (c Calendar) directoryClosing(tx *sqlite.Tx) ([]templates.DirectoryWatched, error) {
+// watchDirectory adds to the weekly overview the registered schools the directory says close or
+// no longer lists, and those it places in another commune (none without [directory]).
+func (c Calendar) watchDirectory(tx *sqlite.Tx, w *templates.Weekly) error {
 	if c.Directory == nil {
-		return nil, nil
+		return nil
 	}
 	watched, err := tx.DirectoryWatch()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []templates.DirectoryWatched
-	for _, w := range watched {
-		out = append(out, templates.DirectoryWatched{Commune: w.School.Commune, UAI: w.School.UAI, Name: w.School.Name, Listed: w.Listed})
+	for _, dw := range watched {
+		line := templates.DirectoryWatched{Commune: dw.School.Commune, UAI: dw.School.UAI, Name: dw.School.Name, Listed: dw.Listed}
+		if !dw.Listed || dw.Entry.Closing() {
+			w.Closing = append(w.Closing, line)
+		}
+		if dw.Elsewhere {
+			line.Elsewhere = dw.Entry.Commune
+			w.Elsewhere = append(w.Elsewhere, line)
+		}
 	}
-	return out, nil
+	return nil
 }

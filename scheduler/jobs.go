@@ -640,10 +640,10 @@ func (c Calendar) weekly() Job {
 		}
 		sort.Slice(w.Communes, func(i, j int) bool { return w.Communes[i].Name < w.Communes[j].Name })
 		w.Upcoming = c.upcoming(occ)
-		if w.Closing, err = c.directoryClosing(tx); err != nil {
+		if err := c.watchDirectory(tx, &w); err != nil {
 			return nil, err
 		}
-		if len(w.Communes) == 0 && w.Requests == 0 && len(w.Closing) == 0 {
+		if len(w.Communes) == 0 && w.Requests == 0 && len(w.Closing)+len(w.Elsewhere) == 0 {
 			return nil, nil
 		}
 		r, err := templates.RenderWeekly(w)

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -105,4 +106,54 @@ func sameTime(a, b *time.Time) bool {
 		return a == nil && b == nil
 	}
 	return a.Equal(*b)
+}
+
+// TestRevertGivesRightsBack: a change of administrator that the directory carried out, once
+// reverted, leaves the school pending with the previous administrator and queues the work that
+// gives them the rights back (and takes them from the one reverted); a change never carried out
+// leaves no work behind.
+func TestRevertGivesRightsBack(t *testing.T) {
+	ctx := context.Background()
+	for _, carried := range []bool{true, false} {
+		db, _ := open(t)
+		r1, _ := db.Claim(ctx, MessageKey{"INBOX", 1, 1}, t0, []byte("a"))
+		if _, err := db.Decide(ctx, DecideInput{RequestID: r1.ID, Commune: "Givors"}, func(DecideView) (*convention.Decision, error) {
+			return &convention.Decision{State: convention.StateApplied, Commune: "Givors", Target: "Traites", Changes: []convention.Change{addition("0690101K")}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ActivateAs(ctx, []string{"0690101K"}, t0.Add(time.Hour), "agent"); err != nil {
+			t.Fatal(err)
+		}
+		ch := addition("0690101K")
+		ch.Kind, ch.Admin, ch.Before = convention.ChangeAdmin, convention.Contact{LastName: "NOUVEAU", Email: "n@y.fr"}, &convention.Contact{LastName: "X", Email: "x@y.fr"}
+		r2, _ := db.Claim(ctx, MessageKey{"INBOX", 1, 2}, t0, []byte("b"))
+		if _, err := db.Decide(ctx, DecideInput{RequestID: r2.ID, Commune: "Givors"}, func(DecideView) (*convention.Decision, error) {
+			return &convention.Decision{State: convention.StateApplied, Commune: "Givors", Target: "Traites", Changes: []convention.Change{ch}}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if carried {
+			task, err := db.NextTask(ctx, t0.Add(48*time.Hour))
+			if err != nil || task.Kind != convention.TaskChangeAdmin {
+				t.Fatalf("NextTask = %+v, %v; want the change of administrator", task, err)
+			}
+			if err := db.TaskDone(ctx, task.ID, t0.Add(2*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Revert(ctx, RevertInput{RequestID: r2.ID, By: "agent", At: t0.Add(3 * time.Hour)}, func(RevertView) ([]convention.OutgoingMail, error) { return nil, nil }); err != nil {
+			t.Fatal(err)
+		}
+		s := mustSchools(t, db)[0]
+		task, err := db.NextTask(ctx, t0.Add(48*time.Hour))
+		switch {
+		case s.Admin.Email != "x@y.fr":
+			t.Errorf("carried %v: administrator %+v after the revert", carried, s.Admin)
+		case carried && (s.Status != convention.StatusPending || err != nil || task.Kind != convention.TaskChangeAdmin || task.Before == nil || task.Before.Email != "n@y.fr"):
+			t.Errorf("carried out, then reverted: %s, task %+v (%v); want pending, the rights given back", s.Status, task, err)
+		case !carried && (s.Status != convention.StatusActive || !errors.Is(err, ErrNoneDue)):
+			t.Errorf("never carried out, then reverted: %s, task %+v (%v); want active as before, no work", s.Status, task, err)
+		}
+	}
 }

@@ -569,8 +569,12 @@ func (db *DB) Search(ctx context.Context, term string) (*Found, error) {
 		return f, nil
 	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(term) + "%"
-	rows, err := db.db.QueryContext(ctx, schoolsQuery+`WHERE s.uai = ? OR s.id IN (SELECT id FROM schools WHERE name LIKE ? ESCAPE '\' LIMIT ?)
-		ORDER BY s.uai <> ?, s.name, s.uai LIMIT ?`, convention.NormalizeUAI(term), like, maxFound, convention.NormalizeUAI(term), maxFound)
+	where, args := `WHERE s.id IN (SELECT id FROM schools WHERE name LIKE ? ESCAPE '\' LIMIT ?) ORDER BY s.name, s.uai`, []any{like, maxFound}
+	if uai := convention.NormalizeUAI(term); convention.ValidUAI(uai) {
+		// A UAI: its index only, no name is read.
+		where, args = `WHERE s.uai = ?`, []any{uai}
+	}
+	rows, err := db.db.QueryContext(ctx, schoolsQuery+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search schools for %q: %w", term, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -151,9 +152,10 @@ func directoryEntries(ctx context.Context, q queryer, uais []string) (map[string
 }
 
 // DirectoryCommune returns the open public primary schools the directory lists in the commune
-// of INSEE code insee, by name: the rows of the model a commune is sent.
+// of INSEE code insee (and its arrondissements, convention.CommuneCodes), by name: the rows of the
+// model a commune is sent.
 func (db *DB) DirectoryCommune(ctx context.Context, insee string) ([]convention.DirectoryEntry, error) {
-	list, err := queryDirectory(ctx, db.db, `WHERE commune_insee = ? ORDER BY name, uai`, insee)
+	list, err := queryDirectory(ctx, db.db, `WHERE commune_insee IN (SELECT value FROM json_each(?)) ORDER BY name, uai`, encodeJSON(convention.CommuneCodes(insee)))
 	if err != nil {
 		return nil, err
 	}
@@ -187,20 +189,32 @@ func queryDirectory(ctx context.Context, q queryer, where string, args ...any) (
 	return out, rows.Err()
 }
 
-// DirectoryWatched is a registered school the directory says closes, or no longer lists.
+// DirectoryWatched is a registered school the directory says closes, no longer lists, or
+// places in another commune than the one it is registered for.
 type DirectoryWatched struct {
 	School convention.School
 	Entry  convention.DirectoryEntry
 	Listed bool // false: the directory no longer lists it
+	// Elsewhere: the directory places it in another commune (Entry.Commune), which a list
+	// registered before the directory was checked could do.
+	Elsewhere bool
 }
 
 // DirectoryWatch returns, from the transaction, the schools of the registry not removed that
-// the directory says close or no longer lists (none when no directory was loaded): a closed
-// school must not keep being billed.
+// the directory says close or no longer lists, or places in another commune (none when no
+// directory was loaded): a closed school, or a neighbour's, must not keep being billed.
 func (t *Tx) DirectoryWatch() ([]DirectoryWatched, error) {
 	schools, err := t.Schools()
 	if err != nil {
 		return nil, err
+	}
+	infos, err := t.Communes()
+	if err != nil {
+		return nil, err
+	}
+	insee := map[string]string{}
+	for _, c := range infos {
+		insee[strings.ToLower(c.Name)] = c.INSEE
 	}
 	var uais []string
 	for _, s := range schools {
@@ -218,8 +232,9 @@ func (t *Tx) DirectoryWatch() ([]DirectoryWatched, error) {
 			continue
 		}
 		e, ok := entries[s.UAI]
-		if !ok || e.Closing() {
-			out = append(out, DirectoryWatched{School: s, Entry: e, Listed: ok})
+		elsewhere := ok && !convention.InCommune(e.CommuneINSEE, insee[strings.ToLower(s.Commune)])
+		if !ok || e.Closing() || elsewhere {
+			out = append(out, DirectoryWatched{School: s, Entry: e, Listed: ok, Elsewhere: elsewhere})
 		}
 	}
 	return out, nil

@@ -157,7 +157,39 @@ func TestDirectoryRegistry(t *testing.T) {
 	for _, w := range watched {
 		got[w.School.UAI] = w.Listed
 	}
-	if len(got) != 2 || !got["0941874B"] || got["0690101K"] {
-		t.Errorf("watched %+v, want 0941874B (closing) and 0690101K (not listed)", watched)
+	elsewhere := map[string]bool{}
+	for _, w := range watched {
+		elsewhere[w.School.UAI] = w.Elsewhere
+	}
+	// Registered for Givors, all three: Fresnes' and Créteil's by the directory.
+	if len(got) != 3 || !got["0941874B"] || !got["0940176F"] || got["0690101K"] || !elsewhere["0940176F"] || elsewhere["0690101K"] {
+		t.Errorf("watched %+v, want 0941874B (closing, elsewhere), 0940176F (elsewhere) and 0690101K (not listed)", watched)
+	}
+}
+
+// TestDirectoryCommuneArrondissements: Lyon's schools, which the directory places in its
+// arrondissements (69381 to 69389), are Lyon's (69123).
+func TestDirectoryCommuneArrondissements(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	rows := []convention.DirectoryEntry{
+		{UAI: "0690001Y", Name: "Ecole A", Type: "Ecole", Public: true, CommuneINSEE: "69381", State: "OUVERT"},
+		{UAI: "0690002Z", Name: "Ecole B", Type: "Ecole", Public: true, CommuneINSEE: "69389", State: "OUVERT"},
+		{UAI: "0690003A", Name: "Ecole C", Type: "Ecole", Public: true, CommuneINSEE: "69091", State: "OUVERT"},
+		{UAI: "0690004B", Name: "Collège D", Type: "Collège", Public: true, CommuneINSEE: "69383", State: "OUVERT"},
+	}
+	if err := db.ReplaceDirectory(ctx, convention.DirectoryState{SHA256: "x"}, func(yield func(convention.DirectoryEntry) error) (int, error) {
+		for _, e := range rows {
+			if err := yield(e); err != nil {
+				return 0, err
+			}
+		}
+		return len(rows), nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.DirectoryCommune(ctx, "69123")
+	if err != nil || len(got) != 2 || got[0].UAI != "0690001Y" || got[1].UAI != "0690002Z" {
+		t.Errorf("Lyon's schools: %+v, %v", got, err)
 	}
 }

@@ -298,7 +298,7 @@ func (db *DB) Revert(ctx context.Context, in RevertInput, tell func(RevertView) 
 			return nil, fmt.Errorf("revert request %d: hold %s again: %w", in.RequestID, h.UAI, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = 'reverted' WHERE id = ?`, in.RequestID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = 'reverted', reason = ? WHERE id = ?`, templates.ReasonReverted(in.By, in.At), in.RequestID); err != nil {
 		return nil, fmt.Errorf("revert request %d: %w", in.RequestID, err)
 	}
 	mails, err := tell(v)

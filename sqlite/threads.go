@@ -108,7 +108,8 @@ type EarlierRequest struct {
 	ReceivedAt time.Time
 	State      convention.RequestState
 	Reason     string
-	// Changes counts the changes it made to schools; RefusedRows the rows it refused.
+	// Changes counts the changes it made to schools (an update of the same administrator's
+	// details is none); RefusedRows the rows it refused.
 	Changes     int
 	RefusedRows int
 }
@@ -117,7 +118,7 @@ func earlierRequest(ctx context.Context, q queryer, id int64) (*EarlierRequest, 
 	e := EarlierRequest{ID: id}
 	var received string
 	var reason, refused sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT received_at, state, reason, refused_rows, (SELECT count(*) FROM changes WHERE request_id = requests.id) FROM requests WHERE id = ?`, id).
+	err := q.QueryRowContext(ctx, `SELECT received_at, state, reason, refused_rows, (SELECT count(*) FROM changes WHERE request_id = requests.id AND kind <> 'admin_details') FROM requests WHERE id = ?`, id).
 		Scan(&received, &e.State, &reason, &refused, &e.Changes)
 	if err != nil {
 		return nil, fmt.Errorf("read earlier request %d: %w", id, err)

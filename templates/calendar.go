@@ -105,6 +105,9 @@ type Weekly struct {
 	// Closing lists the registered schools the national directory says close, or no longer
 	// lists: a closed school must not keep being billed.
 	Closing []DirectoryWatched
+	// Elsewhere lists the registered schools the directory places in another commune than the
+	// one they are registered for (listed before the directory was checked).
+	Elsewhere []DirectoryWatched
 }
 
 // RenderWeekly renders the weekly overview.

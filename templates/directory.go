@@ -118,4 +118,6 @@ type DirectoryWarning struct {
 type DirectoryWatched struct {
 	Commune, UAI, Name string
 	Listed             bool // false: the directory no longer lists it
+	// Elsewhere is the commune the directory places it in, when it is not Commune.
+	Elsewhere string
 }

@@ -1,5 +1,10 @@
 package templates
 
+import (
+	"fmt"
+	"time"
+)
+
 // Revert tells a commune that the Métropole's staff undid what one of its lists changed.
 type Revert struct {
 	Commune    string
@@ -29,6 +34,12 @@ type RevertHeld struct {
 type RevertLine struct {
 	UAI, School, What string
 	Restored          string
+}
+
+// ReasonReverted is the reason of a request staff member by reverted on day at: whatever it
+// said before (removals held, say) is no longer true.
+func ReasonReverted(by string, at time.Time) string {
+	return fmt.Sprintf("annulée par %s le %s", by, FrenchDate(at))
 }
 
 // RenderRevert renders the mail that tells a commune its list was undone.

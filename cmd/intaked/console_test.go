@@ -36,8 +36,7 @@ func TestConsoleBrowserSignIn(t *testing.T) {
 	if text := pageText(t, ctx); !strings.Contains(text, "Camille Martin (gestion)") || !strings.Contains(text, "Se déconnecter") {
 		t.Errorf("home after the link:\n%s", text)
 	}
-	axeCheck(t, ctx)
-	screenshot(t, ctx, "aujourdhui")
+	axeCheck(t, ctx) // TestConsoleTasksInBrowser screenshots it, with work to do
 
 	// Keyboard only: the skip link is the first stop, and leads to the content.
 	browse(t, ctx, chromedp.KeyEvent("\t"))
@@ -402,5 +401,25 @@ func TestConsoleReloadTakesStaff(t *testing.T) {
 			t.Fatalf("a reader removed from the configuration still reaches %s\n%s", resp.Request.URL, h.Logs.String())
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestCheckConfigBesideConsole: check-config run beside the daemon finds the console's address
+// taken by the console itself, which is no problem; taken by another program, it is one.
+func TestCheckConfigBesideConsole(t *testing.T) {
+	h := startConsoleDaemon(t)
+	if code, stderr := runMain(t, context.Background(), "check-config", "--config", h.Config); code != 0 {
+		t.Errorf("check-config beside the daemon: exit %d\n%s", code, stderr)
+	}
+	h.stop()
+	other := &http.Server{Handler: http.NotFoundHandler()}
+	ln, err := listenConsole(strings.TrimPrefix(h.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go other.Serve(ln)
+	defer other.Close()
+	if code, stderr := runMain(t, context.Background(), "check-config", "--config", h.Config); code != 2 || !strings.Contains(stderr, "console.address: cannot listen") {
+		t.Errorf("check-config with the address taken by another program: exit %d\n%s", code, stderr)
 	}
 }

@@ -362,15 +362,17 @@ func TestDirectoryRefresh(t *testing.T) {
 }
 
 // TestDirectoryNotLoaded: with [directory] but no file yet, lists are applied unchecked (no
-// UAI can be known), and the summary, status and `intaked directory` say so.
+// UAI can be known), and the summary, status and `intaked directory` say so. Once the file is
+// there, the weekly overview names the school Créteil listed meanwhile that is Fresnes'.
 func TestDirectoryNotLoaded(t *testing.T) {
 	s := memServers(t)
-	cfg := directoryConfig(t, s, filepath.Join(t.TempDir(), "missing.csv"), "")
+	file := filepath.Join(t.TempDir(), "missing.csv")
+	cfg := directoryConfig(t, s, file, "")
 	at := time.Date(2026, 9, 14, 9, 30, 0, 0, time.UTC)
 	r := samples.Rows(1, 1)[0]
 	r.UAI, r.School = fresnesDoisneau, "Ecole Robert Doisneau"
-	s.append(t, samples.Message{From: "scolaire@fresnes.example", To: samples.Mailbox, Subject: "Écoles", MessageID: "fresnes-1@fresnes.example", Date: at,
-		Attachments: []samples.Attachment{{Name: "ecoles.xlsx", ContentType: samples.XLSXType, Data: samples.XLSX("Fresnes", []samples.Row{r})}}}.Raw(), at)
+	s.append(t, samples.Message{From: "scolaire@ville-creteil.example", To: samples.Mailbox, Subject: "Écoles", MessageID: "creteil-1@ville-creteil.example", Date: at,
+		Attachments: []samples.Attachment{{Name: "ecoles.xlsx", ContentType: samples.XLSXType, Data: samples.XLSX("Créteil", []samples.Row{r})}}}.Raw(), at)
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
 	if got := run(t, "schools", "--json", "--config", cfg); !strings.Contains(got, fresnesDoisneau) || !strings.Contains(got, `"official_name": ""`) {
 		t.Errorf("the list was not applied unchecked:\n%s", got)
@@ -391,6 +393,31 @@ func TestDirectoryNotLoaded(t *testing.T) {
 	}
 	if err := runErr(t, "directory", "--config", cfg, fresnesDoisneau); err == nil {
 		t.Error("directory without a directory loaded: exit 0")
+	}
+	if err := runErr(t, "check-config", "--config", cfg); err == nil || !strings.Contains(err.Error(), "directory.file: open") || exit(err) != 2 {
+		t.Errorf("check-config with no directory file: %v", err)
+	}
+	if err := runErr(t, "directory", "--config", writeConfig(t, s), fresnesDoisneau); exit(err) != 2 {
+		t.Errorf("directory without [directory]: %v", err)
+	}
+
+	good, err := os.ReadFile(directoryFile(t, t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before = len(s.sent(t))
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-21T08:00:00+02:00")
+	var weekly string
+	for _, m := range s.sent(t)[before:] {
+		if strings.Contains(m.Subject, "point hebdomadaire") {
+			weekly = m.Text
+		}
+	}
+	if !strings.Contains(weekly, "Créteil : 0940176F Ecole Robert Doisneau : école de Fresnes d'après l'annuaire") {
+		t.Errorf("the weekly overview does not name the school of another commune:\n%s", weekly)
 	}
 }
 
