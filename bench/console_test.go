@@ -30,8 +30,8 @@ import (
 
 // consoleSize is the registry the console is measured on.
 type consoleSize struct {
-	communes, schoolsPerCommune, years, listsPerYear, requests int
-	timed                                                      int // requests of each page timed
+	communes, schoolsPerCommune, years, listsPerYear int
+	timed                                            int // times each page is asked, timed
 }
 
 var (
