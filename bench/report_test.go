@@ -259,6 +259,12 @@ func (r *report) summary(b *strings.Builder) {
 	} else {
 		p("| Parsing | ≤ 1.3× bare excelize | not measured: %s | – |\n", oneLine(r.parseErr))
 	}
+	if r.console != nil {
+		name, p95 := r.console.slowest()
+		p("| Staff console, slowest of %d pages at p95, %d schools | < 100 ms | %.1f ms (%s) | %s |\n", len(r.console.pages), r.console.schools, p95, name, yesNo(p95 < targetConsoleP95))
+	} else {
+		p("| Staff console | < 100 ms at p95 | not measured: %s | – |\n", oneLine(r.consoleErr))
+	}
 	var rss, cpu []float64
 	for _, x := range r.idle {
 		if strings.HasPrefix(x.pollInterval, "5m") {

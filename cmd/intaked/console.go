@@ -165,13 +165,14 @@ func (m *Main) consoleLinkCmd(ctx context.Context, args []string) error {
 }
 
 // startConsole serves the console of d, if on, until ctx ends, in side; the address is bound
-// before it returns. Its shutdown is bounded (console.Server.Serve). The staff actions keep
-// the configuration of the start; the staff list follows a reload (console.Server.Reload).
+// before it returns. Its shutdown is bounded (console.Server.Serve). The staff actions follow a
+// reload (d.actions is kept across reloads, wiredActions), and so does the staff list
+// (console.Server.Reload).
 func (m *Main) startConsole(ctx context.Context, side *sync.WaitGroup, cfg *Config, d *daemon, store *sqlite.DB) (*console.Server, error) {
 	if d.console == nil {
 		return nil, nil
 	}
-	srv, err := console.New(*d.console, console.Deps{Store: store, Now: m.Now, Log: d.log, Actions: newStaffActions(cfg, store, m.Now, d.scheduler)})
+	srv, err := console.New(*d.console, console.Deps{Store: store, Now: m.Now, Log: d.log, Actions: d.actions})
 	if err != nil {
 		return nil, err
 	}
