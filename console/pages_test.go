@@ -115,10 +115,10 @@ func (f *fakeActions) Mailbox() (string, string) { return "INBOX", "imap.grandly
 // a list from an unknown sender (quarantined), and a person's answer to our reply (forwarded).
 type pagesFixture struct {
 	*testConsole
-	acts                            *fakeActions
-	applied, quarantined, forwarded int64
-	rows                            []samples.Row
-	xlsx                            []byte
+	acts                                  *fakeActions
+	applied, quarantined, forwarded, held int64
+	rows                                  []samples.Row
+	xlsx                                  []byte
 }
 
 const staffTo = "equipe@grandlyon.example"
@@ -171,6 +171,18 @@ func newPagesFixture(t *testing.T) *pagesFixture {
 	}
 	f.forwarded = decide(3, samples.Message{From: "ecoles@mairie-givors.fr", To: samples.Mailbox, Subject: "Re: " + mails[0].Subject, MessageID: "question@mairie-givors.fr",
 		Headers: map[string]string{"In-Reply-To": "<" + msg.MessageID + ">"}, Text: "Bonjour, quand l'accès de l'école Jean Jaurès sera-t-il ouvert ?"}.Raw())
+	// A later list of Givors holds the removal of its third school for staff.
+	req, err := f.store.Claim(ctx, sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: 1, UID: 4}, now(), []byte("From: ecoles@mairie-givors.fr\r\nSubject: Liste\r\n\r\nliste"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.store.Decide(ctx, sqlite.DecideInput{RequestID: req.ID, Commune: "Givors"}, func(sqlite.DecideView) (*convention.Decision, error) {
+		return &convention.Decision{State: convention.StateHeld, Commune: "Givors", Target: "Traites", Sender: "ecoles@mairie-givors.fr",
+			Changes: []convention.Change{{Kind: convention.ChangeHoldRemoval, UAI: f.rows[2].UAI, At: now(), Derived: true}}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.held = req.ID
 	return f
 }
 
@@ -211,7 +223,10 @@ func TestPagesShowTheStore(t *testing.T) {
 		want       []string
 	}{
 		{"Today", "/", []string{"Messages transmis à l'équipe", fmt.Sprintf("/demandes/%d", f.forwarded), "Messages en quarantaine (1)",
-			fmt.Sprintf("/demandes/%d", f.quarantined), "secretariat@autre-mairie.fr", "INBOX sur imap.grandlyon.example:993", "<code>digest</code>", "jamais relevée"}},
+			fmt.Sprintf("/demandes/%d", f.quarantined), "secretariat@autre-mairie.fr", "INBOX sur imap.grandlyon.example:993", "<code>digest</code>", "jamais relevée",
+			"Retraits en attente de confirmation", fmt.Sprintf(`<a href="/demandes/%d">n° %d</a>`, f.held, f.held)}},
+		{"RequestHeld", fmt.Sprintf("/demandes/%d", f.held), []string{"retraits en attente", "retrait en attente de confirmation", f.rows[2].UAI}},
+		{"SchoolHeld", "/ecoles/" + f.rows[2].UAI, []string{"Un retrait de cette école attend la confirmation", fmt.Sprintf("demande n° %d", f.held)}},
 		{"Communes", "/communes", []string{`<a href="/communes/69091">Givors</a>`, "Vaulx-en-Velin", "5 commune(s)"}},
 		{"Commune", "/communes/69091", []string{"Commune de Givors", uai, f.rows[0].School, "ce." + strings.ToLower(uai) + "@ac-lyon.fr", "@mairie-givors.fr",
 			"450 €", "2026-2027", "2 décembre 2026", "2 mars 2027", fmt.Sprintf("/demandes/%d", f.applied), "appliquée", "transmise à l'équipe"}},
@@ -246,6 +261,7 @@ func TestPagesShowActionsToGestion(t *testing.T) {
 		fmt.Sprintf("/demandes/%d", f.applied):     {fmt.Sprintf(`action="/demandes/%d/annuler"`, f.applied), `action="/courriels/`},
 		fmt.Sprintf("/demandes/%d", f.quarantined): {fmt.Sprintf(`action="/demandes/%d/liberer"`, f.quarantined), "Déclarer secretariat@autre-mairie.fr", `<option value="Feyzin">`},
 		fmt.Sprintf("/demandes/%d", f.forwarded):   {fmt.Sprintf(`action="/demandes/%d/traite"`, f.forwarded)},
+		fmt.Sprintf("/demandes/%d", f.held):        {fmt.Sprintf(`action="/demandes/%d/retraits"`, f.held), `value="confirmer"`, `value="abandonner"`, fmt.Sprintf(`action="/demandes/%d/annuler"`, f.held)},
 	} {
 		wantIn(t, path, b.get(path), want...)
 	}
@@ -468,4 +484,22 @@ func TestReportDownload(t *testing.T) {
 		t.Fatalf("a bad year: %d → %q", status, loc)
 	}
 	wantIn(t, "the reports after a bad year", b.get(loc), templates.ConsoleErrBadYear)
+}
+
+func TestPager(t *testing.T) {
+	p := newPager("/ecoles", nil, 2, 250, 100)
+	if p.Pages != 3 || p.Prev != "/ecoles?page=1" || p.Next != "/ecoles?page=3" {
+		t.Errorf("page 2 of 250 rows: %+v", p)
+	}
+	if p := newPager("/ecoles", nil, 3, 250, 100); p.Next != "" || p.Prev == "" {
+		t.Errorf("the last page: %+v", p)
+	}
+	if p := newPager("/communes/69091", nil, 1, 100, 100); p.Next != "" || p.Prev != "" {
+		t.Errorf("one page: %+v", p)
+	}
+	var b strings.Builder
+	if err := templates.ConsolePage(&b, "schools", templates.ConsoleView{Title: "Écoles", Data: schoolsData{Pager: newPager("/ecoles", nil, 2, 250, 100)}}); err != nil {
+		t.Fatal(err)
+	}
+	wantIn(t, "the schools' page 2", b.String(), `href="/ecoles?page=1" rel="prev"`, `href="/ecoles?page=3" rel="next"`, "page 2 sur 3")
 }

@@ -37,10 +37,14 @@ type schoolData struct {
 	INSEE   string
 	History []sqlite.HistoryEntry
 	Held    []int64
+	// Directory is the school's row in the Annuaire de l'éducation (nil when it has none);
+	// DirectoryLoaded says a directory was loaded at all.
+	Directory       *convention.DirectoryEntry
+	DirectoryLoaded bool
 }
 
-// school is a school's page: where it stands, and its whole history (each change with the
-// request or job that made it, each staff action with who did it).
+// school is a school's page: where it stands, its directory state, and its whole history
+// (each change with the request or job that made it, each staff action with who did it).
 func (s *Server) school(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	uai := convention.NormalizeUAI(r.PathValue("uai"))
@@ -67,6 +71,15 @@ func (s *Server) school(w http.ResponseWriter, r *http.Request) {
 	if d.Held, err = s.store.HeldFor(ctx, uai); err != nil {
 		s.fail(w, r, "read a school's held removals", err)
 		return
+	}
+	entries, loaded, err := s.store.DirectoryEntries(ctx, []string{uai})
+	if err != nil {
+		s.fail(w, r, "read a school's directory entry", err)
+		return
+	}
+	d.DirectoryLoaded = loaded
+	if e, ok := entries[uai]; ok {
+		d.Directory = &e
 	}
 	s.show(w, r, "school", "schools", templates.ConsoleSchoolTitle(sc.UAI, sc.Name), d)
 }

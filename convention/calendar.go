@@ -72,6 +72,19 @@ func (c Calendar) InCampaign(t time.Time) bool {
 	return !t.Before(start) && t.Before(end)
 }
 
+// RepeatsSince returns since when an earlier list makes a new message carrying the same files
+// a repeat of it (the zero time: any earlier list). A list received in the yearly campaign is
+// the commune's list for the next school year, so last year's file sent again once the
+// campaign opened is this year's list ("Nous n'avons pas de changement"), not a repeat of last
+// year's; within one campaign, and outside the campaign, the same files are a repeat.
+func (c Calendar) RepeatsSince(receivedAt time.Time) time.Time {
+	if !c.InCampaign(receivedAt) {
+		return time.Time{}
+	}
+	start, _ := c.Campaign(receivedAt.In(c.Location).Year())
+	return start
+}
+
 // NextYearlyUpdate returns the first yearly update strictly after t.
 func (c Calendar) NextYearlyUpdate(t time.Time) time.Time {
 	return NextYearlyUpdate(t, c.YearlyUpdate.Month, c.YearlyUpdate.Day, c.Location)

@@ -36,10 +36,11 @@ func (e DirectoryEntry) IsPrimary() bool {
 	return foldSchoolName(e.Type) == foldSchoolName(DirectoryPrimary)
 }
 
-// Closing reports whether the directory says e closes (or has closed).
+// Closing reports whether the directory says e closes (or has closed): etat A FERMER (or FERME),
+// whatever its case and accents (À fermer).
 func (e DirectoryEntry) Closing() bool {
-	s := strings.ToUpper(strings.TrimSpace(e.State))
-	return s == DirectoryClosing || s == "FERME" || s == "FERMÉ"
+	s := foldSchoolName(e.State)
+	return s == foldSchoolName(DirectoryClosing) || s == "ferme"
 }
 
 // DirectoryField is the Problem.Field of what the national directory finds in a row: the

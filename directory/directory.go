@@ -6,7 +6,8 @@
 //
 // Implementation notes: the file is read as a stream (encoding/csv, one record reused), so that
 // the national file's 65,000 rows take little memory. A file is used only whole: every row has
-// the header's number of fields, the file ends with a complete line, it has a sane number of rows
+// the header's number of fields, the file ends with a complete line (or its last field is one the
+// daemon does not read), it is not an HTML page, it has a sane number of rows
 // and has not shrunk by more than MaxShrink since the previous load. A file that fails is never
 // swapped in: the previous one stays in use.
 package directory
@@ -14,14 +15,17 @@ package directory
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/laclasse/intake/convention"
+	"golang.org/x/text/unicode/norm"
 )
 
 // The columns the daemon reads, by their name in the header.
@@ -53,6 +57,10 @@ const (
 	// maxLine bounds one line, in bytes.
 	maxLine = 64 << 10
 )
+
+// maxFileBytes bounds the file read, once uncompressed (a gzip bomb): the national file is about
+// 40 MB. A variable for tests.
+var maxFileBytes int64 = 512 << 20
 
 // Reason says why a file was not used.
 type Reason string
@@ -90,18 +98,33 @@ func invalid(r Reason, format string, args ...any) error {
 }
 
 // Read reads the directory from r, as published (UTF-8 with or without its BOM, ';' separated,
-// quoted fields, the columns found by their header name), and calls fn with each row in order.
-// It returns the number of rows; an *InvalidError when the file is not usable whole (fn has then
-// seen some rows: the caller drops them), or fn's error.
+// quoted fields, CRLF or LF, gzip-compressed or not, the columns found by their header name
+// whatever its case and accents: the portal's export gives Identifiant_de_l_etablissement, its
+// API identifiant_de_l_etablissement), and calls fn with each row in order. It returns the
+// number of rows; an *InvalidError when the file is not usable whole (fn has then seen some
+// rows: the caller drops them), or fn's error.
 func Read(r io.Reader, fn func(convention.DirectoryEntry) error) (int, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return 0, invalid(ReasonUnreadable, "gzip: %v", err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 64<<10)
+	}
 	if bom, err := br.Peek(3); err == nil && bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
+	}
+	if start, _ := br.Peek(512); bytes.HasPrefix(bytes.TrimSpace(start), []byte("<")) {
+		// A portal's error or sign-in page, served with 200.
+		return 0, invalid(ReasonUnreadable, "an HTML or XML page, not the directory's CSV file: %.80q", bytes.TrimSpace(start))
 	}
 	tail := &lastByte{r: br}
 	cr := csv.NewReader(tail)
 	cr.Comma = ';'
 	cr.ReuseRecord = true
+	cr.LazyQuotes = true   // a quote inside an unquoted field (Rue du "Moulin") is a quote
 	cr.FieldsPerRecord = 0 // every row has the header's number of fields
 	header, err := cr.Read()
 	if err == io.EOF {
@@ -114,7 +137,7 @@ func Read(r io.Reader, fn func(convention.DirectoryEntry) error) (int, error) {
 	for i, name := range Columns {
 		idx[i] = -1
 		for j, h := range header {
-			if strings.TrimSpace(h) == name {
+			if foldHeader(h) == foldHeader(name) {
 				idx[i] = j
 				break
 			}
@@ -126,16 +149,27 @@ func Read(r io.Reader, fn func(convention.DirectoryEntry) error) (int, error) {
 	if len(missing) > 0 {
 		return 0, invalid(ReasonMissingColumns, "no column %s", strings.Join(missing, ", "))
 	}
+	// A file that does not end with a newline may have its last field cut: that is harmless
+	// unless the daemon reads that field.
+	lastNeeded := false
+	for _, j := range idx {
+		lastNeeded = lastNeeded || j == len(header)-1
+	}
 	n := 0
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
+		if tail.err != nil {
+			return n, tail.err
+		}
 		if err != nil {
 			line, _ := cr.FieldPos(0)
-			if errors.Is(err, csv.ErrFieldCount) {
+			if errors.Is(err, csv.ErrFieldCount) && len(rec) < len(header) {
 				return n, invalid(ReasonTruncated, "line %d has %d fields, the header %d", line, len(rec), len(header))
+			} else if errors.Is(err, csv.ErrFieldCount) {
+				return n, invalid(ReasonUnreadable, "line %d has %d fields, the header %d (a ';' not quoted?)", line, len(rec), len(header))
 			}
 			return n, invalid(ReasonUnreadable, "line %d: %v", line, err)
 		}
@@ -150,13 +184,29 @@ func Read(r io.Reader, fn func(convention.DirectoryEntry) error) (int, error) {
 			return n, err
 		}
 	}
-	if tail.last != '\n' && tail.count > 0 {
+	if tail.err != nil {
+		return n, tail.err
+	}
+	if tail.last != '\n' && tail.count > 0 && lastNeeded {
 		return n, invalid(ReasonTruncated, "the last line (row %d) does not end: the file is cut", n)
 	}
 	if n < MinRows {
 		return n, invalid(ReasonTooFew, "%d rows", n)
 	}
 	return n, nil
+}
+
+// foldHeader is a column's name without case, accents, spaces nor punctuation, so that
+// "Identifiant_de_l_etablissement", "identifiant_de_l_etablissement" and "Identifiant de
+// l'établissement" are one column.
+func foldHeader(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) { // accents (Mn) dropped
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
 }
 
 // entry builds a row's entry from its fields; idx holds the field of each of Columns.
@@ -167,13 +217,22 @@ func entry(rec []string, idx []int) convention.DirectoryEntry {
 		Name:         f(1),
 		Type:         f(2),
 		Public:       strings.EqualFold(f(3), "Public"),
-		CommuneINSEE: f(4),
+		CommuneINSEE: communeCode(f(4)),
 		Commune:      f(5),
 		Nature:       f(6),
 		Mail:         f(7),
 		State:        f(8),
 		Opened:       parseDate(f(9)),
 	}
+}
+
+// communeCode is Code_commune as INSEE writes it: a spreadsheet that took 1053 for a number
+// dropped the leading zero of 01053.
+func communeCode(s string) string {
+	if len(s) == 4 && strings.Trim(s, "0123456789") == "" {
+		return "0" + s
+	}
+	return s
 }
 
 // parseDate reads date_ouverture: YYYY-MM-DD as the Ministry exports it, or DD/MM/YYYY as a
@@ -204,10 +263,15 @@ type lastByte struct {
 	count int64
 	run   int // bytes since the last newline
 	long  bool
+	err   error // set past maxFileBytes
 }
 
 func (l *lastByte) Read(p []byte) (int, error) {
 	n, err := l.r.Read(p)
+	if l.count+int64(n) > maxFileBytes {
+		l.err = invalid(ReasonUnreadable, "longer than %d bytes", maxFileBytes)
+		return 0, l.err
+	}
 	if n > 0 {
 		l.last = p[n-1]
 		l.count += int64(n)

@@ -2,7 +2,9 @@ package directory
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -120,11 +122,15 @@ func TestRead(t *testing.T) {
 	}{
 		{"ErrMissingColumns", []byte("Identifiant_de_l_etablissement;Nom_etablissement\r\n0940176F;x\r\n"), ReasonMissingColumns},
 		{"ErrTruncatedLastLine", good[:len(good)-10], ReasonTruncated},
-		{"ErrTruncatedNoNewline", good[:len(good)-2], ReasonTruncated},
+		{"ErrTruncatedNoNewline", []byte("Nom_etablissement;Identifiant_de_l_etablissement;Type_etablissement;Statut_public_prive;Code_commune;Nom_commune;Mail;date_ouverture;libelle_nature;etat\r\n" +
+			"x;0940176F;Ecole;Public;94034;Fresnes;;;;OUV"), ReasonTruncated}, // etat, the last field, may be cut
 		{"ErrEmpty", nil, ReasonTooFew},
 		{"ErrNoRows", variant(), ReasonTooFew},
 		{"ErrShortRow", append(append([]byte{}, good...), "0940177G;y\r\n"...), ReasonTruncated},
-		{"ErrNotCSV", []byte("Identifiant_de_l_etablissement;\"Nom\nx"), ReasonUnreadable},
+		{"ErrUnterminatedQuote", append(append([]byte{}, good...), "0940177G;\"y\r\n"...), ReasonTruncated},
+		{"ErrMoreFields", append(append([]byte{}, good...), "0940177G;y;Ecole;Public;;94034;Fresnes;;;OUVERT;;;extra\r\n"...), ReasonUnreadable},
+		{"ErrHTML", []byte("\n  <!DOCTYPE html>\n<html><body>Service momentanément indisponible</body></html>\n"), ReasonUnreadable},
+		{"ErrBinary", []byte{0x1f, 0x8b, 0x08, 0, 0, 0}, ReasonUnreadable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := readAll(t, tc.data)
@@ -134,6 +140,71 @@ func TestRead(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadAsExported reads the real extract as the other exports of the portal and careless
+// hands give it: the API's export (lower-case field names, LF, no BOM, quoted fields holding ';'
+// and newlines, an extra column, no final newline), gzip-compressed, and a spreadsheet's re-save
+// (a bare quote, Code_commune without its leading zero). Every row reads the same.
+func TestReadAsExported(t *testing.T) {
+	data, err := os.ReadFile(realExtract(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := readAll(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := annuairegen.AsAPIExport(t, data)
+	if bytes.HasPrefix(api, []byte("\xef\xbb\xbf")) || bytes.Contains(api, []byte("\r\n")) || !bytes.HasPrefix(api, []byte("identifiant_de_l_etablissement;")) ||
+		!bytes.Contains(api, []byte(`"Allée du Puits;`)) || bytes.HasSuffix(api, []byte("\n")) {
+		t.Fatalf("the API export is not what the test means:\n%.300s", api)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(data)
+	zw.Close()
+	accents := bytes.Replace(data, []byte("Identifiant_de_l_etablissement;Nom_etablissement"), []byte("Identifiant de l'établissement;NOM_ETABLISSEMENT"), 1)
+	resaved := bytes.Replace(data, []byte(";Allée du Puits;"), []byte(`;Allée du "Puits";`), 1)
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{{"APIExport", api}, {"Gzip", gz.Bytes()}, {"HeaderWithAccents", accents}, {"BareQuote", resaved}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := readAll(t, tc.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d rows, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("row %d\n got %+v\nwant %+v", i+1, got[i], want[i])
+				}
+			}
+		})
+	}
+	t.Run("CommuneWithoutLeadingZero", func(t *testing.T) {
+		got, err := readAll(t, variant(map[string]string{"Identifiant_de_l_etablissement": "0010001W", "Code_commune": "1053", "Type_etablissement": "Ecole"}))
+		if err != nil || len(got) != 1 || got[0].CommuneINSEE != "01053" {
+			t.Errorf("%v %+v", err, got)
+		}
+	})
+	t.Run("NoFinalNewline", func(t *testing.T) {
+		// The last field (Autre) is not read: a file without its final newline is whole.
+		good := variant(map[string]string{"Identifiant_de_l_etablissement": "0940176F", "Autre": "x"})
+		if got, err := readAll(t, bytes.TrimSuffix(good, []byte("\r\n"))); err != nil || len(got) != 1 {
+			t.Errorf("%v %+v", err, got)
+		}
+	})
+	t.Run("ErrTooLarge", func(t *testing.T) {
+		defer func(n int64) { maxFileBytes = n }(maxFileBytes)
+		maxFileBytes = int64(len(data)) / 2
+		if _, err := readAll(t, gz.Bytes()); ReasonOf(err) != ReasonUnreadable || !strings.Contains(fmt.Sprint(err), "longer than") {
+			t.Errorf("a file that inflates past the bound: %v", err)
+		}
+	})
 }
 
 func TestCheckShrink(t *testing.T) {

@@ -35,11 +35,16 @@ type Loader struct {
 	// refresh, replaced by a refresh's download once it is checked.
 	File string
 	// URL is where the Ministry publishes it ([directory] url); "" turns downloads off.
-	URL    string
-	Client *http.Client // nil: a client with a 5-minute timeout
-	Store  Store
-	Now    func() time.Time
-	Logger *slog.Logger // nil: none
+	URL string
+	// Client downloads URL; nil: a client with a 5-minute timeout. Either way it follows at
+	// most 10 redirects, to any host (data.gouv.fr's stable links redirect to the producer's),
+	// but never from https to http: the directory decides whose schools a commune may list.
+	Client *http.Client
+	// MaxBytes bounds a download; 0: MaxDownload.
+	MaxBytes int64
+	Store    Store
+	Now      func() time.Time
+	Logger   *slog.Logger // nil: none
 }
 
 func (l *Loader) log() *slog.Logger {
@@ -154,11 +159,7 @@ func (l *Loader) Refresh(ctx context.Context) (Result, error) {
 			req.Header.Set("If-Modified-Since", prev.LastModified)
 		}
 	}
-	client := l.Client
-	if client == nil {
-		client = &http.Client{Timeout: 5 * time.Minute}
-	}
-	resp, err := client.Do(req)
+	resp, err := l.client().Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
@@ -177,6 +178,9 @@ func (l *Loader) Refresh(ctx context.Context) (Result, error) {
 	case http.StatusOK:
 	default:
 		return res, l.fail(ctx, &res, invalid(ReasonDownload, "%s answered %s", l.URL, resp.Status))
+	}
+	if resp.ContentLength > l.maxBytes() {
+		return res, l.fail(ctx, &res, invalid(ReasonDownload, "%s announces %d bytes, more than %d", l.URL, resp.ContentLength, l.maxBytes()))
 	}
 	tmp, err := l.download(resp.Body)
 	if err != nil {
@@ -199,6 +203,36 @@ func (l *Loader) Refresh(ctx context.Context) (Result, error) {
 	return loaded, err
 }
 
+func (l *Loader) maxBytes() int64 {
+	if l.MaxBytes > 0 {
+		return l.MaxBytes
+	}
+	return MaxDownload
+}
+
+// client is Client (or the default one) with the redirect policy of Client's comment.
+func (l *Loader) client() *http.Client {
+	c := &http.Client{Timeout: 5 * time.Minute}
+	if l.Client != nil {
+		cc := *l.Client
+		c = &cc
+	}
+	next := c.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return fmt.Errorf("more than 10 redirects")
+		}
+		if req.URL.Scheme != "https" && via[0].URL.Scheme == "https" {
+			return fmt.Errorf("redirected from https to %s: refused", req.URL.Redacted())
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return c
+}
+
 // download writes body to a temporary file next to File, synced, and returns its name.
 func (l *Loader) download(body io.Reader) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(l.File), "."+filepath.Base(l.File)+".*.download")
@@ -206,9 +240,9 @@ func (l *Loader) download(body io.Reader) (string, error) {
 		return "", invalid(ReasonDownload, "%v", err)
 	}
 	name := f.Name()
-	n, err := io.Copy(f, io.LimitReader(body, MaxDownload+1))
-	if err == nil && n > MaxDownload {
-		err = fmt.Errorf("more than %d bytes", MaxDownload)
+	n, err := io.Copy(f, io.LimitReader(body, l.maxBytes()+1))
+	if err == nil && n > l.maxBytes() {
+		err = fmt.Errorf("more than %d bytes", l.maxBytes())
 	}
 	if err == nil {
 		err = f.Sync()

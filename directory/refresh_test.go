@@ -2,13 +2,18 @@ package directory
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -232,4 +237,164 @@ func TestLoad(t *testing.T) {
 	if _, err := l.Load(ctx); err == nil || len(store.rows) != 613 || store.state.Failure != string(ReasonUnreadable) {
 		t.Fatalf("missing file: %v, %d rows, %+v", err, len(store.rows), store.state)
 	}
+}
+
+// TestRefreshHostile: what a server may do to a refresh. A redirect to another host is followed,
+// one from https to http is not; an HTML page served with 200, a file larger than the bound
+// (announced or not), a server that stalls, and a shutdown during a download leave the file and
+// the rows in use. A gzip file, compressed in transit or not, is read.
+func TestRefreshHostile(t *testing.T) {
+	ctx := context.Background()
+	real, err := os.ReadFile(realExtract(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 4, 0, 0, 0, time.UTC)
+	// loaded returns a loader whose file and store hold the real extract, downloading from url.
+	loaded := func(t *testing.T, url string) (*Loader, *memStore) {
+		t.Helper()
+		store := &memStore{now: func() time.Time { return now }}
+		file := filepath.Join(t.TempDir(), "annuaire.csv")
+		if err := os.WriteFile(file, real, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		l := &Loader{File: file, URL: url, Store: store, Now: store.now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		if _, err := l.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return l, store
+	}
+	kept := func(t *testing.T, l *Loader, store *memStore) {
+		t.Helper()
+		if got, _ := os.ReadFile(l.File); !bytes.Equal(got, real) {
+			t.Error("the file in use was replaced")
+		}
+		if len(store.rows) != 613 {
+			t.Errorf("the rows in use changed: %d", len(store.rows))
+		}
+		if left, _ := filepath.Glob(filepath.Join(filepath.Dir(l.File), ".*download")); len(left) != 0 {
+			t.Errorf("temporary files left: %v", left)
+		}
+	}
+	serve := func(t *testing.T, h http.HandlerFunc) *httptest.Server {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		return srv
+	}
+	// A file one row longer than the extract, so that taking it shows.
+	lines := bytes.SplitAfter(real, []byte("\r\n"))
+	next := append(append([]byte{}, real...), bytes.Replace(lines[1], []byte("0940176F"), []byte("0949999W"), 1)...)
+
+	t.Run("RedirectToAnotherHost", func(t *testing.T) {
+		other := serve(t, func(w http.ResponseWriter, r *http.Request) { w.Write(next) })
+		origin := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, other.URL+"/static/annuaire.csv", http.StatusFound)
+		})
+		l, store := loaded(t, strings.Replace(origin.URL, "127.0.0.1", "localhost", 1)+"/fr/datasets/r/annuaire")
+		if res, err := l.Refresh(ctx); err != nil || !res.Loaded || len(store.rows) != 614 {
+			t.Fatalf("%+v %v", res, err)
+		}
+	})
+	t.Run("ErrRedirectToHTTP", func(t *testing.T) {
+		plain := serve(t, func(w http.ResponseWriter, r *http.Request) { w.Write(next) })
+		tls := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, plain.URL+"/annuaire.csv", http.StatusMovedPermanently)
+		}))
+		defer tls.Close()
+		l, store := loaded(t, tls.URL+"/annuaire.csv")
+		l.Client = tls.Client()
+		if _, err := l.Refresh(ctx); ReasonOf(err) != ReasonDownload || !strings.Contains(err.Error(), "from https to") {
+			t.Errorf("a downgrade to http: %v", err)
+		}
+		kept(t, l, store)
+	})
+	t.Run("ErrHTMLPage", func(t *testing.T) {
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, "<!DOCTYPE html><html><body><h1>Maintenance</h1></body></html>")
+		})
+		l, store := loaded(t, srv.URL)
+		if _, err := l.Refresh(ctx); ReasonOf(err) != ReasonUnreadable || !strings.Contains(err.Error(), "HTML") {
+			t.Errorf("an HTML page: %v", err)
+		}
+		kept(t, l, store)
+		if store.state.Failure != string(ReasonUnreadable) {
+			t.Errorf("state %+v", store.state)
+		}
+	})
+	for _, announced := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ErrTooLarge/announced=%v", announced), func(t *testing.T) {
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				if announced {
+					w.Header().Set("Content-Length", strconv.Itoa(1<<40))
+				}
+				chunk := bytes.Repeat(real[:4096], 16)
+				for i := 0; i < 64 && r.Context().Err() == nil; i++ { // 4 MB, or 1 TB announced
+					if _, err := w.Write(chunk); err != nil {
+						return
+					}
+				}
+			})
+			l, store := loaded(t, srv.URL)
+			l.MaxBytes = 1 << 20
+			if _, err := l.Refresh(ctx); ReasonOf(err) != ReasonDownload {
+				t.Errorf("a file over the bound: %v", err)
+			}
+			kept(t, l, store)
+		})
+	}
+	stall := func(t *testing.T) *httptest.Server {
+		release := make(chan struct{})
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Write(real[:1000])
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}))
+		t.Cleanup(func() { close(release); srv.Close() })
+		return srv
+	}
+	t.Run("ErrStalls", func(t *testing.T) {
+		l, store := loaded(t, stall(t).URL)
+		l.Client = &http.Client{Timeout: 300 * time.Millisecond}
+		start := time.Now()
+		if _, err := l.Refresh(ctx); ReasonOf(err) != ReasonDownload || time.Since(start) > 5*time.Second {
+			t.Errorf("a server that stalls: %v after %v", err, time.Since(start))
+		}
+		kept(t, l, store)
+	})
+	t.Run("ShutdownDuringDownload", func(t *testing.T) {
+		l, store := loaded(t, stall(t).URL)
+		ctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		if _, err := l.Refresh(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("refresh at shutdown: %v", err)
+		}
+		kept(t, l, store)
+		if store.state.Failing() {
+			t.Errorf("a shutdown is recorded as a refused file: %+v", store.state)
+		}
+	})
+	t.Run("Gzip", func(t *testing.T) {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(next)
+		zw.Close()
+		for _, encoded := range []bool{true, false} {
+			srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+				if encoded {
+					w.Header().Set("Content-Encoding", "gzip") // the transport inflates it
+				} else {
+					w.Header().Set("Content-Type", "application/gzip") // a .csv.gz file
+				}
+				w.Write(gz.Bytes())
+			})
+			l, store := loaded(t, srv.URL)
+			if res, err := l.Refresh(ctx); err != nil || !res.Loaded || len(store.rows) != 614 {
+				t.Errorf("gzip (Content-Encoding %v): %+v %v", encoded, res, err)
+			}
+		}
+	})
 }

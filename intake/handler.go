@@ -143,7 +143,7 @@ func (h *Handler) decide(ctx context.Context, req *sqlite.Request) (*convention.
 
 	lists, hashes := h.readAttachments(ctx, msg, d)
 	in := sqlite.DecideInput{RequestID: req.ID, MessageID: msg.MessageID, Commune: commune.Name, Attachments: hashes, MaxRepliesPerAddress: h.MaxRepliesPerAddress,
-		References: msg.References}
+		References: msg.References, RepeatsSince: h.Calendar.RepeatsSince(req.ReceivedAt)}
 	if len(lists) == 0 {
 		in.Excerpt = mailparse.Excerpt(msg.Text, MaxExcerpt) // what the person wrote, for staff
 	}

@@ -121,11 +121,13 @@ func (t *Tx) RemoveTerminated(at time.Time) ([]convention.School, error) {
 	return removed, err
 }
 
-// YearlyListBetween reports whether the commune sent, in [from, to), a list that was applied.
+// YearlyListBetween reports whether the commune sent, in [from, to), a list that was applied,
+// or one whose removals wait for staff (held): either way the commune sent its list, and is
+// neither reminded nor renewed by default.
 func (t *Tx) YearlyListBetween(commune string, from, to time.Time) (bool, error) {
 	var n int
 	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM requests r JOIN communes c ON c.id = r.commune_id
-		WHERE c.name = ? AND r.state = 'applied' AND r.received_at >= ? AND r.received_at < ?`, commune, fmtTime(from), fmtTime(to)).Scan(&n)
+		WHERE c.name = ? AND r.state IN ('applied', 'held') AND r.received_at >= ? AND r.received_at < ?`, commune, fmtTime(from), fmtTime(to)).Scan(&n)
 	return n > 0, err
 }
 
@@ -238,10 +240,11 @@ func (db *DB) SchoolsAt(ctx context.Context, at time.Time) ([]convention.School,
 	return out, nil
 }
 
-// LastLists returns, per commune, the receipt of its last list applied at or before at.
+// LastLists returns, per commune, the receipt of its last list applied (or holding removals)
+// at or before at.
 func (db *DB) LastLists(ctx context.Context, at time.Time) (map[string]time.Time, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT c.name, max(r.received_at) FROM requests r JOIN communes c ON c.id = r.commune_id
-		WHERE r.state = 'applied' AND r.received_at <= ? GROUP BY c.name`, fmtTime(at))
+		WHERE r.state IN ('applied', 'held') AND r.received_at <= ? GROUP BY c.name`, fmtTime(at))
 	if err != nil {
 		return nil, err
 	}

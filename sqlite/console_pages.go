@@ -498,22 +498,20 @@ func (db *DB) RequestMails(ctx context.Context, id int64) ([]OutboxMail, error) 
 
 // RequestStaffActions returns the staff actions taken on request id, oldest first.
 func (db *DB) RequestStaffActions(ctx context.Context, id int64) ([]StaffAction, error) {
-	return staffActions(ctx, db.db, `request_id = ?`, id)
+	return staffActions(ctx, db.db, `request_id = ? ORDER BY id`, id)
 }
 
 // CommuneStaffActions returns the latest staff actions taken on commune communeID or on its
 // requests, newest first, at most MaxPage.
 func (db *DB) CommuneStaffActions(ctx context.Context, communeID int64) ([]StaffAction, error) {
-	return staffActions(ctx, db.db, `commune_id = ?`, communeID)
+	return staffActions(ctx, db.db, `commune_id = ? ORDER BY id DESC`, communeID)
 }
 
+// staffActions reads the staff actions that where (a condition and its order) selects, at most
+// MaxPage.
 func staffActions(ctx context.Context, q queryer, where string, args ...any) ([]StaffAction, error) {
-	order := "id"
-	if strings.HasPrefix(where, "commune_id") {
-		order = "id DESC"
-	}
 	rows, err := q.QueryContext(ctx, `SELECT kind, by, at, coalesce(request_id, 0), coalesce(school_id, 0), coalesce(commune_id, 0), detail FROM staff_actions
-		WHERE `+where+` ORDER BY `+order+` LIMIT `+fmt.Sprint(MaxPage), args...)
+		WHERE `+where+` LIMIT `+fmt.Sprint(MaxPage), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read staff actions: %w", err)
 	}

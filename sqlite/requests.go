@@ -185,6 +185,9 @@ type DecideInput struct {
 	MessageID   string
 	Commune     string
 	Attachments []string // SHA-256 of the spreadsheets read
+	// RepeatsSince bounds the earlier requests whose files this message repeats to those
+	// received at or after it (the zero time: any); see convention.Calendar.RepeatsSince.
+	RepeatsSince time.Time
 	// UAIs are the schools the message lists: the view's registry holds them and every school
 	// of the commune, not the whole registry, so a decision costs the same however large it grows.
 	UAIs []string
@@ -374,13 +377,17 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 	// request of that commune. The hashes go as one JSON array: a fixed number of variables
 	// however many files a message carries.
 	q := `SELECT r.id FROM requests r JOIN communes c ON c.id = r.commune_id JOIN attachments a ON a.request_id = r.id
-		WHERE c.name = ? AND r.id <> ? AND r.state IN ('applied', 'refused', 'held') AND a.format <> '' AND a.sha256 IN (SELECT value FROM json_each(?))
+		WHERE c.name = ? AND r.id <> ? AND r.state IN ('applied', 'refused', 'held') AND r.received_at >= ? AND a.format <> '' AND a.sha256 IN (SELECT value FROM json_each(?))
 		GROUP BY r.id HAVING count(DISTINCT a.sha256) = ? ORDER BY r.id LIMIT 1`
 	distinct := map[string]bool{}
 	for _, h := range in.Attachments {
 		distinct[h] = true
 	}
-	err := tx.QueryRowContext(ctx, q, in.Commune, in.RequestID, encodeJSON(in.Attachments), len(distinct)).Scan(&id)
+	since := ""
+	if !in.RepeatsSince.IsZero() {
+		since = fmtTime(in.RepeatsSince)
+	}
+	err := tx.QueryRowContext(ctx, q, in.Commune, in.RequestID, since, encodeJSON(in.Attachments), len(distinct)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

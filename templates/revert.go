@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -44,3 +45,13 @@ func ReasonReverted(by string, at time.Time) string {
 
 // RenderRevert renders the mail that tells a commune its list was undone.
 func RenderRevert(r Revert) (Rendered, error) { return render("revert", r) }
+
+// RevertLineText is one school of what a revert undid, as the mail to the commune and `intaked
+// revert` write it: "0690101K « École Jean Jaurès » : ajout annulé, l'école est retirée".
+func RevertLineText(l RevertLine) string {
+	var b strings.Builder
+	if err := textT.ExecuteTemplate(&b, "revert_line", l); err != nil {
+		return l.UAI + " « " + l.School + " »"
+	}
+	return b.String()
+}

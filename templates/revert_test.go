@@ -12,7 +12,7 @@ func TestRenderRevert(t *testing.T) {
 		want []string
 	}{
 		{"Undone", Revert{Commune: "Oullins", Subject: "Liste", ReceivedAt: "14/09/2026", Undone: []RevertLine{{UAI: "0690101K", School: "École Jaurès", What: "add"}, {UAI: "0690102L", School: "École Zola", What: "admin"}}, Signature: "L'équipe"},
-			[]string{"demande d'Oullins", "14/09/2026", "« Liste »", "0690101K « École Jaurès » : ajout annulé", "0690102L « École Zola » : changement d'administrateur annulé", "L'équipe"}},
+			[]string{"commune d'Oullins du 14/09/2026", "14/09/2026", "« Liste »", "0690101K « École Jaurès » : ajout annulé", "0690102L « École Zola » : changement d'administrateur annulé", "L'équipe"}},
 		{"Nothing", Revert{Commune: "Givors", ReceivedAt: "14/09/2026"}, []string{"rien à annuler"}},
 		{"RenameAndHeldAgain", Revert{Commune: "Givors", ReceivedAt: "12/05/2026", Undone: []RevertLine{{UAI: "0690103M", School: "École Victor Hugo", What: "rename", Restored: "École Jules Ferry"}},
 			HeldAgain: []RevertHeld{{UAI: "0690104N", School: "École Curie", RequestID: 2, ReceivedAt: "11/05/2026"}}},

@@ -94,7 +94,8 @@ func (m *Main) revertCmd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprint(m.Stdout, templates.CLIReverted(id, v.Commune, v.ReceivedAt.In(loc).Format("02/01/2006"), len(v.Undone)))
 	for _, u := range v.Undone {
-		fmt.Fprintf(m.Stdout, "  %s %s : %s\n", u.UAI, tableText(u.Name), revertWhat(u))
+		line := templates.RevertLine{UAI: u.UAI, School: tableText(u.Name), What: revertWhat(u), Restored: tableText(u.Restored)}
+		fmt.Fprintf(m.Stdout, "  %s\n", templates.RevertLineText(line))
 	}
 	return nil
 }

@@ -198,10 +198,12 @@ func (m *Main) historyCmd(ctx context.Context, args []string) error {
 		req := "-"
 		if e.RequestID != 0 {
 			req = fmt.Sprint(e.RequestID)
+		} else if e.Staff != "" {
+			req = templates.StaffActionLabel(e.Staff)
 		} else if e.Job != "" {
 			req = e.Job
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.In(loc).Format("02/01/2006 15:04"), e.Kind, req, dashIfEmpty(e.By), tableText(e.Detail))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.In(loc).Format("02/01/2006 15:04"), templates.ChangeLabel(string(e.Kind)), req, dashIfEmpty(e.By), tableText(e.Detail))
 	}
 	return tw.Flush()
 }

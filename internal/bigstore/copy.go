@@ -1,0 +1,388 @@
+package bigstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+
+	msqlite "modernc.org/sqlite"
+
+	"github.com/laclasse/intake/internal/samples"
+)
+
+// copied are the tables whose rows belong to a commune, and how a row finds its archetype: a
+// join on one of the temporary tables arch_commune, arch_request, arch_school, arch_outbox,
+// arch_staff (each id → arch, the archetype's index).
+var copied = []struct{ table, join string }{
+	{"schools", "arch_school a ON a.id = t.id"},
+	{"requests", "arch_request a ON a.id = t.id"},
+	{"attachments", "arch_request a ON a.id = t.request_id"},
+	{"problems", "arch_request a ON a.id = t.request_id"},
+	{"request_texts", "arch_request a ON a.id = t.request_id"},
+	{"staff_actions", "arch_staff a ON a.id = t.id"},
+	{"changes", "arch_school a ON a.id = t.school_id"},
+	{"provisioning", "arch_school a ON a.id = t.school_id"},
+	{"held_removals", "arch_request a ON a.id = t.request_id"},
+	{"outbox", "arch_outbox a ON a.id = t.id"},
+	{"request_threads", "arch_request a ON a.id = t.request_id"},
+	{"auto_replies", "arch_outbox a ON a.id = t.outbox_id"},
+	{"commune_senders", "arch_commune a ON a.id = t.commune_id"},
+	{"renewals", "arch_commune a ON a.id = t.commune_id"},
+}
+
+// notCopied are the tables of the store itself or of the Métropole, not of a commune.
+var notCopied = map[string]bool{
+	"communes": true, "mailbox_state": true, "job_runs": true, "meta": true, "errors": true, "terminations": true,
+	"console_links": true, "console_sessions": true, "directory": true, "directory_state": true,
+}
+
+// references says which table's ids a column holds, when copies shift them.
+var references = map[string]string{
+	"request_id": "requests", "school_id": "schools", "outbox_id": "outbox", "answers": "outbox", "thread": "outbox",
+	"staff_action_id": "staff_actions",
+}
+
+// copier is what the SQL functions of a copy need: the world and, for each archetype, the
+// Message-IDs it made.
+type copier struct {
+	w       *world
+	msgIDs  map[int][]string
+	offsets map[string]int64
+	mu      sync.Mutex
+	cache   map[[2]int]*strings.Replacer
+}
+
+var (
+	registerOnce sync.Once
+	registerErr  error
+	current      struct {
+		sync.Mutex
+		c *copier
+	}
+)
+
+// register adds bigstore_map(value, arch, round) and bigstore_sha256(blob) to SQLite.
+func register() error {
+	registerOnce.Do(func() {
+		registerErr = msqlite.RegisterDeterministicScalarFunction("bigstore_map", 3, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			c := current.c
+			arch, round := int(args[1].(int64)), int(args[2].(int64))
+			switch v := args[0].(type) {
+			case string:
+				return c.mapText(v, arch, round), nil
+			case []byte:
+				return []byte(c.mapText(string(v), arch, round)), nil
+			default:
+				return v, nil
+			}
+		})
+		if registerErr != nil {
+			return
+		}
+		registerErr = msqlite.RegisterDeterministicScalarFunction("bigstore_sha256", 1, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			var b []byte
+			switch v := args[0].(type) {
+			case string:
+				b = []byte(v)
+			case []byte:
+				b = v
+			}
+			sum := sha256.Sum256(b)
+			return hex.EncodeToString(sum[:]), nil
+		})
+	})
+	return registerErr
+}
+
+var requestNumber = regexp.MustCompile(`(n° |request:)(\d+)`)
+
+// mapText writes, in s, the copy of round round in place of archetype arch: its UAIs, domain,
+// name, Message-IDs and request numbers.
+func (c *copier) mapText(s string, arch, round int) string {
+	if s == "" {
+		return s
+	}
+	s = c.replacer(arch, round).Replace(s)
+	if strings.Contains(s, "n° ") || strings.Contains(s, "request:") {
+		off := c.offsets["requests"] * int64(round)
+		s = requestNumber.ReplaceAllStringFunc(s, func(m string) string {
+			sub := requestNumber.FindStringSubmatch(m)
+			n, _ := strconv.ParseInt(sub[2], 10, 64)
+			return sub[1] + strconv.FormatInt(n+off, 10)
+		})
+	}
+	return s
+}
+
+func (c *copier) replacer(arch, round int) *strings.Replacer {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r, ok := c.cache[[2]int{arch, round}]; ok {
+		return r
+	}
+	from, to := c.w.communes[arch], c.w.communes[round*c.w.arch+arch]
+	var pairs []string
+	for _, id := range c.msgIDs[arch] { // before the domain, which they may contain
+		local, domain, _ := strings.Cut(id, "@")
+		pairs = append(pairs, id, local+".c"+strconv.Itoa(to.index)+"@"+strings.ReplaceAll(domain, from.domain, to.domain))
+	}
+	for k := range from.size {
+		old, new := samples.UAI(from.first+k), samples.UAI(to.first+k)
+		pairs = append(pairs, old, new, strings.ToLower(old), strings.ToLower(new))
+	}
+	pairs = append(pairs, from.domain, to.domain, "ecoles-"+slug(from.name), "ecoles-"+slug(to.name),
+		strings.SplitN(from.domain, ".", 2)[0], strings.SplitN(to.domain, ".", 2)[0])
+	if from.name != "Lyon" { // also in the Métropole's own words
+		pairs = append(pairs, from.name, to.name)
+	}
+	r := strings.NewReplacer(pairs...)
+	c.cache[[2]int{arch, round}] = r
+	return r
+}
+
+// copyArchetypes makes every commune that is not an archetype a copy of one, in one transaction.
+func copyArchetypes(ctx context.Context, path string, w *world, sim *simResult) error {
+	if w.rounds == 1 {
+		return nil
+	}
+	if err := register(); err != nil {
+		return err
+	}
+	current.Lock()
+	defer current.Unlock()
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(0)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)&_pragma=temp_store(MEMORY)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	exec := func(q string, args ...any) error {
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("%.80s: %w", q, err)
+		}
+		return nil
+	}
+
+	ids := map[string]int64{} // commune name → id
+	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM communes`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			rows.Close()
+			return err
+		}
+		ids[name] = id
+	}
+	rows.Close()
+	if err := exec(`CREATE TEMP TABLE arch_commune (id INTEGER PRIMARY KEY, arch INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	for j := range w.arch {
+		if err := exec(`INSERT INTO arch_commune VALUES (?, ?)`, ids[w.communes[j].name], j); err != nil {
+			return err
+		}
+	}
+	if err := exec(`CREATE TEMP TABLE arch_request (id INTEGER PRIMARY KEY, arch INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	for id, j := range sim.arch {
+		if err := exec(`INSERT INTO arch_request VALUES (?, ?)`, id, j); err != nil {
+			return err
+		}
+	}
+	for _, q := range []string{
+		`CREATE TEMP TABLE arch_school AS SELECT s.id AS id, a.arch AS arch FROM schools s JOIN arch_commune a ON a.id = s.commune_id`,
+		`CREATE TEMP TABLE arch_outbox AS SELECT o.id AS id, a.arch AS arch FROM outbox o JOIN arch_request a ON a.id = o.request_id`,
+		`CREATE TEMP TABLE arch_staff AS SELECT t.id AS id, coalesce(r.arch, s.arch, c.arch) AS arch FROM staff_actions t
+			LEFT JOIN arch_request r ON r.id = t.request_id LEFT JOIN arch_school s ON s.id = t.school_id LEFT JOIN arch_commune c ON c.id = t.commune_id
+			WHERE coalesce(r.arch, s.arch, c.arch) IS NOT NULL`,
+		`CREATE TEMP TABLE round_commune (arch INTEGER PRIMARY KEY, id INTEGER NOT NULL)`,
+	} {
+		if err := exec(q); err != nil {
+			return err
+		}
+	}
+
+	c := &copier{w: w, msgIDs: map[int][]string{}, offsets: map[string]int64{}, cache: map[[2]int]*strings.Replacer{}}
+	current.c = c
+	for _, q := range []string{
+		`SELECT a.arch, r.message_id FROM requests r JOIN arch_request a ON a.id = r.id WHERE coalesce(r.message_id, '') <> ''`,
+		`SELECT a.arch, o.message_id FROM outbox o JOIN arch_outbox a ON a.id = o.id WHERE coalesce(o.message_id, '') <> ''`,
+	} {
+		rows, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var j int
+			var id string
+			if err := rows.Scan(&j, &id); err != nil {
+				rows.Close()
+				return err
+			}
+			c.msgIDs[j] = append(c.msgIDs[j], id)
+		}
+		rows.Close()
+	}
+	// Longer ids first, so that none is replaced inside another.
+	for j := range c.msgIDs {
+		ids := c.msgIDs[j]
+		for i := 1; i < len(ids); i++ {
+			for k := i; k > 0 && len(ids[k]) > len(ids[k-1]); k-- {
+				ids[k], ids[k-1] = ids[k-1], ids[k]
+			}
+		}
+	}
+
+	// Every table that holds a commune's rows must be known here, so that a new one is not left
+	// out of the copies silently.
+	known := map[string]bool{}
+	for _, cp := range copied {
+		known[cp.table] = true
+	}
+	tables, err := tableNames(ctx, tx)
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if !known[t] && !notCopied[t] && !strings.HasPrefix(t, "sqlite_") {
+			return fmt.Errorf("table %s is new to the generator: say how to copy it (internal/bigstore/copy.go)", t)
+		}
+	}
+
+	inserts := map[string]string{}
+	for _, cp := range copied {
+		if !contains(tables, cp.table) {
+			continue
+		}
+		var max sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT max(rowid) FROM `+cp.table).Scan(&max); err != nil {
+			return err
+		}
+		c.offsets[cp.table] = max.Int64 + 1
+		if cp.table == "requests" {
+			var uid sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT max(uid) FROM requests`).Scan(&uid); err != nil {
+				return err
+			}
+			c.offsets["uid"] = uid.Int64 + 1
+		}
+	}
+	for _, cp := range copied {
+		if !contains(tables, cp.table) {
+			continue
+		}
+		q, err := c.insertQuery(ctx, tx, cp.table, cp.join)
+		if err != nil {
+			return err
+		}
+		inserts[cp.table] = q
+	}
+
+	for r := 1; r < w.rounds; r++ {
+		if err := exec(`DELETE FROM round_commune`); err != nil {
+			return err
+		}
+		for j := range w.arch {
+			if err := exec(`INSERT INTO round_commune VALUES (?, ?)`, j, ids[w.communes[r*w.arch+j].name]); err != nil {
+				return err
+			}
+		}
+		for _, cp := range copied {
+			if q, ok := inserts[cp.table]; ok {
+				if err := exec(q, r); err != nil {
+					return fmt.Errorf("copy %s: %w", cp.table, err)
+				}
+			}
+		}
+		if err := exec(`UPDATE communes AS t SET technical_referent = bigstore_map(s.technical_referent, rc.arch, ?1), project_lead = bigstore_map(s.project_lead, rc.arch, ?1),
+			last_list_at = s.last_list_at FROM round_commune rc JOIN arch_commune ac ON ac.arch = rc.arch JOIN communes s ON s.id = ac.id WHERE t.id = rc.id`, r); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// insertQuery writes the INSERT … SELECT that copies table's rows of the archetypes for the
+// round given as ?1.
+func (c *copier) insertQuery(ctx context.Context, tx *sql.Tx, table, join string) (string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, upper(type) FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var cols, exprs []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return "", err
+		}
+		var e string
+		switch {
+		case name == "id":
+			e = fmt.Sprintf("t.id + %d * ?1", c.offsets[table])
+		case references[name] != "":
+			e = fmt.Sprintf("t.%s + %d * ?1", name, c.offsets[references[name]])
+		case name == "commune_id":
+			e = "CASE WHEN t.commune_id IS NULL THEN NULL ELSE (SELECT id FROM round_commune WHERE arch = a.arch) END"
+		case table == "requests" && name == "uid":
+			e = fmt.Sprintf("t.uid + %d * ?1", c.offsets["uid"])
+		case table == "requests" && name == "raw_sha256":
+			e = "bigstore_sha256(bigstore_map(t.raw, a.arch, ?1))"
+		case strings.Contains(typ, "INT") || strings.Contains(typ, "REAL"):
+			e = "t." + name
+		default:
+			e = "bigstore_map(t." + name + ", a.arch, ?1)"
+		}
+		cols = append(cols, `"`+name+`"`)
+		exprs = append(exprs, e)
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s t JOIN %s ORDER BY t.rowid`, table, strings.Join(cols, ", "), strings.Join(exprs, ", "), table, join), nil
+}
+
+func tableNames(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
