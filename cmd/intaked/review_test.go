@@ -1,8 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/laclasse/intake/internal/samples"
+	"github.com/xuri/excelize/v2"
 )
 
 // Issue 14, reviewed as a commune's secretary and support staff would live it: what the other
@@ -117,5 +123,92 @@ func TestRevertAndHistoryReadInFrench(t *testing.T) {
 		if strings.Contains(body, "la demande") || !strings.Contains(body, "L'équipe laclasse.com a annulé ce que le message de la commune de Givors du 11/05/2026") {
 			t.Errorf("the %s part of the revert mail:\n%s", name, body)
 		}
+	}
+}
+
+// TestRequestsEveryState: the states the other tests leave out of `requests` (refused,
+// duplicate, ignored) are spelt as the contract writes them, and `--state` selects each.
+func TestRequestsEveryState(t *testing.T) {
+	s := memServers(t)
+	cfg := writeConfig(t, s)
+	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
+	list := samples.Message{From: givorsFrom, To: samples.Mailbox, Subject: "Liste", MessageID: "list@mairie-givors.fr", Date: at,
+		Attachments: []samples.Attachment{{Name: "ecoles.xlsx", ContentType: samples.XLSXType, Data: samples.XLSX("Givors", samples.Rows(101, 2))}}}
+	s.append(t, list.Raw(), at)
+	s.append(t, list.Raw(), at) // the same message twice
+	s.append(t, samples.Message{From: "scolaire@mairie-feyzin.fr", To: samples.Mailbox, Subject: "Rentrée", MessageID: "words@mairie-feyzin.fr", Date: at,
+		Text: "Aucun changement pour nous cette année."}.Raw(), at)
+	s.append(t, samples.Message{From: givorsFrom, To: samples.Mailbox, Subject: "Absence du bureau", MessageID: "away@mairie-givors.fr", Date: at,
+		Headers: map[string]string{"Auto-Submitted": "auto-replied"}, Text: "Je suis absente."}.Raw(), at)
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+
+	for state, subject := range map[string]string{"applied": "Liste", "duplicate": "Liste", "refused": "Rentrée", "ignored": "Absence du bureau"} {
+		t.Run(state, func(t *testing.T) {
+			var got []map[string]any
+			if err := json.Unmarshal([]byte(run(t, "requests", "--json", "--config", cfg, "--state", state)), &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0]["state"] != state || got[0]["subject"] != subject {
+				t.Errorf("requests --state %s = %v, want the one %q", state, got, subject)
+			}
+		})
+	}
+}
+
+// TestAttachedModelsReadAsPromised: the model spreadsheet a commune receives, attached to the
+// "what to send" reply and to the June reminder (not only `intaked template`), names the
+// configured address, opens on its instructions, says to leave Action empty for a first
+// adhesion and prints on A4.
+func TestAttachedModelsReadAsPromised(t *testing.T) {
+	s := memServers(t)
+	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
+	adhesion(t, y, 2)
+	at := time.Date(2025, 9, 16, 8, 0, 0, 0, time.UTC)
+	s.append(t, samples.Message{From: "scolaire@mairie-feyzin.fr", To: samples.Mailbox, Subject: "Adhésion ?", MessageID: "ask@mairie-feyzin.fr", Date: at,
+		Text: "Comment adhérer ?"}.Raw(), at)
+	models := map[string][]byte{}
+	for _, m := range to(y.once("2025-09-16T11:00:00+02:00"), "scolaire@mairie-feyzin.fr", "Re:") {
+		if _, files := parts(t, m.Raw); len(files) == 1 {
+			models["reply"] = files[0].Data
+		}
+	}
+	for _, m := range to(y.once("2026-06-01T09:05:00+02:00"), "t.morel@mairie-givors.fr", "vos écoles") {
+		if _, files := parts(t, m.Raw); len(files) == 1 {
+			models["reminder"] = files[0].Data
+		}
+	}
+	for _, name := range []string{"reply", "reminder"} {
+		t.Run(name, func(t *testing.T) {
+			data, ok := models[name]
+			if !ok {
+				t.Fatalf("no model attached to the %s", name)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if got := f.GetSheetName(f.GetActiveSheetIndex()); got != "Instructions" {
+				t.Errorf("opens on %q, want the instructions", got)
+			}
+			rows, _ := f.GetRows("Instructions")
+			var text strings.Builder
+			for _, r := range rows {
+				text.WriteString(strings.Join(r, " ") + "\n")
+			}
+			for _, w := range []string{"à l'adresse " + samples.Mailbox + ".", "Pour une première adhésion, laissez la colonne « Action » vide"} {
+				if !strings.Contains(text.String(), w) {
+					t.Errorf("the instructions do not say %q:\n%s", w, text.String())
+				}
+			}
+			if strings.Contains(text.String(), "laclass.com@grandlyon.com") {
+				t.Errorf("the instructions name the hard-coded address:\n%s", text.String())
+			}
+			for _, sh := range f.GetSheetList() {
+				if pl, err := f.GetPageLayout(sh); err != nil || pl.Size == nil || *pl.Size != 9 {
+					t.Errorf("sheet %s does not print on A4: %+v, %v", sh, pl, err)
+				}
+			}
+		})
 	}
 }

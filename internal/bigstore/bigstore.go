@@ -235,6 +235,7 @@ func Generate(ctx context.Context, path string, p Params) (*Store, error) {
 		return nil, fmt.Errorf("generate a store: %w", err)
 	}
 	s.Real = sim.requests
+	fmt.Fprintln(os.Stderr, "simulated", time.Since(start))
 	if err := copyArchetypes(ctx, path, w, sim); err != nil {
 		return nil, fmt.Errorf("generate a store: copy the archetypes: %w", err)
 	}
