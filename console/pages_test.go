@@ -119,6 +119,8 @@ type pagesFixture struct {
 	applied, quarantined, forwarded, held int64
 	rows                                  []samples.Row
 	xlsx                                  []byte
+	// decide claims raw as the message of mailbox UID uid and decides it, as the daemon does.
+	decide func(uid uint32, raw []byte) int64
 }
 
 const staffTo = "equipe@grandlyon.example"
@@ -159,6 +161,7 @@ func newPagesFixture(t *testing.T) *pagesFixture {
 		}
 		return req.ID
 	}
+	f.decide = decide
 	f.applied = decide(1, list("ecoles@mairie-givors.fr", "liste-1@mairie-givors.fr"))
 	f.quarantined = decide(2, list("secretariat@autre-mairie.fr", "liste-2@autre-mairie.fr"))
 	mails, err := f.store.RequestMails(ctx, f.applied)
@@ -299,6 +302,12 @@ func TestAttachmentDownload(t *testing.T) {
 	}
 	if got := downloadName(`..\..\Windows\évil"name.xlsx`, 2); got != "évilname.xlsx" {
 		t.Errorf("downloadName = %q", got)
+	}
+	if got := downloadName("facture\u202exslx.exe", 2); got != "facturexslx.exe" {
+		t.Errorf("downloadName keeps a right-to-left override: %q", got)
+	}
+	if got := downloadName("a\r\nSet-Cookie: x=1", 2); got != "aSet-Cookie: x=1" {
+		t.Errorf("downloadName keeps a line break: %q", got)
 	}
 	if got := downloadName("", 2); got != "piece-2" {
 		t.Errorf("downloadName of nothing = %q", got)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/intake/mailparse"
@@ -239,11 +240,13 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) {
 }
 
 // downloadName is a file name for the browser from the sender's: its last element, without
-// controls, or "piece-N" when nothing is left.
+// controls nor invisible format characters (a right-to-left override, U+202E, before
+// "xslx.exe" makes a program read as a spreadsheet, "exe.xlsx"), or "piece-N" when nothing
+// is left.
 func downloadName(name string, n int) string {
 	name = path.Base(strings.ReplaceAll(name, `\`, "/"))
 	name = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || r == '"' {
+		if r < ' ' || r == 0x7f || r == '"' || unicode.Is(unicode.Cf, r) {
 			return -1
 		}
 		return r

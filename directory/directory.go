@@ -23,8 +23,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/laclasse/intake/convention"
+	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -97,12 +99,12 @@ func invalid(r Reason, format string, args ...any) error {
 	return &InvalidError{Reason: r, Detail: fmt.Sprintf(format, args...)}
 }
 
-// Read reads the directory from r, as published (UTF-8 with or without its BOM, ';' separated,
-// quoted fields, CRLF or LF, gzip-compressed or not, the columns found by their header name
-// whatever its case and accents: the portal's export gives Identifiant_de_l_etablissement, its
-// API identifiant_de_l_etablissement), and calls fn with each row in order. It returns the
-// number of rows; an *InvalidError when the file is not usable whole (fn has then seen some
-// rows: the caller drops them), or fn's error.
+// Read reads the directory from r, as published (UTF-8 with or without its BOM, or Windows-1252
+// as a spreadsheet re-saves it; ';' separated, quoted fields, CRLF or LF, gzip-compressed or not;
+// the columns found by their header name whatever its case and accents: the portal's download
+// gives Identifiant_de_l_etablissement, its API export identifiant_de_l_etablissement), and calls
+// fn with each row in order. It returns the number of rows; an *InvalidError when the file is not
+// usable whole (fn has then seen some rows: the caller drops them), or fn's error.
 func Read(r io.Reader, fn func(convention.DirectoryEntry) error) (int, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
@@ -127,7 +129,9 @@ func Read(r io.Reader, fn func(convention.DirectoryEntry) error) (int, error) {
 	cr.LazyQuotes = true   // a quote inside an unquoted field (Rue du "Moulin") is a quote
 	cr.FieldsPerRecord = 0 // every row has the header's number of fields
 	header, err := cr.Read()
-	if err == io.EOF {
+	if tail.err != nil {
+		return 0, tail.err
+	} else if err == io.EOF {
 		return 0, invalid(ReasonTooFew, "the file is empty")
 	} else if err != nil {
 		return 0, invalid(ReasonUnreadable, "header: %v", err)
@@ -173,9 +177,6 @@ func Read(r io.Reader, fn func(convention.DirectoryEntry) error) (int, error) {
 			}
 			return n, invalid(ReasonUnreadable, "line %d: %v", line, err)
 		}
-		if tail.long {
-			return n, invalid(ReasonUnreadable, "a line is longer than %d bytes", maxLine)
-		}
 		n++
 		if n > MaxRows {
 			return n, invalid(ReasonTooFew, "more than %d rows", MaxRows)
@@ -211,7 +212,16 @@ func foldHeader(s string) string {
 
 // entry builds a row's entry from its fields; idx holds the field of each of Columns.
 func entry(rec []string, idx []int) convention.DirectoryEntry {
-	f := func(i int) string { return strings.TrimSpace(rec[idx[i]]) }
+	f := func(i int) string {
+		s := rec[idx[i]]
+		if !utf8.ValidString(s) {
+			// A spreadsheet re-saved the file in Windows-1252 (Excel's "CSV (point-virgule)").
+			if d, err := charmap.Windows1252.NewDecoder().String(s); err == nil {
+				s = d
+			}
+		}
+		return strings.TrimSpace(s)
+	}
 	return convention.DirectoryEntry{
 		UAI:          convention.NormalizeUAI(f(0)),
 		Name:         f(1),
@@ -256,17 +266,20 @@ func CheckShrink(rows, previous int) error {
 }
 
 // lastByte remembers the last byte read through it, and how many, so that a file whose last line
-// is cut can be told from a complete one; it flags a line longer than maxLine.
+// is cut can be told from a complete one; it stops at a line longer than maxLine (the CSV reader
+// would hold it whole in memory) and past maxFileBytes.
 type lastByte struct {
 	r     io.Reader
 	last  byte
 	count int64
-	run   int // bytes since the last newline
-	long  bool
-	err   error // set past maxFileBytes
+	run   int   // bytes since the last newline
+	err   error // why it stopped
 }
 
 func (l *lastByte) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
 	n, err := l.r.Read(p)
 	if l.count+int64(n) > maxFileBytes {
 		l.err = invalid(ReasonUnreadable, "longer than %d bytes", maxFileBytes)
@@ -275,16 +288,16 @@ func (l *lastByte) Read(p []byte) (int, error) {
 	if n > 0 {
 		l.last = p[n-1]
 		l.count += int64(n)
+		long := false
 		if i := bytes.IndexByte(p[:n], '\n'); i >= 0 {
-			if l.run+i > maxLine {
-				l.long = true
-			}
+			long = l.run+i > maxLine
 			l.run = n - 1 - bytes.LastIndexByte(p[:n], '\n')
 		} else {
 			l.run += n
 		}
-		if l.run > maxLine {
-			l.long = true
+		if long || l.run > maxLine {
+			l.err = invalid(ReasonUnreadable, "a line is longer than %d bytes", maxLine)
+			return 0, l.err
 		}
 	}
 	return n, err

@@ -6,12 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/laclasse/intake/convention"
 	"github.com/laclasse/intake/internal/annuairegen"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // realExtract is the real extract of the directory (shared/annuaire).
@@ -145,7 +148,7 @@ func TestRead(t *testing.T) {
 // TestReadAsExported reads the real extract as the other exports of the portal and careless
 // hands give it: the API's export (lower-case field names, LF, no BOM, quoted fields holding ';'
 // and newlines, an extra column, no final newline), gzip-compressed, and a spreadsheet's re-save
-// (a bare quote, Code_commune without its leading zero). Every row reads the same.
+// (Windows-1252, a bare quote, Code_commune without its leading zero). Every row reads the same.
 func TestReadAsExported(t *testing.T) {
 	data, err := os.ReadFile(realExtract(t))
 	if err != nil {
@@ -166,10 +169,14 @@ func TestReadAsExported(t *testing.T) {
 	zw.Close()
 	accents := bytes.Replace(data, []byte("Identifiant_de_l_etablissement;Nom_etablissement"), []byte("Identifiant de l'établissement;NOM_ETABLISSEMENT"), 1)
 	resaved := bytes.Replace(data, []byte(";Allée du Puits;"), []byte(`;Allée du "Puits";`), 1)
+	cp1252, err := charmap.Windows1252.NewEncoder().Bytes(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	if err != nil || utf8.Valid(cp1252) {
+		t.Fatalf("the extract in Windows-1252: %v", err)
+	}
 	for _, tc := range []struct {
 		name string
 		data []byte
-	}{{"APIExport", api}, {"Gzip", gz.Bytes()}, {"HeaderWithAccents", accents}, {"BareQuote", resaved}} {
+	}{{"APIExport", api}, {"Gzip", gz.Bytes()}, {"HeaderWithAccents", accents}, {"BareQuote", resaved}, {"Windows1252", cp1252}} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := readAll(t, tc.data)
 			if err != nil {
@@ -196,6 +203,22 @@ func TestReadAsExported(t *testing.T) {
 		good := variant(map[string]string{"Identifiant_de_l_etablissement": "0940176F", "Autre": "x"})
 		if got, err := readAll(t, bytes.TrimSuffix(good, []byte("\r\n"))); err != nil || len(got) != 1 {
 			t.Errorf("%v %+v", err, got)
+		}
+	})
+	t.Run("ErrLongLine", func(t *testing.T) {
+		// One line of 8 MB: refused once past maxLine, not held whole.
+		for _, data := range [][]byte{bytes.Repeat([]byte("x"), 8<<20), append(append([]byte{}, data[:2000]...), bytes.Repeat([]byte("x"), 8<<20)...)} {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := readAll(t, data)
+			runtime.ReadMemStats(&after)
+			if ReasonOf(err) != ReasonUnreadable || !strings.Contains(fmt.Sprint(err), "a line is longer than") {
+				t.Errorf("a line of 8 MB: %v", err)
+			}
+			if grown := after.TotalAlloc - before.TotalAlloc; grown > 4<<20 {
+				t.Errorf("reading it allocated %d bytes", grown)
+			}
 		}
 	})
 	t.Run("ErrTooLarge", func(t *testing.T) {

@@ -42,9 +42,12 @@ type Loader struct {
 	Client *http.Client
 	// MaxBytes bounds a download; 0: MaxDownload.
 	MaxBytes int64
-	Store    Store
-	Now      func() time.Time
-	Logger   *slog.Logger // nil: none
+	// AcceptShrink takes a file that has more than MaxShrink fewer rows than the one in use (a
+	// shrink staff confirmed: `intaked directory --accept-shrink`); every other check still applies.
+	AcceptShrink bool
+	Store        Store
+	Now          func() time.Time
+	Logger       *slog.Logger // nil: none
 }
 
 func (l *Loader) log() *slog.Logger {
@@ -104,7 +107,7 @@ func (l *Loader) load(ctx context.Context, etag, lastModified string) (Result, e
 			return n, err
 		}
 		rows = n
-		return n, CheckShrink(n, prev.Rows)
+		return n, CheckShrink(n, l.previous(prev.Rows))
 	})
 	var ie *InvalidError
 	if errors.As(err, &ie) {
@@ -191,7 +194,7 @@ func (l *Loader) Refresh(ctx context.Context) (Result, error) {
 	}
 	defer os.Remove(tmp) // gone once renamed
 	// Checked before it replaces File: a bad download never reaches the disk's copy.
-	if err := checkFile(tmp, prev.Rows); err != nil {
+	if err := checkFile(tmp, l.previous(prev.Rows)); err != nil {
 		return res, l.fail(ctx, &res, err)
 	}
 	if err := os.Rename(tmp, l.File); err != nil {
@@ -201,6 +204,14 @@ func (l *Loader) Refresh(ctx context.Context) (Result, error) {
 	loaded, err := l.load(ctx, resp.Header.Get("ETag"), resp.Header.Get("Last-Modified"))
 	loaded.Refreshed = true
 	return loaded, err
+}
+
+// previous is the rows a new file is compared with: none with AcceptShrink.
+func (l *Loader) previous(rows int) int {
+	if l.AcceptShrink {
+		return 0
+	}
+	return rows
 }
 
 func (l *Loader) maxBytes() int64 {

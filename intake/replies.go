@@ -17,6 +17,9 @@ const MaxExcerpt = 500
 // remaining files are only named (they stay in the mailbox).
 const MaxForwardedFiles = 20 << 20
 
+// MaxThreadText bounds, in characters, the text of our mail that a forward to staff quotes.
+const MaxThreadText = 20000
+
 // forwards reports whether a message without a list that answers one of our mails goes to
 // staff: a person who writes back reaches a person. A message too large to be read, or whose
 // files hide in a winmail.dat, gets its usual answer instead, which says what to resend; so does
@@ -41,6 +44,16 @@ func (h *Handler) forward(d *convention.Decision, req *sqlite.Request, msg *mail
 		Text:          msg.Text,
 		ThreadSubject: answered.Subject, ThreadAt: answered.CreatedAt.In(loc), ThreadKind: templates.MailKindName(answered.Kind),
 		Acknowledged: !answered.Acknowledged,
+	}
+	if len(answered.Data) > 0 {
+		// What we wrote, so that staff read what the commune answers; a mail of ours that cannot
+		// be read again is only named.
+		if ours, err := mailparse.Parse(answered.Data, h.MailLimits); err == nil {
+			f.ThreadText = ours.Text
+			if r := []rune(f.ThreadText); len(r) > MaxThreadText {
+				f.ThreadText, f.ThreadTextCut = string(r[:MaxThreadText]), true
+			}
+		}
 	}
 	if !msg.Date.IsZero() {
 		f.Date = msg.Date.In(loc)

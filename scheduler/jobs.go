@@ -124,7 +124,7 @@ func (c Calendar) digest() Job {
 		}
 		d := templates.Digest{From: prev.In(c.loc()), To: occ.In(c.loc())}
 		for _, r := range reqs {
-			line := templates.DigestRequest{ReceivedAt: r.ReceivedAt.In(c.loc()), Commune: r.Commune, Sender: r.Sender, Subject: r.Subject, Outcome: r.Reason, Changes: r.Changes, Details: r.Details, Errors: r.Errors,
+			line := templates.DigestRequest{ID: r.ID, ReceivedAt: r.ReceivedAt.In(c.loc()), Commune: r.Commune, Sender: r.Sender, Subject: r.Subject, Outcome: r.Reason, Changes: r.Changes, Details: r.Details, Errors: r.Errors,
 				Withheld: r.RepliesWithheld, Text: r.Text}
 			if len(line.Withheld) > 0 {
 				d.RepliesWithheld = append(d.RepliesWithheld, line)
@@ -152,6 +152,13 @@ func (c Calendar) digest() Job {
 			return nil, err
 		}
 		d.Held = DigestHeld(held, c.Dates, occ)
+		removals, err := tx.RemovalsScheduledBetween(prev, occ)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range removals {
+			d.Removals = append(d.Removals, templates.DigestRemoval{Commune: r.Commune, UAI: r.UAI, Name: r.Name, RequestID: r.RequestID, RemoveAt: r.RemoveAt.In(c.loc())})
+		}
 		rights, err := tx.RightsChanges(prev, occ)
 		if err != nil {
 			return nil, err

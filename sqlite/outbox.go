@@ -200,7 +200,7 @@ func (db *DB) RequestsBetween(ctx context.Context, from, to time.Time) ([]Reques
 
 func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]RequestSummary, error) {
 	rows, err := q.QueryContext(ctx, `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
-		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind <> 'admin_details'),
+		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind `+countedChange+`),
 		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind = 'admin_details'),
 		coalesce(r.errors, (SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')), r.replies_withheld,
 		coalesce((SELECT excerpt FROM request_texts t WHERE t.request_id = r.id), '')

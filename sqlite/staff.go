@@ -172,11 +172,17 @@ func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]RequestLine, err
 	return out, rows.Err()
 }
 
+// countedChange is the SQL test a change's kind passes when the change counts among a request's
+// changes (requests, the digest, the "déjà reçu" answer): an update of the same administrator's
+// details is no change, and a removal held for staff, or dropped, changes nothing (once
+// confirmed, its scheduled removal counts, once).
+const countedChange = `NOT IN ('admin_details', 'hold_remove', 'drop_remove')`
+
 // requestsQuery is the query of Requests for f, and its arguments.
 func requestsQuery(f RequestFilter) (string, []any) {
 	where, args := requestsWhere(f)
 	return `SELECT r.id, r.received_at, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), r.state, coalesce(r.reason, ''),
-		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind <> 'admin_details'),
+		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind ` + countedChange + `),
 		CASE WHEN r.refused_rows IS NULL
 			THEN (SELECT count(*) FROM (SELECT 1 FROM problems p WHERE p.request_id = r.id AND p.severity = 'error' GROUP BY p.file, p.sheet, p.row))
 			ELSE (SELECT coalesce(sum(value), 0) FROM json_each(r.refused_rows)) END

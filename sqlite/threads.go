@@ -64,6 +64,9 @@ type SentMail struct {
 	Thread int64
 	// Acknowledged says a commune's message in that thread was already acknowledged.
 	Acknowledged bool
+	// Data is the mail as we queued it (empty once the outbox purged it), so that staff read
+	// what the commune answers.
+	Data []byte
 }
 
 // maxLookedUpRefs bounds how many ids of a References field are looked up: the last ones, the
@@ -84,9 +87,9 @@ func answeredMail(ctx context.Context, q queryer, requestID int64, refs []string
 		var m SentMail
 		var created string
 		var subject sql.NullString
-		err := q.QueryRowContext(ctx, `SELECT o.id, o.kind, o.subject, o.created_at, coalesce(o.request_id, 0), coalesce(t.thread, o.id)
+		err := q.QueryRowContext(ctx, `SELECT o.id, o.kind, o.subject, o.created_at, coalesce(o.request_id, 0), coalesce(t.thread, o.id), o.data
 			FROM outbox o LEFT JOIN request_threads t ON t.request_id = o.request_id
-			WHERE o.message_id = ? ORDER BY o.id LIMIT 1`, id).Scan(&m.OutboxID, &m.Kind, &subject, &created, &m.RequestID, &m.Thread)
+			WHERE o.message_id = ? ORDER BY o.id LIMIT 1`, id).Scan(&m.OutboxID, &m.Kind, &subject, &created, &m.RequestID, &m.Thread, &m.Data)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue
 		} else if err != nil {
@@ -118,7 +121,7 @@ func earlierRequest(ctx context.Context, q queryer, id int64) (*EarlierRequest, 
 	e := EarlierRequest{ID: id}
 	var received string
 	var reason, refused sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT received_at, state, reason, refused_rows, (SELECT count(*) FROM changes WHERE request_id = requests.id AND kind <> 'admin_details') FROM requests WHERE id = ?`, id).
+	err := q.QueryRowContext(ctx, `SELECT received_at, state, reason, refused_rows, (SELECT count(*) FROM changes WHERE request_id = requests.id AND kind `+countedChange+`) FROM requests WHERE id = ?`, id).
 		Scan(&received, &e.State, &reason, &refused, &e.Changes)
 	if err != nil {
 		return nil, fmt.Errorf("read earlier request %d: %w", id, err)

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -69,8 +70,10 @@ func DirectoryState(state string, closing bool) string {
 	switch {
 	case closing:
 		return "à fermer"
-	case state == "OUVERT":
+	case strings.EqualFold(state, "OUVERT"):
 		return "ouverte"
+	case strings.EqualFold(state, "A OUVRIR"):
+		return "à ouvrir"
 	case state == "":
 		return "-"
 	}
@@ -92,6 +95,17 @@ func DirectoryNotListed(uai string) string {
 
 // DirectoryHeader is the header of `intaked directory`'s table.
 const DirectoryHeader = "UAI\tNOM\tTYPE\tNATURE\tSTATUT\tCOMMUNE\tINSEE\tÉTAT\tOUVERTE LE"
+
+// DirectoryLoaded: `intaked directory --accept-shrink` took the file, of rows rows (previous: the
+// one it replaces).
+func DirectoryLoaded(rows, previous int) string {
+	return fmt.Sprintf("Annuaire de l'éducation chargé : %d établissements (%d dans le précédent).", rows, previous)
+}
+
+// DirectoryAlreadyInUse: `intaked directory --accept-shrink` found the file already in use.
+func DirectoryAlreadyInUse(rows int) string {
+	return fmt.Sprintf("Ce fichier est déjà l'annuaire en service (%d établissements).", rows)
+}
 
 // DirectoryNotLoaded: `intaked directory` before any file was loaded.
 const DirectoryNotLoaded = "Aucun annuaire de l'éducation n'est chargé : vérifiez [directory] file."

@@ -20,7 +20,7 @@ func everyMail() map[string]func() (Rendered, error) {
 	school := SchoolLine{UAI: "0690001A", Name: "École Jean Jaurès", Admin: "Anne Martin (directrice), anne.martin@givors.fr, 04 72 10 31 40", Before: "Paul Durand", DueAt: due, When: at.AddDate(0, 2, 0), Derived: true, Where: "feuille « Écoles », ligne 7"}
 	problem := ProblemLine{File: "liste.xlsx", Sheet: "Écoles", Row: 8, Column: "G", Message: "Le numéro de téléphone « 04 72 » est incomplet.", UAI: "0690002B", School: "École Curie"}
 	digestSchool := DigestSchool{Commune: "Givors", UAI: "0690001A", Name: "École Jean Jaurès", Admin: "Anne Martin", DueAt: due, DaysLeft: 2}
-	request := DigestRequest{ReceivedAt: at, Commune: "Givors", Sender: "Mairie <mairie@givors.fr>", Subject: "Liste des écoles", Outcome: "appliquée", Changes: 3, Details: 1, Errors: 1, Withheld: []string{"mairie@givors.fr"}, Text: "Aucun changement pour nous cette année."}
+	request := DigestRequest{ID: 12, ReceivedAt: at, Commune: "Givors", Sender: "Mairie <mairie@givors.fr>", Subject: "Liste des écoles", Outcome: "appliquée", Changes: 3, Details: 1, Errors: 1, Withheld: []string{"mairie@givors.fr"}, Text: "Aucun changement pour nous cette année."}
 	return map[string]func() (Rendered, error){
 		"access_open": func() (Rendered, error) {
 			return RenderAccessOpen(AccessOpen{Commune: "Oullins", UAI: "0690001A", School: "École Jean Jaurès", Admin: "Anne Martin", AdminEmail: "anne.martin@oullins.fr", AdminPhone: "04 72 10 31 40", Contact: "partenariat@grandlyon.com", Signature: Signature})
@@ -41,12 +41,14 @@ func everyMail() map[string]func() (Rendered, error) {
 				Undelivered:     []Undelivered{{FailedAt: at, Kind: MailKindName("reply"), To: "mairie@givors.fr", Error: "550 unknown user"}, {FailedAt: at, Kind: MailKindName("digest"), To: "staff@grandlyon.com", Error: "550", Delivered: true}},
 				RepliesWithheld: []DigestRequest{request}, AccessOpened: 2,
 				Held: []DigestHeld{{RequestID: 7, Commune: "Givors", ReceivedAt: at, RemoveAt: at.AddDate(0, 2, 0), Schools: []string{"0690001A École Jean Jaurès"}}},
+				Removals: []DigestRemoval{{Commune: "Givors", UAI: "0690001A", Name: "École Jean Jaurès", RequestID: 7, RemoveAt: at.AddDate(0, 2, 0)}},
 				Rights: []DigestRights{{Commune: "Givors", UAI: "0690001A", Name: "École Jean Jaurès", To: "Anne Martin", ToContact: "anne.martin@givors.fr", From: "Paul Durand", FromContact: "paul.durand@givors.fr", DueAt: due, State: "pending"},
 					{Commune: "Givors", UAI: "0690002B", Name: "École Curie", To: "Léa Petit", DueAt: due, State: "done"}, {Commune: "Givors", UAI: "0690003C", Name: "École Pasteur", To: "Marc Roux", DueAt: due, State: "failed"}}})
 		},
 		"forward": func() (Rendered, error) {
 			return RenderForward(Forward{Commune: "Givors", Sender: "Mairie <mairie@givors.fr>", Subject: "Re: Liste", ReceivedAt: at, Date: at, Text: "Erreur, gardez l'école Jaurès.", Files: []ForwardFile{{Name: "courrier.pdf", Size: 12000, Attached: true}, {Name: "gros.zip", Size: 30 << 20}},
-				ThreadSubject: "Liste des écoles", ThreadAt: at.AddDate(0, 0, -2), ThreadKind: MailKindName("reply"), Acknowledged: true})
+				ThreadSubject: "Liste des écoles", ThreadAt: at.AddDate(0, 0, -2), ThreadKind: MailKindName("reply"), Acknowledged: true,
+				ThreadText: "Bonjour,\n\nNous avons bien reçu votre liste.", ThreadTextCut: true})
 		},
 		"metropole_reminder": func() (Rendered, error) {
 			return RenderMetropoleReminder(MetropoleReminder{Deadline: at.AddDate(0, 2, 0), Pending: []DigestSchool{digestSchool}, AdminChanges: []ChangeLine{{Commune: "Givors", UAI: "0690001A", Name: "École Jean Jaurès", Admin: "Anne Martin", At: at}}, Removed: []DigestSchool{digestSchool}})

@@ -145,6 +145,7 @@ func RenderReply(r Reply) (Rendered, error) { return render("reply", r.bound()) 
 
 // DigestRequest is a request as the Métropole's summary lists it.
 type DigestRequest struct {
+	ID         int64 // the request's number, as `intaked requests` shows it
 	ReceivedAt time.Time
 	Commune    string
 	Sender     string
@@ -197,6 +198,8 @@ type Digest struct {
 	AccessOpened int
 	// Held lists every request whose removals still wait for staff, however old.
 	Held []DigestHeld
+	// Removals lists the removals scheduled over the period, still to take effect.
+	Removals []DigestRemoval
 	// Rights lists the changes of administrator for laclasse.com's directory: to make by hand
 	// (no provisioner), or made or pending by the provisioner.
 	Rights []DigestRights
@@ -216,6 +219,13 @@ type DigestHeld struct {
 	Schools    []string  // "UAI Nom"
 }
 
+// DigestRemoval is a school whose removal request RequestID scheduled for RemoveAt.
+type DigestRemoval struct {
+	Commune, UAI, Name string
+	RequestID          int64
+	RemoveAt           time.Time
+}
+
 // Refusal is a task the directory refused.
 type Refusal struct {
 	Commune, UAI, Name, Kind, Error string
@@ -223,7 +233,7 @@ type Refusal struct {
 
 // Empty reports whether the digest has nothing to say.
 func (d Digest) Empty() bool {
-	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.Forwarded)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered)+d.AccessOpened+len(d.Held)+len(d.Rights)+len(d.DirectoryWarnings) == 0 && d.DirectoryFailure == nil
+	return len(d.Applied)+len(d.Refused)+len(d.Quarantined)+len(d.Ignored)+len(d.Forwarded)+len(d.DueSoon)+len(d.Overdue)+len(d.Refusals)+len(d.RepliesWithheld)+len(d.Undelivered)+d.AccessOpened+len(d.Held)+len(d.Removals)+len(d.Rights)+len(d.DirectoryWarnings) == 0 && d.DirectoryFailure == nil
 }
 
 // RenderDigest renders the Métropole's daily summary.

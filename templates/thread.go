@@ -55,6 +55,10 @@ type Forward struct {
 	ThreadSubject string
 	ThreadAt      time.Time
 	ThreadKind    string // in French (MailKindName)
+	// ThreadText is the text of that mail of ours, "" once the outbox purged it.
+	ThreadText string
+	// ThreadTextCut says ThreadText is only the beginning of that mail's text.
+	ThreadTextCut bool
 	// Acknowledged says the commune was told its message reached staff (once per thread).
 	Acknowledged bool
 }

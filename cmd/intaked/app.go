@@ -69,6 +69,7 @@ Usage:
   intaked backup --config FILE OUT.db        an online, consistent copy of the store
   intaked check-config --config FILE
   intaked directory --config FILE [--json] UAI...  each school's entry in the Annuaire de l'éducation
+  intaked directory --config FILE --accept-shrink  load [directory] file (url first) even with >10 % fewer rows
   intaked console-link --config FILE [--role gestion|lecture] [--as NAME]
                                              a URL that signs its holder in to the console once (15 minutes)
 `

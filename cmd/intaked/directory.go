@@ -60,7 +60,8 @@ func newDirectory(cfg *DirectoryConfig, store *sqlite.DB, now func() time.Time, 
 // loadDirectory loads [directory] file into the store when it changed since the last load
 // (at start, and before `intaked directory`); at start (download), a file not there yet is
 // downloaded from [directory] url first. A file that cannot be used is logged and recorded (the
-// summary and /metrics show it); the directory in use stays.
+// summary and /metrics show it); the directory in use stays. The daemon also logs the communes
+// whose insee the directory gives no school.
 func (m *Main) loadDirectory(ctx context.Context, cfg *Config, store *sqlite.DB, download bool) {
 	l := newDirectory(cfg.Directory, store, m.Now, m.Logger)
 	if l == nil {
@@ -73,6 +74,37 @@ func (m *Main) loadDirectory(ctx context.Context, cfg *Config, store *sqlite.DB,
 	if _, err := load(ctx); err != nil {
 		m.Logger.Error("directory not loaded: the one in use stays", "file", l.File, "err", err)
 	}
+	if !download {
+		return // a command: `status` names them
+	}
+	if none, err := communesWithoutSchools(ctx, cfg, store); err != nil {
+		m.Logger.Error("directory: read the communes' schools", "err", err)
+	} else if len(none) > 0 {
+		m.Logger.Warn("directory: no open public school for these communes' insee, whose lists will be refused: check [[commune]] insee (the INSEE code, not the postal code)",
+			"communes", strings.Join(none, ", "))
+	}
+}
+
+// communesWithoutSchools returns the communes of cfg ("Name (insee)") for which the directory in
+// use lists no open public school: an insee that is a postal code (94000 for Créteil, 94028), or
+// mistyped, would have every school of their lists refused as another commune's. None before a
+// directory is loaded.
+func communesWithoutSchools(ctx context.Context, cfg *Config, store *sqlite.DB) ([]string, error) {
+	st, err := store.DirectoryState(ctx)
+	if err != nil || st.LoadedAt == nil || st.Rows == 0 {
+		return nil, err
+	}
+	var none []string
+	for _, cc := range cfg.Communes {
+		schools, err := store.DirectoryCommune(ctx, cc.INSEE)
+		if err != nil {
+			return nil, err
+		}
+		if len(schools) == 0 {
+			none = append(none, fmt.Sprintf("%s (%s)", cc.Name, cc.INSEE))
+		}
+	}
+	return none, nil
 }
 
 // directoryJSON is one element of `directory --json` (a contract).
@@ -92,10 +124,11 @@ type directoryJSON struct {
 func (m *Main) directoryCmd(ctx context.Context, args []string) error {
 	c := m.command("directory", false)
 	asJSON := c.fs.Bool("json", false, "one JSON array")
+	acceptShrink := c.fs.Bool("accept-shrink", false, "load [directory] file (downloaded again from url first) now, even with more than 10 % fewer rows than the one in use")
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	if c.fs.NArg() == 0 {
+	if c.fs.NArg() == 0 && !*acceptShrink {
 		return fmt.Errorf("%w: directory needs at least one UAI", errUsage)
 	}
 	cfg, store, err := c.open(ctx)
@@ -105,6 +138,23 @@ func (m *Main) directoryCmd(ctx context.Context, args []string) error {
 	defer store.Close()
 	if cfg.Directory == nil {
 		return fmt.Errorf("%w: the configuration has no [directory]", errUsage)
+	}
+	if *acceptShrink {
+		// A shrink staff confirmed: the other checks still apply.
+		l := newDirectory(cfg.Directory, store, m.Now, m.Logger)
+		l.AcceptShrink = true
+		res, err := l.Refresh(ctx)
+		if err != nil {
+			return fmt.Errorf("load the directory: %w", err)
+		}
+		if res.Loaded {
+			fmt.Fprintln(m.Stderr, templates.DirectoryLoaded(res.Rows, res.Previous))
+		} else {
+			fmt.Fprintln(m.Stderr, templates.DirectoryAlreadyInUse(res.Rows))
+		}
+		if c.fs.NArg() == 0 {
+			return nil
+		}
 	}
 	m.loadDirectory(ctx, cfg, store, false)
 	var uais []string
@@ -197,6 +247,13 @@ func directoryStatus(ctx context.Context, out io.Writer, cfg *Config, store *sql
 	}
 	if st.CheckedAt != nil {
 		fmt.Fprintf(out, "  last refresh that worked: %s\n", when(*st.CheckedAt))
+	}
+	none, err := communesWithoutSchools(ctx, cfg, store)
+	if err != nil {
+		return err
+	}
+	if len(none) > 0 {
+		fmt.Fprintf(out, "  NO OPEN PUBLIC SCHOOL in it for %s: their lists are refused; check [[commune]] insee (the INSEE code, not the postal code)\n", strings.Join(none, ", "))
 	}
 	if st.Failing() {
 		fmt.Fprintf(out, "  LAST REFRESH REFUSED %s (%s): %s; the one in use stays\n", when(*st.FailedAt), st.Failure, oneLine(st.FailureDetail))

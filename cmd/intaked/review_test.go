@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +211,185 @@ func TestAttachedModelsReadAsPromised(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestForwardQuotesOurMail: "Aucun changement pour nous cette année" in answer to our reply
+// reaches staff with the text of the mail it answers, so that staff see what the commune
+// answers without looking it up; the commune gets the acknowledgement, not the model.
+func TestForwardQuotesOurMail(t *testing.T) {
+	s := memServers(t)
+	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
+	rows := adhesion(t, y, 2)
+	reply := to(s.sent(t), "secretariat@mairie-givors.fr", "Re: Adhésion")
+	if len(reply) != 1 {
+		t.Fatalf("%d replies to the adhesion", len(reply))
+	}
+	id := strings.Trim(reply[0].Header.Get("Message-Id"), "<>")
+	at := time.Date(2025, 9, 22, 8, 0, 0, 0, time.UTC)
+	s.append(t, samples.Message{From: givorsFrom, To: samples.Mailbox, Subject: "Re: Re: Adhésion", MessageID: "none@mairie-givors.fr", Date: at,
+		Headers: map[string]string{"In-Reply-To": "<" + id + ">"}, Text: "Aucun changement pour nous cette année."}.Raw(), at)
+	sent := y.once("2025-09-22T11:00:00+02:00")
+	fwd := to(sent, metropole, "à traiter")
+	if len(fwd) != 1 {
+		t.Fatalf("%d forwards to staff", len(fwd))
+	}
+	for name, body := range map[string]string{"text": fwd[0].Text, "HTML": htmlPart(t, fwd[0].Raw)} {
+		for _, w := range []string{"Aucun changement pour nous cette année.", "Notre courriel, auquel elle répond :", rows[0].UAI + " " + rows[0].School} {
+			if !strings.Contains(strings.ReplaceAll(body, "&#39;", "'"), w) {
+				t.Errorf("the %s part of the forward lacks %q:\n%s", name, w, body)
+			}
+		}
+	}
+	ack := to(sent, "secretariat@mairie-givors.fr", "Re: Adhésion")
+	if len(ack) != 1 || !strings.Contains(ack[0].Text, "transmis à l'équipe laclasse.com, qui vous répondra") || strings.Contains(ack[0].Text, "modèle") {
+		t.Errorf("the commune's acknowledgement:\n%+v", ack)
+	}
+	if _, files := parts(t, ack[0].Raw); len(files) != 0 {
+		t.Errorf("the acknowledgement carries %v", files)
+	}
+}
+
+// TestHeldRemovalsCountOnce: a list that changes one administrator and holds four removals made
+// one change while they wait; confirmed, five; dropped, one. `requests` and the digest say so
+// (a held removal is not a change until staff confirm it, and then it counts once).
+func TestHeldRemovalsCountOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"Confirmed", nil, 5},
+		{"Dropped", []string{"--drop"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := memServers(t)
+			y := &year{t: t, s: s, cfg: writeConfig(t, s)}
+			rows := adhesion(t, y, 5)
+			one := []samples.Row{rows[0]}
+			one[0].Email, one[0].LastName = "nouvelle.directrice@ac-lyon.fr", "NOUVELLE"
+			y.deliver(givorsFrom, "Liste 2026-2027", "yearly-givors@x", "2026-05-11T10:00:00+02:00", one)
+			y.once("2026-05-11T11:00:00+02:00")
+			if got := requestsJSON(t, y.cfg, "--state", "held"); len(got) != 1 || got[0].Changes != 1 {
+				t.Fatalf("the held list: %+v, want 1 change", got)
+			}
+			digest := to(y.once("2026-05-12T07:05:00+02:00"), metropole, "synthèse")
+			if len(digest) != 1 {
+				t.Fatalf("%d digests", len(digest))
+			}
+			if !strings.Contains(digest[0].Text, "« Liste 2026-2027 », 1 changement") {
+				t.Errorf("the digest does not count one change for the held list:\n%s", digest[0].Text)
+			}
+			run(t, append(append([]string{"confirm", "--config", y.cfg, "--now=2026-05-12T10:00:00+02:00"}, tc.args...), "2")...)
+			for _, r := range requestsJSON(t, y.cfg) {
+				if r.ID == 2 && r.Changes != tc.want {
+					t.Errorf("after confirm %v: %d changes, want %d", tc.args, r.Changes, tc.want)
+				}
+			}
+		})
+	}
+}
+
+// TestStaffCommandsTakeNow: activate and revert record their change on the day --now gives, in
+// the Métropole's zone; release dates the school's addition by the list's receipt (the two
+// weeks run from it); each records the Unix user when --by is not given.
+func TestStaffCommandsTakeNow(t *testing.T) {
+	s := memServers(t)
+	cfg := trustConfig(t, s, staffCommunes)
+	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
+	rows := samples.Rows(101, 1)
+	s.append(t, listMessage("first@mairie-givors.fr", at, rows, nil).Raw(), at)
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	q := requestsJSON(t, cfg, "--state", "rejected")
+	if len(q) != 1 {
+		t.Fatalf("requests --state rejected = %+v", q)
+	}
+	run(t, "release", "--config", cfg, "--commune", "Givors", "--now=2026-09-15T10:00:00+02:00", fmt.Sprint(q[0].ID))
+	run(t, "activate", "--config", cfg, "--now=2026-09-16T10:00:00+02:00", rows[0].UAI)
+	run(t, "revert", "--config", cfg, "--now=2026-09-17T10:00:00+02:00", "1")
+	var history []historyJSON
+	if err := json.Unmarshal([]byte(run(t, "history", "--json", "--config", cfg, rows[0].UAI)), &history); err != nil {
+		t.Fatal(err)
+	}
+	// The school's addition is dated by the list's receipt, whoever released it.
+	want := map[string]string{"release": "2026-09-14T10:00:00+02:00", "activate": "2026-09-16T10:00:00+02:00", "revert": "2026-09-17T10:00:00+02:00"}
+	for _, h := range history {
+		if w, ok := want[h.Staff]; ok {
+			if h.At != w || h.By != staffMember("") {
+				t.Errorf("%s recorded at %s by %q, want %s by the Unix user %q", h.Staff, h.At, h.By, w, staffMember(""))
+			}
+			delete(want, h.Staff)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("history %+v lacks %v", history, want)
+	}
+}
+
+// TestDigestNamesQuarantinedRequests: the digest gives each quarantined message its request
+// number and the command that puts it right, so that staff need not look it up.
+func TestDigestNamesQuarantinedRequests(t *testing.T) {
+	s := memServers(t)
+	cfg := trustConfig(t, s, staffCommunes)
+	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
+	s.append(t, listMessage("first@mairie-givors.fr", at, samples.Rows(101, 1), nil).Raw(), at)
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	q := requestsJSON(t, cfg, "--state", "rejected")
+	if len(q) != 1 {
+		t.Fatalf("requests --state rejected = %+v", q)
+	}
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-15T07:05:00+02:00")
+	var digest *sentMail
+	for _, m := range s.sent(t) {
+		if strings.Contains(m.Subject, "synthèse") {
+			digest = &m
+		}
+	}
+	if digest == nil {
+		t.Fatal("no digest")
+	}
+	line := fmt.Sprintf("- demande n° %d, 14 septembre 2026 à 10 h 00, secretariat@mairie-givors.fr : « %s »", q[0].ID, q[0].Subject)
+	for name, body := range map[string]string{"text": digest.Text, "HTML": htmlPart(t, digest.Raw)} {
+		for _, w := range []string{strings.TrimPrefix(line, "- "), "« intaked release [--commune NOM] [--add-sender] N »"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("the %s part of the digest lacks %q:\n%s", name, w, body)
+			}
+		}
+	}
+}
+
+// TestOneRemovalDate: a full list of the campaign that leaves out one school of five (under
+// both bounds: not held) schedules its removal, and the reply, `schools`, `schools --json` and
+// the digest give the same day.
+func TestOneRemovalDate(t *testing.T) {
+	s := memServers(t)
+	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
+	rows := adhesion(t, y, 5)
+	y.deliver(givorsFrom, "Liste 2026-2027", "yearly-givors@x", "2026-05-11T10:00:00+02:00", rows[:4])
+	reply := to(y.once("2026-05-11T11:00:00+02:00"), "secretariat@mairie-givors.fr", "Re: Liste")
+	gone := rows[4].UAI + " " + rows[4].School
+	if len(reply) != 1 || !strings.Contains(reply[0].Text, gone+" : le 1er juillet 2026 (absente de la liste reçue)") {
+		t.Fatalf("the reply does not give the removal's day:\n%+v", reply)
+	}
+	if at := heldSchools(t, y.cfg)[rows[4].UAI].RemoveAt; at == nil || *at != "2026-07-01T00:00:00+02:00" {
+		t.Errorf("schools --json remove_at %v, want 2026-07-01T00:00:00+02:00", at)
+	}
+	if text := run(t, "schools", "--config", y.cfg); !strings.Contains(text, "radiation le 01/07/2026") {
+		t.Errorf("schools does not give the day:\n%s", text)
+	}
+	digest := to(y.once("2026-05-12T07:05:00+02:00"), metropole, "synthèse")
+	if len(digest) != 1 {
+		t.Fatalf("%d digests", len(digest))
+	}
+	for name, body := range map[string]string{"text": digest[0].Text, "HTML": htmlPart(t, digest[0].Raw)} {
+		if !strings.Contains(body, "Radiations programmées (1)") || !strings.Contains(body, "Givors : "+gone+", le 1er juillet 2026 (demande n° 2)") {
+			t.Errorf("the %s part of the digest does not give the removal's day:\n%s", name, body)
+		}
+	}
+	// The next day's digest does not list it again.
+	for _, m := range to(y.once("2026-05-13T07:05:00+02:00"), metropole, "synthèse") {
+		if strings.Contains(m.Text, "Radiations programmées") {
+			t.Errorf("the removal is listed again:\n%s", m.Text)
+		}
 	}
 }

@@ -27,7 +27,7 @@ func TestZZReviewScratch(t *testing.T) {
 	at := time.Date(2025, 9, 22, 8, 0, 0, 0, time.UTC)
 	s.append(t, samples.Message{From: givorsFrom, To: samples.Mailbox, Subject: "Re: Re: Adhésion", MessageID: "w1@mairie-givors.fr", Date: at,
 		Headers: map[string]string{"In-Reply-To": "<" + rid + ">", "References": "<" + rid + ">"}, Text: "Aucun changement pour nous cette année."}.Raw(), at)
-	y.once("2025-09-22T11:00:00+02:00")
+	dumpMails(t, "reply-text", to(y.once("2025-09-22T11:00:00+02:00"), metropole, "à traiter"))
 	// same file resent
 	y.deliver(givorsFrom, "TR: Adhésion", "again@x", "2025-09-23T09:00:00+02:00", rows)
 	dumpMails(t, "resent", y.once("2025-09-23T11:00:00+02:00"))
@@ -48,6 +48,7 @@ func TestZZReviewScratch(t *testing.T) {
 	t.Log(run(t, "confirm", "--config", y.cfg, "--now=2026-05-12T10:00:00+02:00", "5"))
 	t.Log(run(t, "schools", "--config", y.cfg))
 	t.Log(run(t, "history", "--config", y.cfg, rows[1].UAI))
+	t.Log(run(t, "requests", "--config", y.cfg))
 	t.Log(run(t, "revert", "--config", y.cfg, "--now=2026-05-13T10:00:00+02:00", "5"))
 	dumpMails(t, "revert", y.once("2026-05-13T10:05:00+02:00"))
 	t.Log(run(t, "schools", "--config", y.cfg))

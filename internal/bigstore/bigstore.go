@@ -23,7 +23,6 @@
 package bigstore
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -155,14 +154,36 @@ type Samples struct {
 	CopyRequest int64
 }
 
-// CommunesTOML returns the [[commune]] tables of a configuration for the store's communes.
+// CommunesTOML returns the [[commune]] tables of a configuration for the store's communes, each
+// with its convention notified in the spring before its first list.
 func (s *Store) CommunesTOML() string {
+	first, _ := s.Params.campaigns()
 	var b strings.Builder
-	for _, c := range s.Communes {
-		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [%q]\n", c.Name, c.INSEE, c.Senders[0])
+	for i, c := range s.Communes {
+		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [%q]\nconvention_start = \"%d-04-%02d\"\n", c.Name, c.INSEE, c.Senders[0], first, 1+i%28)
 	}
 	return b.String()
 }
+
+// campaigns returns the years of the first and the last campaign: the last is End's year when
+// End is after its yearly update (1 July), else the year before.
+func (p Params) campaigns() (first, last int) {
+	end := p.end().In(paris)
+	last = end.Year()
+	if end.Before(time.Date(last, time.July, 2, 0, 0, 0, 0, paris)) {
+		last--
+	}
+	return last - p.Years + 1, last
+}
+
+// paris is the Métropole's time zone, the convention's dates'.
+var paris = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic(err) // time/tzdata is embedded
+	}
+	return loc
+}()
 
 // Cached returns the store of p from the cache in the system's temporary directory, generating
 // it the first time. The store is shared: open it read-only, or copy it (Copy) to write to it.
@@ -228,33 +249,43 @@ func Generate(ctx context.Context, path string, p Params) (*Store, error) {
 		return nil, fmt.Errorf("generate a store: %s exists", path)
 	}
 	start := time.Now()
+	// The store is written in memory when it can be (the daemon's every commit waits for the
+	// disk), then copied to path.
+	scratch, err := os.MkdirTemp(scratchDir(), "intake-bigstore-")
+	if err != nil {
+		return nil, fmt.Errorf("generate a store: %w", err)
+	}
+	defer os.RemoveAll(scratch)
+	work := filepath.Join(scratch, "intake.db")
 	w := newWorld(p)
-	s := &Store{Path: path, Params: p, Communes: w.configCommunes()}
-	sim, err := simulate(ctx, path, w)
+	s := &Store{Path: work, Params: p, Communes: w.configCommunes()}
+	sim, err := simulate(ctx, work, w)
 	if err != nil {
 		return nil, fmt.Errorf("generate a store: %w", err)
 	}
 	s.Real = sim.requests
-	fmt.Fprintln(os.Stderr, "simulated", time.Since(start))
-	if err := copyArchetypes(ctx, path, w, sim); err != nil {
+	if err := copyArchetypes(ctx, work, w, sim); err != nil {
 		return nil, fmt.Errorf("generate a store: copy the archetypes: %w", err)
 	}
 	if err := s.survey(ctx, w, sim); err != nil {
 		return nil, fmt.Errorf("generate a store: %w", err)
 	}
+	if err := s.Copy(path); err != nil {
+		return nil, fmt.Errorf("generate a store: %w", err)
+	}
+	s.Path = path
 	s.Generated = time.Since(start)
 	return s, nil
 }
 
-func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
-	out := make([]K, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
+// scratchDir is a directory in memory (/dev/shm) if there is one, else the temporary directory.
+func scratchDir() string {
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		if f, err := os.CreateTemp("/dev/shm", "intake-bigstore-probe-"); err == nil {
+			f.Close()
+			os.Remove(f.Name())
+			return "/dev/shm"
 		}
 	}
-	return out
+	return os.TempDir()
 }

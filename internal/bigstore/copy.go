@@ -1,6 +1,7 @@
 package bigstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -68,17 +69,23 @@ var (
 	}
 )
 
-// register adds bigstore_map(value, arch, round) and bigstore_sha256(blob) to SQLite.
+// register adds bigstore_map(value, arch, round, ids) and bigstore_sha256(blob) to SQLite.
 func register() error {
 	registerOnce.Do(func() {
-		registerErr = msqlite.RegisterDeterministicScalarFunction("bigstore_map", 3, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		registerErr = msqlite.RegisterDeterministicScalarFunction("bigstore_map", 4, func(_ *msqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 			c := current.c
-			arch, round := int(args[1].(int64)), int(args[2].(int64))
+			arch, round, ids := int(args[1].(int64)), int(args[2].(int64)), args[3].(int64) != 0
 			switch v := args[0].(type) {
 			case string:
-				return c.mapText(v, arch, round), nil
+				return c.mapText(v, arch, round, ids), nil
 			case []byte:
-				return []byte(c.mapText(string(v), arch, round)), nil
+				// A message or a mail: its header names the commune; its body is the file or
+				// the text as the commune wrote it (encoded), left as it is.
+				head, body := v, []byte(nil)
+				if i := bytes.Index(v, []byte("\r\n\r\n")); i >= 0 {
+					head, body = v[:i], v[i:]
+				}
+				return append([]byte(c.mapText(string(head), arch, round, ids)), body...), nil
 			default:
 				return v, nil
 			}
@@ -103,13 +110,26 @@ func register() error {
 
 var requestNumber = regexp.MustCompile(`(n° |request:)(\d+)`)
 
-// mapText writes, in s, the copy of round round in place of archetype arch: its UAIs, domain,
-// name, Message-IDs and request numbers.
-func (c *copier) mapText(s string, arch, round int) string {
+// mapText writes, in s, the copy of round round in place of archetype arch: its UAIs, town hall
+// domain, name and request numbers, and with ids its Message-IDs (which only the requests' and
+// the mails' headers hold).
+func (c *copier) mapText(s string, arch, round int, ids bool) string {
 	if s == "" {
 		return s
 	}
-	s = c.replacer(arch, round).Replace(s)
+	from, to := c.w.communes[arch], c.w.communes[round*c.w.arch+arch]
+	if ids && strings.IndexByte(s, '@') >= 0 {
+		s = c.idReplacer(arch, round).Replace(s)
+	}
+	s = mapUAIs(s, from, to)
+	for _, stem := range [...]string{"mairie-", "ecoles-"} {
+		if old := stem + from.slug; strings.Contains(s, old) {
+			s = strings.ReplaceAll(s, old, stem+to.slug)
+		}
+	}
+	if from.name != "Lyon" && strings.Contains(s, from.name) { // "Lyon" is also in the Métropole's own words
+		s = strings.ReplaceAll(s, from.name, to.name)
+	}
 	if strings.Contains(s, "n° ") || strings.Contains(s, "request:") {
 		off := c.offsets["requests"] * int64(round)
 		s = requestNumber.ReplaceAllStringFunc(s, func(m string) string {
@@ -121,7 +141,47 @@ func (c *copier) mapText(s string, arch, round int) string {
 	return s
 }
 
-func (c *copier) replacer(arch, round int) *strings.Replacer {
+// mapUAIs writes to's UAIs in place of from's (samples.UAI numbers: the k-th school of one is the
+// k-th of the other), in upper or lower case.
+func mapUAIs(s string, from, to commune) string {
+	var b []byte
+	last := 0
+	for i := 0; i+8 <= len(s); i++ {
+		if !isDigit(s[i]) || (i > 0 && isDigit(s[i-1])) {
+			continue
+		}
+		j := i
+		for j < len(s) && j-i < 8 && isDigit(s[j]) {
+			j++
+		}
+		if j-i != 7 || j >= len(s) || !isLetter(s[j]) || (j+1 < len(s) && (isDigit(s[j+1]) || isLetter(s[j+1]))) {
+			i = j - 1
+			continue
+		}
+		d, _ := strconv.Atoi(s[i:j])
+		n := d - 690000
+		if n < from.first || n >= from.first+from.size {
+			i = j
+			continue
+		}
+		nu := samples.UAI(n - from.first + to.first)
+		if s[j] >= 'a' {
+			nu = strings.ToLower(nu)
+		}
+		b = append(append(b, s[last:i]...), nu...)
+		last = j + 1
+		i = j
+	}
+	if b == nil {
+		return s
+	}
+	return string(append(b, s[last:]...))
+}
+
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+func isLetter(c byte) bool { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') }
+
+func (c *copier) idReplacer(arch, round int) *strings.Replacer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if r, ok := c.cache[[2]int{arch, round}]; ok {
@@ -129,18 +189,9 @@ func (c *copier) replacer(arch, round int) *strings.Replacer {
 	}
 	from, to := c.w.communes[arch], c.w.communes[round*c.w.arch+arch]
 	var pairs []string
-	for _, id := range c.msgIDs[arch] { // before the domain, which they may contain
+	for _, id := range c.msgIDs[arch] {
 		local, domain, _ := strings.Cut(id, "@")
 		pairs = append(pairs, id, local+".c"+strconv.Itoa(to.index)+"@"+strings.ReplaceAll(domain, from.domain, to.domain))
-	}
-	for k := range from.size {
-		old, new := samples.UAI(from.first+k), samples.UAI(to.first+k)
-		pairs = append(pairs, old, new, strings.ToLower(old), strings.ToLower(new))
-	}
-	pairs = append(pairs, from.domain, to.domain, "ecoles-"+slug(from.name), "ecoles-"+slug(to.name),
-		strings.SplitN(from.domain, ".", 2)[0], strings.SplitN(to.domain, ".", 2)[0])
-	if from.name != "Lyon" { // also in the Métropole's own words
-		pairs = append(pairs, from.name, to.name)
 	}
 	r := strings.NewReplacer(pairs...)
 	c.cache[[2]int{arch, round}] = r
@@ -157,7 +208,7 @@ func copyArchetypes(ctx context.Context, path string, w *world, sim *simResult) 
 	}
 	current.Lock()
 	defer current.Unlock()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(0)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)&_pragma=temp_store(MEMORY)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(0)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)&_pragma=temp_store(MEMORY)&_pragma=cache_size(-500000)")
 	if err != nil {
 		return err
 	}
@@ -207,9 +258,12 @@ func copyArchetypes(ctx context.Context, path string, w *world, sim *simResult) 
 		}
 	}
 	for _, q := range []string{
-		`CREATE TEMP TABLE arch_school AS SELECT s.id AS id, a.arch AS arch FROM schools s JOIN arch_commune a ON a.id = s.commune_id`,
-		`CREATE TEMP TABLE arch_outbox AS SELECT o.id AS id, a.arch AS arch FROM outbox o JOIN arch_request a ON a.id = o.request_id`,
-		`CREATE TEMP TABLE arch_staff AS SELECT t.id AS id, coalesce(r.arch, s.arch, c.arch) AS arch FROM staff_actions t
+		`CREATE TEMP TABLE arch_school (id INTEGER PRIMARY KEY, arch INTEGER NOT NULL)`,
+		`INSERT INTO arch_school SELECT s.id, a.arch FROM schools s JOIN arch_commune a ON a.id = s.commune_id`,
+		`CREATE TEMP TABLE arch_outbox (id INTEGER PRIMARY KEY, arch INTEGER NOT NULL)`,
+		`INSERT INTO arch_outbox SELECT o.id, a.arch FROM outbox o JOIN arch_request a ON a.id = o.request_id`,
+		`CREATE TEMP TABLE arch_staff (id INTEGER PRIMARY KEY, arch INTEGER NOT NULL)`,
+		`INSERT INTO arch_staff SELECT t.id, coalesce(r.arch, s.arch, c.arch) FROM staff_actions t
 			LEFT JOIN arch_request r ON r.id = t.request_id LEFT JOIN arch_school s ON s.id = t.school_id LEFT JOIN arch_commune c ON c.id = t.commune_id
 			WHERE coalesce(r.arch, s.arch, c.arch) IS NOT NULL`,
 		`CREATE TEMP TABLE round_commune (arch INTEGER PRIMARY KEY, id INTEGER NOT NULL)`,
@@ -311,7 +365,7 @@ func copyArchetypes(ctx context.Context, path string, w *world, sim *simResult) 
 				}
 			}
 		}
-		if err := exec(`UPDATE communes AS t SET technical_referent = bigstore_map(s.technical_referent, rc.arch, ?1), project_lead = bigstore_map(s.project_lead, rc.arch, ?1),
+		if err := exec(`UPDATE communes AS t SET technical_referent = bigstore_map(s.technical_referent, rc.arch, ?1, 0), project_lead = bigstore_map(s.project_lead, rc.arch, ?1, 0),
 			last_list_at = s.last_list_at FROM round_commune rc JOIN arch_commune ac ON ac.arch = rc.arch JOIN communes s ON s.id = ac.id WHERE t.id = rc.id`, r); err != nil {
 			return err
 		}
@@ -344,11 +398,13 @@ func (c *copier) insertQuery(ctx context.Context, tx *sql.Tx, table, join string
 		case table == "requests" && name == "uid":
 			e = fmt.Sprintf("t.uid + %d * ?1", c.offsets["uid"])
 		case table == "requests" && name == "raw_sha256":
-			e = "bigstore_sha256(bigstore_map(t.raw, a.arch, ?1))"
-		case strings.Contains(typ, "INT") || strings.Contains(typ, "REAL"):
+			e = "bigstore_sha256(bigstore_map(t.raw, a.arch, ?1, 1))"
+		case strings.Contains(typ, "INT") || strings.Contains(typ, "REAL") || plain(name):
 			e = "t." + name
+		case (table == "requests" || table == "outbox") && (name == "raw" || name == "data" || name == "message_id"):
+			e = "bigstore_map(t." + name + ", a.arch, ?1, 1)"
 		default:
-			e = "bigstore_map(t." + name + ", a.arch, ?1)"
+			e = "bigstore_map(t." + name + ", a.arch, ?1, 0)"
 		}
 		cols = append(cols, `"`+name+`"`)
 		exprs = append(exprs, e)
@@ -356,7 +412,22 @@ func (c *copier) insertQuery(ctx context.Context, tx *sql.Tx, table, join string
 	if err := rows.Err(); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s t JOIN %s ORDER BY t.rowid`, table, strings.Join(cols, ", "), strings.Join(exprs, ", "), table, join), nil
+	// The archetypes' rows are those before the first copy's.
+	return fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s t JOIN %s WHERE t.rowid < %d ORDER BY t.rowid`,
+		table, strings.Join(cols, ", "), strings.Join(exprs, ", "), table, join, c.offsets[table]), nil
+}
+
+// plain says column name holds words of the code (a kind, a state) or a time, never a
+// commune's.
+func plain(name string) bool {
+	if strings.HasSuffix(name, "_at") {
+		return true
+	}
+	switch name {
+	case "kind", "state", "job", "severity", "format", "content_type", "mailbox", "target", "sheet", "col", "field", "school_year", "status", "raw_sha256", "sha256":
+		return true
+	}
+	return false
 }
 
 func tableNames(ctx context.Context, q interface {

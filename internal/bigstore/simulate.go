@@ -82,16 +82,9 @@ type simResult struct {
 // simulate lives the years of the archetype communes through the real code, in a new store at
 // path.
 func simulate(ctx context.Context, path string, w *world) (*simResult, error) {
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		return nil, err
-	}
+	loc := paris
 	end := w.p.end()
-	last := end.Year()
-	if end.Before(time.Date(last, time.July, 2, 0, 0, 0, 0, loc)) {
-		last--
-	}
-	firstYear := last - w.p.Years + 1
+	firstYear, _ := w.p.campaigns()
 	clock := time.Date(firstYear, time.April, 20, 8, 0, 0, 0, loc)
 	now := func() time.Time { return clock }
 
@@ -137,7 +130,7 @@ func simulate(ctx context.Context, path string, w *world) (*simResult, error) {
 	s := &sim{ctx: ctx, db: db, h: h, archs: archs, res: res, uid: 0}
 	lastDue := time.Time{}
 	due := func() error {
-		if clock.Sub(lastDue) < 12*time.Hour {
+		if clock.Sub(lastDue) < 3*24*time.Hour { // the calendar catches up, as after a stop
 			return nil
 		}
 		lastDue = clock
@@ -383,7 +376,7 @@ func (a *archetype) file(nums []int) samples.Attachment {
 
 func (a *archetype) rowsFile(rows []samples.Row) samples.Attachment {
 	if a.xlsx {
-		return samples.Attachment{Name: "ecoles-" + slug(a.name) + ".xlsx", ContentType: samples.XLSXType, Data: samples.XLSX(a.name, rows)}
+		return samples.Attachment{Name: "ecoles-" + a.slug + ".xlsx", ContentType: samples.XLSXType, Data: samples.XLSX(a.name, rows)}
 	}
 	return samples.Attachment{Name: "ecoles.csv", ContentType: "text/csv", Data: samples.CSV(rows)}
 }

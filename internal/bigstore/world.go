@@ -60,6 +60,7 @@ type commune struct {
 	index  int
 	name   string
 	insee  string
+	slug   string // its name in addresses and file names
 	domain string // its town hall's, whose addresses are declared
 	first  int    // the number (samples.UAI) of its first school
 	size   int    // its schools
@@ -74,9 +75,10 @@ func newWorld(p Params) *world {
 	for _, s := range sizes {
 		w.uaiSpan += s
 	}
+	names := communeNames(p.Communes)
 	for i := range p.Communes {
-		name := communeName(i)
-		c := commune{index: i, name: name, insee: insee(i), domain: "mairie-" + slug(name) + ".fr"}
+		name := names[i]
+		c := commune{index: i, name: name, insee: insee(i), slug: slug(name), domain: "mairie-" + slug(name) + ".fr"}
 		a, r := i%w.arch, i/w.arch
 		c.size = sizes[a]
 		c.first = 1 + r*w.uaiSpan
@@ -126,6 +128,20 @@ func insee(i int) string {
 	return fmt.Sprintf("%02d%03d", 1+i/900, 1+i%900)
 }
 
+// communeNames returns n names of communes, the Métropole's first, all different.
+func communeNames(n int) []string {
+	out := make([]string, 0, n)
+	seen := map[string]bool{}
+	for i := 0; len(out) < n; i++ {
+		name := communeName(i)
+		if !seen[strings.ToLower(name)] {
+			seen[strings.ToLower(name)] = true
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 func communeName(i int) string {
 	if i < len(metropole) {
 		return metropole[i]
@@ -139,10 +155,9 @@ func communeName(i int) string {
 	return name
 }
 
-func slug(s string) string {
-	r := strings.NewReplacer(" ", "-", "'", "-", "é", "e", "è", "e", "ê", "e", "É", "e", "â", "a", "ô", "o", "î", "i", "ï", "i")
-	return strings.ToLower(r.Replace(s))
-}
+var slugger = strings.NewReplacer(" ", "-", "'", "-", "é", "e", "è", "e", "ê", "e", "É", "e", "â", "a", "ô", "o", "î", "i", "ï", "i")
+
+func slug(s string) string { return strings.ToLower(slugger.Replace(s)) }
 
 func (w *world) configCommunes() []convention.Commune {
 	out := make([]convention.Commune, 0, len(w.communes))
