@@ -169,7 +169,7 @@ func (c Calendar) digest() Job {
 				return nil, err
 			}
 			for _, f := range failed {
-				d.Refusals = append(d.Refusals, templates.Refusal{Commune: f.Commune, UAI: f.UAI, Name: f.Name, Kind: string(f.Kind), Error: f.Error})
+				d.Refusals = append(d.Refusals, templates.Refusal{Commune: f.Commune, UAI: f.UAI, Name: f.Name, Kind: templates.TaskLabel(string(f.Kind)), Error: f.Error})
 			}
 			d.Rights = DigestRights(rights, true, c.loc())
 		} else if len(d.Applied) > 0 || len(d.DueSoon)+len(d.Overdue) > 0 {

@@ -40,7 +40,7 @@ func everyMail() map[string]func() (Rendered, error) {
 				Refusals:        []Refusal{{Commune: "Givors", UAI: "0690001A", Name: "École Jean Jaurès", Kind: "activate", Error: "403 Forbidden"}},
 				Undelivered:     []Undelivered{{FailedAt: at, Kind: MailKindName("reply"), To: "mairie@givors.fr", Error: "550 unknown user"}, {FailedAt: at, Kind: MailKindName("digest"), To: "staff@grandlyon.com", Error: "550", Delivered: true}},
 				RepliesWithheld: []DigestRequest{request}, AccessOpened: 2,
-				Held: []DigestHeld{{RequestID: 7, Commune: "Givors", ReceivedAt: at, RemoveAt: at.AddDate(0, 2, 0), Schools: []string{"0690001A École Jean Jaurès"}}},
+				Held:     []DigestHeld{{RequestID: 7, Commune: "Givors", ReceivedAt: at, RemoveAt: at.AddDate(0, 2, 0), Schools: []string{"0690001A École Jean Jaurès"}}},
 				Removals: []DigestRemoval{{Commune: "Givors", UAI: "0690001A", Name: "École Jean Jaurès", RequestID: 7, RemoveAt: at.AddDate(0, 2, 0)}},
 				Rights: []DigestRights{{Commune: "Givors", UAI: "0690001A", Name: "École Jean Jaurès", To: "Anne Martin", ToContact: "anne.martin@givors.fr", From: "Paul Durand", FromContact: "paul.durand@givors.fr", DueAt: due, State: "pending"},
 					{Commune: "Givors", UAI: "0690002B", Name: "École Curie", To: "Léa Petit", DueAt: due, State: "done"}, {Commune: "Givors", UAI: "0690003C", Name: "École Pasteur", To: "Marc Roux", DueAt: due, State: "failed"}}})

@@ -20,3 +20,12 @@ func TestRevertLineText(t *testing.T) {
 		})
 	}
 }
+
+// TestTaskLabel: every task of the directory the digest may report refused has a French name.
+func TestTaskLabel(t *testing.T) {
+	for _, kind := range []string{"activate", "change_admin", "remove", "update_admin"} {
+		if got := TaskLabel(kind); got == kind || got == "" {
+			t.Errorf("TaskLabel(%q) = %q", kind, got)
+		}
+	}
+}

@@ -15,3 +15,19 @@ type DigestRights struct {
 	// the previous digest, "pending" the provisioner has not had it confirmed yet.
 	State string
 }
+
+// TaskLabel names, for staff, a task of laclasse.com's directory (convention.TaskKind) that the
+// digest reports refused.
+func TaskLabel(kind string) string {
+	switch kind {
+	case "activate":
+		return "ouverture de l'école et du compte de son administrateur"
+	case "change_admin":
+		return "changement d'administrateur"
+	case "remove":
+		return "retrait des droits d'une école retirée"
+	case "update_admin":
+		return "mise à jour du compte de l'administrateur"
+	}
+	return kind
+}

@@ -101,6 +101,16 @@ func TestConsoleEveryTaskInBrowser(t *testing.T) {
 		t.Errorf("%d replies to the released list's sender, want 1 naming its schools", len(replies))
 	}
 
+	// Search for nothing known, then for the sender's address: its requests (axe-core on both).
+	for _, term := range []string{"zzzz", c.stranger} {
+		browse(t, ctx, chromedp.SendKeys(chromedp.CSS("#q"), term), chromedp.Click(chromedp.CSS("form.recherche button")),
+			chromedp.WaitVisible(chromedp.Search(`//main[contains(., "Résultats pour « `+term+` »")]`)))
+		axeCheck(t, ctx)
+	}
+	if text := pageText(t, ctx); !strings.Contains(text, "Demandes de cet expéditeur (1)") {
+		t.Errorf("the search for the sender's address does not give its request:\n%s", text)
+	}
+
 	// Open every pending school of Givors from its page.
 	c.show(t, ctx, "/communes/69091")
 	browse(t, ctx, chromedp.Click(chromedp.CSS(`form[action="/communes/69091/activer"] button`)))
@@ -146,7 +156,6 @@ func TestConsoleEveryTaskInBrowser(t *testing.T) {
 	c.show(t, ctx, "/")
 	browse(t, ctx, chromedp.Click(chromedp.CSS(`main a[href="`+page+`"]`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/traite"] button`)))
 	axeCheck(t, ctx)
-	screenshot(t, ctx, "demande-transmise")
 	browse(t, ctx, chromedp.Click(chromedp.CSS(`form[action$="/traite"] button`)))
 	if f := flash(t, ctx); f != fmt.Sprintf("Message n° %d marqué traité.", fw) {
 		t.Errorf("after marking handled the page says %q", f)

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -390,6 +392,36 @@ func TestOneRemovalDate(t *testing.T) {
 	for _, m := range to(y.once("2026-05-13T07:05:00+02:00"), metropole, "synthèse") {
 		if strings.Contains(m.Text, "Radiations programmées") {
 			t.Errorf("the removal is listed again:\n%s", m.Text)
+		}
+	}
+}
+
+// TestDigestNamesRefusedTasksInFrench: when laclasse.com's directory refuses to open a school
+// (a 4xx), the digest says which work was refused in French, with the API's message, not the
+// task's code name.
+func TestDigestNamesRefusedTasksInFrench(t *testing.T) {
+	s := memServers(t)
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `{"error":"application non autorisée"}`)
+	}))
+	t.Cleanup(refusing.Close)
+	cfg := oullinsApplied(t, s, fmt.Sprintf("[laclasse]\nurl = %q\napp_id = \"intaked\"\napp_key = \"secret\"\nstructure_type = 3\ntimeout = \"5s\"\n", refusing.URL))
+	run(t, "run", "--once", "--config", cfg, "--now=2026-09-15T07:05:00+02:00")
+	var digest *sentMail
+	for _, m := range s.sent(t) {
+		if strings.Contains(m.Subject, "synthèse") {
+			digest = &m
+		}
+	}
+	if digest == nil {
+		t.Fatal("no digest")
+	}
+	for name, body := range map[string]string{"text": digest.Text, "HTML": htmlPart(t, digest.Raw)} {
+		body = strings.ReplaceAll(body, "&#39;", "'")
+		if !strings.Contains(body, "(ouverture de l'école et du compte de son administrateur)") || strings.Contains(body, "(activate)") {
+			t.Errorf("the %s part of the digest does not name the refused work in French:\n%s", name, body)
 		}
 	}
 }

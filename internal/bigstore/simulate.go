@@ -170,7 +170,8 @@ func simulate(ctx context.Context, path string, w *world) (*simResult, error) {
 // messages through the school year.
 func yearEvents(a *archetype, j, y, year int, loc *time.Location, rng *rand.Rand) []event {
 	at := func(month time.Month, day, spread int) time.Time {
-		return time.Date(year, month, day, 8, 30, 0, 0, loc).Add(time.Duration(rng.IntN(spread*24)) * time.Hour).Add(time.Duration(rng.IntN(3600)) * time.Second)
+		// Office hours, on any day of the spread.
+		return time.Date(year, month, day+rng.IntN(spread), 8, 30, 0, 0, loc).Add(time.Duration(rng.IntN(9*3600)) * time.Second)
 	}
 	var out []event
 	add := func(t time.Time, k eventKind) { out = append(out, event{at: t, commune: j, kind: k, year: y}) }
