@@ -2,9 +2,6 @@ package bench
 
 import (
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,9 +15,9 @@ import (
 	"time"
 
 	"github.com/laclasse/intake/convention"
+	"github.com/laclasse/intake/internal/bigstore"
 	"github.com/laclasse/intake/internal/memserver"
 	"github.com/laclasse/intake/internal/samples"
-	"github.com/laclasse/intake/sqlite"
 )
 
 // The staff console's pages on a registry of the Métropole's size (issue 15: "with 45,000
@@ -28,15 +25,16 @@ import (
 // under 100 ms at p95 on 2 cores"): the store is generated, the production binary serves the
 // console on it, and the harness asks for each page as a signed-in browser would.
 
-// consoleSize is the registry the console is measured on.
+// consoleSize is the store the console is measured on (internal/bigstore), and how many times
+// each page is timed.
 type consoleSize struct {
-	communes, schoolsPerCommune, years, listsPerYear int
-	timed                                            int // times each page is asked, timed
+	params bigstore.Params
+	timed  int
 }
 
 var (
-	fullConsole  = consoleSize{communes: 2000, schoolsPerCommune: 23, years: 10, listsPerYear: 2, timed: 50} // 46,000 schools, 40,000 requests
-	quickConsole = consoleSize{communes: 100, schoolsPerCommune: 23, years: 2, listsPerYear: 2, timed: 10}
+	fullConsole  = consoleSize{params: bigstore.National, timed: 50}
+	quickConsole = consoleSize{params: bigstore.Params{Schools: 2300, Communes: 100, Years: 2, Seed: 1}, timed: 10}
 )
 
 // targetConsoleP95 is the issue's bound on every page, in ms.
@@ -44,10 +42,11 @@ const targetConsoleP95 = 100.0
 
 // consoleResult is the measurement of the console's pages.
 type consoleResult struct {
-	communes, schools, requests, changes int
-	storeMB                              float64
-	generated                            time.Duration
-	pages                                []consoleTiming
+	communes, schools, requests, changes, years int
+	storeMB                                     float64
+	generated                                   time.Duration
+	states                                      map[convention.RequestState]int
+	pages                                       []consoleTiming
 	// others is the CPU other processes took while the pages were timed (CPUs, on average).
 	others float64
 }
@@ -68,17 +67,21 @@ func measureConsole(t *testing.T, e *env) (*consoleResult, error) {
 	}
 	dir := t.TempDir()
 	store := filepath.Join(dir, "intake.db")
-	start := time.Now()
-	r, ids, err := generateConsoleStore(store, sz)
+	big, err := bigstore.Cached(context.Background(), sz.params)
 	if err != nil {
 		return nil, fmt.Errorf("generate the store: %w", err)
 	}
-	r.generated = time.Since(start)
+	if err := big.Copy(store); err != nil { // the daemon writes to it (sessions, the calendar's catch-up)
+		return nil, err
+	}
+	r := &consoleResult{communes: big.Counts["communes"], schools: big.Counts["schools"], requests: big.Counts["requests"], changes: big.Counts["changes"],
+		years: sz.params.Years, generated: big.Generated, states: big.States}
 	if fi, err := os.Stat(store); err == nil {
 		r.storeMB = float64(fi.Size()) / (1 << 20)
 	}
 	t.Logf("console store: %d communes, %d schools, %d requests, %d changes, %.0f MB, generated in %v", r.communes, r.schools, r.requests, r.changes, r.storeMB, r.generated.Round(time.Second))
-
+	ids := big.Samples
+	quarantinePages := (big.States[convention.StateRejected] + 49) / 50
 	im, err := memserver.StartIMAP("partenariat", "secret")
 	if err != nil {
 		return nil, err
@@ -99,9 +102,7 @@ func measureConsole(t *testing.T, e *env) (*consoleResult, error) {
 	fmt.Fprintf(&b, "[store]\npath = %q\n", store)
 	b.WriteString("[metropole]\nsummary_to = [\"ent@grandlyon.example\"]\n[http]\naddress = \"\"\n[log]\nformat = \"json\"\nlevel = \"info\"\n")
 	fmt.Fprintf(&b, "[console]\naddress = %q\n", addr)
-	for i := range sz.communes {
-		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [\"@%s\"]\nconvention_start = \"2019-%02d-%02d\"\n", communeName(i), communeINSEE(i), communeDomain(i), 1+i%12, 1+i%28)
-	}
+	b.WriteString(big.CommunesTOML())
 	cfg := filepath.Join(dir, "intaked.toml")
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
 		return nil, err
@@ -121,7 +122,6 @@ func measureConsole(t *testing.T, e *env) (*consoleResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	big := ids.bigCommune
 	waitQuiet(time.Minute)
 	daemonCPU := func() time.Duration { c, _ := procCPU(p.pid()); return c }
 	before := snap(daemonCPU)
@@ -129,17 +129,18 @@ func measureConsole(t *testing.T, e *env) (*consoleResult, error) {
 		{"Aujourd'hui", "what waits for staff, activations due, health, calendar", "GET", "/", ""},
 		{"Communes", "first page of 2,000", "GET", "/communes", ""},
 		{"Communes, page 20", "", "GET", "/communes?page=20", ""},
-		{"Commune", fmt.Sprintf("%d schools, %d requests, fee of the year", sz.schoolsPerCommune, sz.years*sz.listsPerYear), "GET", "/communes/" + communeINSEE(big), ""},
+		{"Commune", "the largest (" + ids.BigCommune + "): its schools, requests, fee of the year", "GET", "/communes/" + ids.BigCommuneINSEE, ""},
 		{"Écoles, page 400", "by UAI", "GET", "/ecoles?page=400", ""},
-		{"École", "its history", "GET", "/ecoles/" + ids.school, ""},
-		{"Demande", "message parsed, files, problems, reply", "GET", fmt.Sprintf("/demandes/%d", ids.recentRequest), ""},
+		{"École", "its history", "GET", "/ecoles/" + ids.School, ""},
+		{"Demande", "message parsed, files, problems, reply", "GET", fmt.Sprintf("/demandes/%d", ids.Request), ""},
+		{"Demande transmise", "a person's reply, forwarded", "GET", fmt.Sprintf("/demandes/%d", ids.Forwarded), ""},
 		{"Quarantaine", "", "GET", "/quarantaine", ""},
-		{"Quarantaine, last page", "", "GET", "/quarantaine?page=" + fmt.Sprint(ids.quarantinePages), ""},
+		{"Quarantaine, last page", "", "GET", "/quarantaine?page=" + fmt.Sprint(quarantinePages), ""},
 		{"Activations", "", "GET", "/activations", ""},
 		{"Rapports", "the forms", "GET", "/rapports", ""},
-		{"Recherche (UAI)", "", "POST", "/recherche", ids.school},
-		{"Recherche (nom)", "a part of a name, 45,000 names read", "POST", "/recherche", "Langevin"},
-		{"Recherche (adresse)", "a sender's 20 requests", "POST", "/recherche", ids.sender},
+		{"Recherche (UAI)", "", "POST", "/recherche", ids.School},
+		{"Recherche (nom)", "a part of a name, every school's name read", "POST", "/recherche", "Langevin"},
+		{"Recherche (adresse)", "the largest commune's sender, ten years of requests", "POST", "/recherche", ids.Sender},
 	} {
 		timing := consoleTiming{name: pg.name, what: pg.what}
 		for i := range sz.timed + 3 {
@@ -214,194 +215,6 @@ func consoleSignIn(e *env, cfg, base string) (*http.Client, string, error) {
 	return client, token, nil
 }
 
-func communeName(i int) string   { return fmt.Sprintf("Commune %04d", i) }
-func communeINSEE(i int) string  { return fmt.Sprintf("%05d", 10000+i) }
-func communeDomain(i int) string { return fmt.Sprintf("mairie-%04d.fr", i) }
-
-// consoleIDs names what the timed pages show.
-type consoleIDs struct {
-	bigCommune      int
-	school, sender  string
-	recentRequest   int64
-	quarantinePages int
-}
-
-// generateConsoleStore writes a store of sz: each commune's schools, added by its first list and
-// opened; its lists over the years (one in a hundred quarantined, one in five with refused
-// rows), each with its reply; the raw messages and mail bodies of the last two years kept, the
-// older ones purged as retention does.
-func generateConsoleStore(path string, sz consoleSize) (*consoleResult, consoleIDs, error) {
-	ctx := context.Background()
-	var ids consoleIDs
-	communes := make([]convention.Commune, sz.communes)
-	for i := range communes {
-		communes[i] = convention.Commune{Name: communeName(i), INSEE: communeINSEE(i)}
-	}
-	st, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		return nil, ids, err
-	}
-	if err := st.SyncCommunes(ctx, communes); err != nil {
-		st.Close()
-		return nil, ids, err
-	}
-	st.Close()
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)&_pragma=foreign_keys(0)")
-	if err != nil {
-		return nil, ids, err
-	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, ids, err
-	}
-	defer tx.Rollback()
-	prep := func(q string) *sql.Stmt {
-		s, perr := tx.PrepareContext(ctx, q)
-		if perr != nil && err == nil {
-			err = fmt.Errorf("%s: %w", q, perr)
-		}
-		return s
-	}
-	insReq := prep(`INSERT INTO requests (mailbox, uid_validity, uid, received_at, raw, raw_sha256, claimed_at, state, decided_at, target, moved_at, commune_id,
-		message_id, sender, subject, kind, reason, errors, refused_rows, purged_at) VALUES ('INBOX', 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'addition', ?, ?, ?, ?) RETURNING id`)
-	insSchool := prep(`INSERT INTO schools (commune_id, uai, name, status, admin, received_at, due_at, active_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)
-	insChange := prep(`INSERT INTO changes (school_id, request_id, job, kind, at, after) VALUES (?, ?, ?, ?, ?, ?)`)
-	insMail := prep(`INSERT INTO outbox (kind, request_id, mail_from, rcpt_to, data, created_at, next_attempt_at, attempts, sent_at, message_id, subject, purged_at)
-		VALUES ('reply', ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`)
-	insProblem := prep(`INSERT INTO problems (request_id, file, sheet, row, col, field, severity, message) VALUES (?, 'ecoles.xlsx', 'Écoles', ?, 'F', 'email', 'error', 'adresse électronique invalide')`)
-	insAttachment := prep(`INSERT INTO attachments (request_id, filename, content_type, format, sha256, size, error) VALUES (?, 'ecoles.xlsx', ?, 'xlsx', ?, ?, '')`)
-	if err != nil {
-		return nil, ids, err
-	}
-	communeIDs := map[string]int64{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, name FROM communes`)
-	if err != nil {
-		return nil, ids, err
-	}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, ids, err
-		}
-		communeIDs[name] = id
-	}
-	rows.Close()
-
-	r := &consoleResult{communes: sz.communes}
-	now := time.Now().UTC()
-	first := now.AddDate(-sz.years, 0, 0)
-	keep := now.AddDate(0, -24, 0)
-	fmtT := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00") }
-	reply := []byte("From: partenariat@laclasse.example\r\nTo: x@y\r\nSubject: Re: Liste des écoles\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour,\r\n\r\nNous avons bien reçu votre liste.\r\n")
-	uid, uaiN, quarantined := 0, 0, 0
-	lists := sz.years * sz.listsPerYear
-	ids.bigCommune = sz.communes / 2
-	for ci := range sz.communes {
-		cid := communeIDs[communeName(ci)]
-		sender := "ecoles@" + communeDomain(ci)
-		rowsOf := samples.Rows(uaiN+1, sz.schoolsPerCommune)
-		uaiN += sz.schoolsPerCommune
-		xlsx := samples.XLSX(communeName(ci), rowsOf)
-		sum := sha256.Sum256(xlsx)
-		var firstReq int64
-		for li := range lists {
-			uid++
-			at := first.Add(time.Duration(li) * (now.Sub(first) / time.Duration(lists))).Add(time.Duration(ci) * time.Minute)
-			state, reason, from := "applied", "", sender
-			if uid%100 == 0 {
-				state, reason, from = "rejected", "expéditeur non déclaré pour une commune", fmt.Sprintf("inconnu%d@ailleurs.fr", uid)
-				quarantined++
-			}
-			var raw []byte
-			var purged any
-			if at.After(keep) {
-				raw = samples.Message{From: from, To: samples.Mailbox, Subject: "Liste des écoles", MessageID: fmt.Sprintf("l%d@%s", uid, communeDomain(ci)), Date: at,
-					Attachments: []samples.Attachment{{Name: "ecoles.xlsx", ContentType: samples.XLSXType, Data: xlsx}}}.Raw()
-			} else {
-				raw, purged = []byte{}, fmtT(keep)
-			}
-			errs := 0
-			var refused any
-			if uid%5 == 0 {
-				errs, refused = 3, `{"email":3}`
-			}
-			var commune any = cid
-			if state == "rejected" {
-				commune = nil
-			}
-			var id int64
-			h := sha256.Sum256(raw)
-			if err := insReq.QueryRowContext(ctx, uid, fmtT(at), raw, hex.EncodeToString(h[:]), fmtT(at), state, fmtT(at.Add(time.Second)), "Traites", fmtT(at.Add(2*time.Second)),
-				commune, fmt.Sprintf("l%d@%s", uid, communeDomain(ci)), from, "Liste des écoles", reason, errs, refused, purged).Scan(&id); err != nil {
-				return nil, ids, err
-			}
-			r.requests++
-			if firstReq == 0 && state == "applied" {
-				firstReq = id
-			}
-			if state == "applied" {
-				data := reply
-				if purged != nil {
-					data = []byte{}
-				}
-				if _, err := insMail.ExecContext(ctx, id, samples.Mailbox, `["`+sender+`"]`, data, fmtT(at), fmtT(at), fmtT(at.Add(3*time.Second)), fmt.Sprintf("r%d@laclasse.example", uid), "Re: Liste des écoles", purged); err != nil {
-					return nil, ids, err
-				}
-				if _, err := insAttachment.ExecContext(ctx, id, samples.XLSXType, hex.EncodeToString(sum[:]), len(xlsx)); err != nil {
-					return nil, ids, err
-				}
-			}
-			for k := range errs {
-				if _, err := insProblem.ExecContext(ctx, id, 30+k); err != nil {
-					return nil, ids, err
-				}
-			}
-			if ci == ids.bigCommune && state == "applied" && len(raw) > 0 {
-				ids.recentRequest, ids.sender = id, sender
-			}
-		}
-		for si, row := range rowsOf {
-			admin := fmt.Sprintf(`{"last_name":%q,"first_name":%q,"role":"Directeur","email":%q,"phone":"+33472101010"}`, row.LastName, row.FirstName, row.Email)
-			status, activeAt := "active", any(fmtT(first.Add(15*24*time.Hour)))
-			due := first.Add(14 * 24 * time.Hour)
-			if si == 0 && ci%10 == 0 { // a school added lately, to open
-				status, activeAt, due = "pending", nil, now.Add(time.Duration(ci%20-10)*24*time.Hour)
-			}
-			var sid int64
-			if err := insSchool.QueryRowContext(ctx, cid, row.UAI, row.School, status, admin, fmtT(first), fmtT(due), activeAt).Scan(&sid); err != nil {
-				return nil, ids, err
-			}
-			r.schools++
-			var byList any
-			if firstReq != 0 {
-				byList = firstReq
-			}
-			if _, err := insChange.ExecContext(ctx, sid, byList, nil, "add", fmtT(first), admin); err != nil {
-				return nil, ids, err
-			}
-			r.changes++
-			if status == "active" {
-				if _, err := insChange.ExecContext(ctx, sid, nil, "laclasse", "activate", activeAt, nil); err != nil {
-					return nil, ids, err
-				}
-				r.changes++
-			}
-			if ci == ids.bigCommune && si == 1 {
-				ids.school = row.UAI
-			}
-		}
-	}
-	ids.quarantinePages = (quarantined + 49) / 50
-	if err := tx.Commit(); err != nil {
-		return nil, ids, err
-	}
-	_, err = db.ExecContext(ctx, `ANALYZE`)
-	return r, ids, err
-}
-
 // consoleSection writes the console's measurement.
 func (r *report) consoleSection(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
@@ -413,8 +226,9 @@ func (r *report) consoleSection(b *strings.Builder) {
 	if c == nil {
 		return
 	}
-	p("Each page of the console asked by a signed-in browser (an HTTP client with the session's cookie), one at a time, on a generated store of %d communes, %d schools, %d requests over ten years (two lists a year from each commune, one in a hundred quarantined, one in five with refused rows; the raw messages and mail bodies of the last two years kept, the older ones purged as retention does) and %d changes: %.0f MB, written in %v. ",
-		c.communes, c.schools, c.requests, c.changes, c.storeMB, c.generated.Round(time.Second))
+	p("Each page of the console asked by a signed-in browser (an HTTP client with the session's cookie), one at a time, on a store generated by `internal/bigstore`: %d communes, %d schools, %d requests over %d yearly campaigns (%s) and %d changes, with the raw messages and mail bodies of the last two years (retention purged the older ones): %.0f MB, generated in %v. ",
+		c.communes, c.schools, c.requests, c.years, statesLine(c.states), c.changes, c.storeMB, c.generated.Round(time.Second))
+	p("Twenty archetype communes live the years through the daemon's own code (intake.Handler, TaskDone, the staff actions, the calendar's jobs); the others are their copies, made in SQL with their own UAIs, addresses and Message-IDs. ")
 	p("The console is served by the production binary (`intaked run` with `[console] address`); each page is asked 3 times to warm up, then timed. The issue's bound: every page under %.0f ms at p95 on 2 cores.\n\n", targetConsoleP95)
 	p("Other processes kept %.2f CPU busy, on average, while the pages were timed.\n\n", c.others)
 	p("| Page | What it reads | p50 | p95 | max | Size |\n|---|---|---|---|---|---|\n")
@@ -437,4 +251,16 @@ func (c *consoleResult) slowest() (string, float64) {
 		}
 	}
 	return name, worst
+}
+
+// statesLine says how many requests are in each state, "1,234 applied, 56 forwarded…".
+func statesLine(states map[convention.RequestState]int) string {
+	var parts []string
+	for _, st := range []convention.RequestState{convention.StateApplied, convention.StateHeld, convention.StateRefused, convention.StateDuplicate,
+		convention.StateForwarded, convention.StateRejected, convention.StateIgnored, convention.StateReverted} {
+		if n := states[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, st))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

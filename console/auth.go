@@ -246,7 +246,7 @@ func (s *Server) linkSignIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "use a one-time link", err)
 		return
 	}
-	if err := s.signIn(r.Context(), w, methodLink, Staff{Name: l.Name, Role: Role(l.Role)}); err != nil {
+	if err := s.signIn(r.Context(), w, r, methodLink, Staff{Name: l.Name, Role: Role(l.Role)}); err != nil {
 		s.fail(w, r, "sign in with a one-time link", err)
 		return
 	}

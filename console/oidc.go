@@ -112,7 +112,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = claims.Email
 	}
-	if err := s.signIn(r.Context(), w, methodOIDC, Staff{Email: strings.ToLower(claims.Email), Name: name, Role: role}); err != nil {
+	if err := s.signIn(r.Context(), w, r, methodOIDC, Staff{Email: strings.ToLower(claims.Email), Name: name, Role: role}); err != nil {
 		s.fail(w, r, "sign in with OIDC", err)
 		return
 	}

@@ -54,24 +54,30 @@ func (s *Server) show(w http.ResponseWriter, r *http.Request, name, nav, title s
 }
 
 // flashCookie carries the sentence an action leaves to the page it redirects to: a cookie, not
-// the URL, as it may name an address.
-const flashCookie = "console_flash"
+// the URL, as it may name an address. When cookies are Secure it has the __Host- prefix, so
+// that a sibling sub-domain cannot plant a sentence of its own on our pages.
+func (s *Server) flashCookie() string {
+	if s.secure {
+		return "__Host-console_flash"
+	}
+	return "console_flash"
+}
 
 // done ends an action: it leaves flash for the next page and sends the browser to back (a
 // path of ours), so that reloading that page does not post the action again.
 func (s *Server) done(w http.ResponseWriter, r *http.Request, back, flash string) {
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(flash)), Path: "/", MaxAge: 60,
+	http.SetCookie(w, &http.Cookie{Name: s.flashCookie(), Value: base64.RawURLEncoding.EncodeToString([]byte(flash)), Path: "/", MaxAge: 60,
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // takeFlash returns the flash an action left, and clears it.
 func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
-	c, err := r.Cookie(flashCookie)
+	c, err := r.Cookie(s.flashCookie())
 	if err != nil {
 		return ""
 	}
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: s.flashCookie(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteStrictMode})
 	b, err := base64.RawURLEncoding.DecodeString(c.Value)
 	if err != nil || len(b) > 2000 {
 		return ""

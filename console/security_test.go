@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -93,7 +94,7 @@ func TestOIDCRefusesForgedTokens(t *testing.T) {
 		want     int
 	}{
 		{"OK", "agent@grandlyon.example", &yes, nil, 200},
-		{"OKWithoutVerifiedClaim", "agent@grandlyon.example", nil, nil, 200}, // ProConnect sends none: the provider vouches for the address
+		{"OKWithoutVerifiedClaim", "agent@grandlyon.example", nil, nil, 200}, // no claim: the provider vouches for the address by signing it
 		{"OKAddressCase", "Agent@GrandLyon.EXAMPLE", &yes, nil, 200},
 		{"ErrNotVerified", "agent@grandlyon.example", &no, nil, 400},
 		{"ErrNoEmail", "", &yes, nil, 400},
@@ -189,7 +190,8 @@ func TestOIDCFlowBound(t *testing.T) {
 }
 
 // TestSignInGivesNewSession: a session id planted in the browser before sign-in (session
-// fixation) is not the one signed in; signing in again replaces the id too.
+// fixation) is not the one signed in; signing in again replaces the id too, and ends the
+// session it replaces.
 func TestSignInGivesNewSession(t *testing.T) {
 	tc := newTestConsole(t, Config{})
 	b := tc.browser(t)
@@ -209,6 +211,12 @@ func TestSignInGivesNewSession(t *testing.T) {
 	tc.signInWithLink(t, b, RoleLecture, "Camille")
 	if again := sessionCookie(t, tc, b); again == first {
 		t.Error("signing in again kept the session id")
+	}
+	// The session signed in before ends: a copy of its cookie no longer gets in.
+	copied := tc.browser(t)
+	copied.c.Jar.SetCookies(u, []*http.Cookie{{Name: tc.srv.cookieName(), Value: first, Path: "/"}})
+	if status, _, _ := copied.do("GET", "/", nil, nil); status != http.StatusSeeOther {
+		t.Errorf("the session replaced by a new sign-in still reaches the console: %d", status)
 	}
 }
 
@@ -298,5 +306,50 @@ func TestHostileMessage(t *testing.T) {
 		if n == 2 && string(data) != page {
 			t.Errorf("file %d: %q, want the bytes received", n, data)
 		}
+	}
+}
+
+// TestFlashCookieHostOnly: behind TLS the sentence an action leaves travels in a __Host-
+// cookie (no sibling sub-domain can set it), and is read back from it only.
+func TestFlashCookieHostOnly(t *testing.T) {
+	tc := newTestConsole(t, Config{Address: "0.0.0.0:8480", PublicURL: "https://intake.grandlyon.example"})
+	w := httptest.NewRecorder()
+	tc.srv.done(w, httptest.NewRequest("POST", "/essai", nil), "/", "Accès ouvert")
+	set := w.Result().Cookies()
+	if len(set) != 1 || set[0].Name != "__Host-console_flash" || !set[0].Secure || set[0].Path != "/" || set[0].Domain != "" || !set[0].HttpOnly {
+		t.Fatalf("flash cookie behind TLS: %+v", set)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: "console_flash", Value: set[0].Value}) // planted without the prefix
+	if got := tc.srv.takeFlash(httptest.NewRecorder(), r); got != "" {
+		t.Errorf("a flash cookie without the __Host- prefix was read: %q", got)
+	}
+	r = httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(set[0])
+	if got := tc.srv.takeFlash(httptest.NewRecorder(), r); got != "Accès ouvert" {
+		t.Errorf("the flash read back: %q", got)
+	}
+}
+
+// TestSearchAndSignOutNeedToken: the search (a POST, any role) and the sign-out are refused
+// without the session's token or from another origin, and work with it.
+func TestSearchAndSignOutNeedToken(t *testing.T) {
+	f := newPagesFixture(t)
+	b := f.signedIn(t, RoleLecture)
+	token := b.csrf("/")
+	other := map[string]string{"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+	for _, path := range []string{"/recherche", signOutPath} {
+		if status, _, _ := b.do("POST", path, url.Values{"q": {"Givors"}}, nil); status != http.StatusForbidden {
+			t.Errorf("POST %s without a token: %d", path, status)
+		}
+		if status, _, _ := b.do("POST", path, url.Values{"q": {"Givors"}, "csrf": {token}}, other); status != http.StatusForbidden {
+			t.Errorf("POST %s from another origin: %d", path, status)
+		}
+	}
+	if status, _, body := b.do("POST", "/recherche", url.Values{"q": {"Givors"}, "csrf": {token}}, nil); status != 200 || !strings.Contains(body, "Résultats pour « Givors »") {
+		t.Errorf("the search with its token: %d", status)
+	}
+	if status, loc, _ := b.do("POST", signOutPath, url.Values{"csrf": {token}}, nil); status != http.StatusSeeOther || loc != signInPath {
+		t.Errorf("sign out with the token: %d → %q", status, loc)
 	}
 }

@@ -52,8 +52,14 @@ func hashToken(token string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// signIn opens a session for st and sets its cookie.
-func (s *Server) signIn(ctx context.Context, w http.ResponseWriter, method string, st Staff) error {
+// signIn opens a session for st with a new id and sets its cookie; the session r came with, if
+// any, ends (an id known before the sign-in never becomes a signed-in one).
+func (s *Server) signIn(ctx context.Context, w http.ResponseWriter, r *http.Request, method string, st Staff) error {
+	if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" {
+		if err := s.store.EndConsoleSession(ctx, hashToken(c.Value)); err != nil {
+			return fmt.Errorf("end the session before signing %s in: %w", method, err)
+		}
+	}
 	id := randomToken()
 	err := s.store.CreateConsoleSession(ctx, hashToken(id), sqlite.ConsoleSession{
 		Method: method, Email: st.Email, Name: st.Name, Role: string(st.Role), CSRF: randomToken(), CreatedAt: s.now(),

@@ -37,6 +37,20 @@ type MailboxConfig struct {
 }
 
 // Watcher watches the mailbox and hands each message to the handler, one at a time.
+//
+// Implementation notes. Run holds two connections to the server, each reconnecting on its own:
+//   - the idle connection examines the mailbox (read-only) and stays in IDLE all the time, leaving
+//     it only to restart it before IdleRestart; each EXISTS it hears wakes the work connection.
+//     Dovecot batches its news to an idling client (500 ms after the first change it sees), so a
+//     client that re-enters IDLE after each pass always waits the whole delay, while one that
+//     never leaves hears of a message as soon as any idling client does;
+//   - the work connection does everything else: SELECT, SEARCH, FETCH, claim, decision and MOVE,
+//     one message at a time, in a pass woken by the idle connection, by its own EXISTS, or by the
+//     poll interval. Only the work connection changes the mailbox, so claim before effect,
+//     UIDVALIDITY and the moves in sets are those of a single connection.
+//
+// A server without IDLE gets only the work connection, which polls. The idle connection is only
+// ever a hint: losing it costs latency until it is back, never a message.
 type Watcher struct {
 	Config  MailboxConfig
 	Store   *sqlite.DB
@@ -66,11 +80,20 @@ func (w *Watcher) Connected() bool { return w.connected.Load() }
 
 var errTimeout = errors.New("imap command timed out")
 
+// The two roles of a connection, as the log names them (connection=...).
+const (
+	roleWork = "work" // selects the mailbox, fetches, claims, moves
+	roleIdle = "idle" // stays in IDLE and only listens
+)
+
 // session is one connection to the server.
 type session struct {
-	w       *Watcher
-	c       *imapclient.Client
-	news    chan struct{} // signalled by the unilateral-data handler: something changed
+	w    *Watcher
+	c    *imapclient.Client
+	role string // roleWork or roleIdle
+	// news is signalled by the unilateral-data handler when the server announces new messages
+	// (EXISTS); the work connection's and the idle connection's handlers share it.
+	news    chan struct{}
 	timeout time.Duration
 	// moves holds, per target folder, the messages decided in this pass and not yet moved.
 	moves        map[string][]pendingMove
@@ -80,9 +103,14 @@ type session struct {
 // wait runs a blocking IMAP call with a deadline. When it expires, or ctx ends, the connection is
 // closed, which unblocks the call; the session is then unusable.
 func (s *session) wait(ctx context.Context, what string, f func() error) error {
+	return s.waitUpTo(ctx, s.timeout, what, f)
+}
+
+// waitUpTo is wait with a deadline of its own.
+func (s *session) waitUpTo(ctx context.Context, timeout time.Duration, what string, f func() error) error {
 	done := make(chan error, 1)
 	go func() { done <- f() }()
-	t := time.NewTimer(s.timeout)
+	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case err := <-done:
@@ -101,9 +129,27 @@ func (s *session) wait(ctx context.Context, what string, f func() error) error {
 	}
 }
 
-func (w *Watcher) dial(ctx context.Context) (*session, error) {
+// dial opens the work connection: logged in, the folders the messages go to created if missing.
+// news is signalled when the server announces new messages on it.
+func (w *Watcher) dial(ctx context.Context, news chan struct{}) (*session, error) {
+	s, err := w.connect(ctx, roleWork, news)
+	if err != nil {
+		return nil, err
+	}
+	for _, box := range []string{w.Config.Processed, w.Config.Rejected} {
+		if err := s.ensureMailbox(ctx, box); err != nil {
+			s.c.Close()
+			return nil, err
+		}
+	}
+	w.connected.Store(true)
+	return s, nil
+}
+
+// connect opens a connection and logs in.
+func (w *Watcher) connect(ctx context.Context, role string, news chan struct{}) (*session, error) {
 	cfg := w.Config
-	s := &session{w: w, news: make(chan struct{}, 1), timeout: cfg.CommandTimeout}
+	s := &session{w: w, role: role, news: news, timeout: cfg.CommandTimeout}
 	if s.timeout == 0 {
 		s.timeout = 2 * time.Minute
 	}
@@ -113,10 +159,7 @@ func (w *Watcher) dial(ctx context.Context) (*session, error) {
 			// Runs on the reader goroutine: only signal, never issue a command here.
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				if data.NumMessages != nil {
-					select {
-					case s.news <- struct{}{}:
-					default:
-					}
+					signal(s.news)
 				}
 			},
 		},
@@ -141,18 +184,14 @@ func (w *Watcher) dial(ctx context.Context) (*session, error) {
 		s.c.Close()
 		return nil, err
 	}
-	for _, box := range []string{cfg.Processed, cfg.Rejected} {
-		if err := s.ensureMailbox(ctx, box); err != nil {
-			s.c.Close()
-			return nil, err
-		}
-	}
-	w.connected.Store(true)
 	return s, nil
 }
 
+// close logs out, waiting 5 seconds at most, and closes the connection.
 func (s *session) close() {
-	s.w.connected.Store(false)
+	if s.role == roleWork {
+		s.w.connected.Store(false)
+	}
 	done := make(chan struct{})
 	go func() {
 		_ = s.c.Logout().Wait()
@@ -439,54 +478,114 @@ func (s *session) move(ctx context.Context, set imap.UIDSet, target string) erro
 	return nil // a plain EXPUNGE would remove every \Deleted message, not just ours
 }
 
-// idle waits for news: IDLE where the server offers it, else the poll interval.
-func (s *session) idle(ctx context.Context) error {
-	cfg := s.w.Config
-	poll := time.NewTimer(cfg.PollInterval)
-	defer poll.Stop()
-	if !s.c.Caps().Has(imap.CapIdle) {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-poll.C:
-			return nil
-		}
-	}
-	restart := cfg.IdleRestart
-	if restart == 0 || restart > 25*time.Minute {
+// idleRestart is how long one IDLE lasts at most: IdleRestart, never more than 25 minutes (RFC
+// 9051 lets a server log out a client silent for 30).
+func (w *Watcher) idleRestart() time.Duration {
+	restart := w.Config.IdleRestart
+	if restart <= 0 || restart > 25*time.Minute {
 		restart = 25 * time.Minute
 	}
-	var cmd *imapclient.IdleCommand
-	if err := s.wait(ctx, "idle", func() (err error) {
-		cmd, err = s.c.Idle()
+	return restart
+}
+
+// waitNews waits, between two passes, for news of the mailbox (the idle connection's EXISTS, or
+// one the work connection heard during the pass), for the poll interval, or for the end of ctx.
+// The work connection sends nothing meanwhile, so the poll interval is kept under the IDLE
+// restart: a pass at least that often keeps the server from logging it out.
+func (s *session) waitNews(ctx context.Context) error {
+	poll := s.w.idleRestart()
+	if p := s.w.Config.PollInterval; p > 0 && p < poll {
+		poll = p
+	}
+	t := time.NewTimer(poll)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.news:
+	case <-t.C:
+	case <-s.c.Closed():
+		return errors.New("connection closed by the server")
+	}
+	return nil
+}
+
+// errNoIdle says that the server does not offer IDLE: the work connection polls alone.
+var errNoIdle = errors.New("the server does not offer IDLE")
+
+// listen is the idle connection's session: it examines the mailbox (read-only: it never changes
+// anything) and stays in IDLE until ctx ends or the connection fails, leaving IDLE only to
+// restart it. Each time IDLE starts it signals news, for what came while this connection was not
+// listening; then every EXISTS does, through the unilateral-data handler. up is called once IDLE
+// runs.
+func (w *Watcher) listen(ctx context.Context, news chan struct{}, up func()) error {
+	s, err := w.connect(ctx, roleIdle, news)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	if !s.c.Caps().Has(imap.CapIdle) {
+		return errNoIdle
+	}
+	box := w.Config.Mailbox
+	if err := s.wait(ctx, "examine "+box, func() error {
+		_, err := s.c.Select(box, &imap.SelectOptions{ReadOnly: true}).Wait()
 		return err
 	}); err != nil {
 		return err
 	}
-	stop := time.NewTimer(restart)
-	defer stop.Stop()
-	select {
-	case <-ctx.Done():
-	case <-s.news:
-	case <-poll.C:
-	case <-stop.C:
-	case <-s.c.Closed():
-		return errors.New("connection closed during IDLE")
+	restart := w.idleRestart()
+	for {
+		var cmd *imapclient.IdleCommand
+		if err := s.wait(ctx, "idle", func() (err error) {
+			cmd, err = s.c.Idle()
+			return err
+		}); err != nil {
+			return err
+		}
+		up()
+		signal(news)
+		stop := time.NewTimer(restart)
+		select {
+		case <-ctx.Done():
+			stop.Stop()
+			// Leave IDLE so that the logout can be sent, without waiting long for a server that
+			// does not answer: shutdown stays bounded.
+			_ = s.endIdle(context.WithoutCancel(ctx), min(s.timeout, 2*time.Second), cmd)
+			return ctx.Err()
+		case <-s.c.Closed():
+			stop.Stop()
+			return errors.New("connection closed during IDLE")
+		case <-stop.C:
+		}
+		if err := s.endIdle(ctx, s.timeout, cmd); err != nil {
+			return err
+		}
 	}
-	if err := s.wait(context.WithoutCancel(ctx), "end idle", func() error {
+}
+
+// endIdle ends an IDLE command and waits, up to timeout, for the server's answer.
+func (s *session) endIdle(ctx context.Context, timeout time.Duration, cmd *imapclient.IdleCommand) error {
+	return s.waitUpTo(ctx, timeout, "end idle", func() error {
 		if err := cmd.Close(); err != nil {
 			return err
 		}
 		return cmd.Wait()
-	}); err != nil {
-		return err
-	}
-	return ctx.Err()
+	})
 }
 
-// RunOnce connects, handles every message in the mailbox, and disconnects.
+// signal wakes whoever waits on news, without blocking: one signal pending is enough.
+func signal(news chan struct{}) {
+	select {
+	case news <- struct{}{}:
+	default:
+	}
+}
+
+// RunOnce connects, handles every message in the mailbox, and disconnects. It uses one
+// connection: the work connection, without an idle one.
 func (w *Watcher) RunOnce(ctx context.Context) error {
-	s, err := w.dial(ctx)
+	s, err := w.dial(ctx, make(chan struct{}, 1))
 	if err != nil {
 		return err
 	}
@@ -494,16 +593,74 @@ func (w *Watcher) RunOnce(ctx context.Context) error {
 	return s.pass(ctx)
 }
 
-// Run watches the mailbox until ctx ends, reconnecting with capped, jittered backoff. The backoff
-// starts again at its base after a healthy session (one that passed over the mailbox at least
-// once), so that a short restart of the server after a long outage costs seconds, not minutes.
+// Run watches the mailbox until ctx ends, with the two connections of the implementation notes,
+// each reconnecting on its own. It returns once both are closed: the work connection after the
+// message in hand, the idle connection within a few seconds.
 func (w *Watcher) Run(ctx context.Context) error {
+	news := make(chan struct{}, 1)
+	idleDone := make(chan struct{})
+	go func() {
+		defer close(idleDone)
+		w.keepConnected(ctx, roleIdle, func(ctx context.Context, up func()) error {
+			return w.listen(ctx, news, up)
+		})
+	}()
+	w.keepConnected(ctx, roleWork, func(ctx context.Context, up func()) error {
+		return w.work(ctx, news, up)
+	})
+	<-idleDone
+	return nil
+}
+
+// work is the work connection's session: a pass over the mailbox, then another each time
+// waitNews returns, until the connection fails or ctx ends. up is called after the first pass.
+func (w *Watcher) work(ctx context.Context, news chan struct{}, up func()) error {
+	s, err := w.dial(ctx, news)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	for {
+		if err := s.pass(ctx); err != nil {
+			return err
+		}
+		up()
+		if w.AfterPass != nil {
+			w.AfterPass(ctx)
+		}
+		if err := s.waitNews(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// keepConnected runs the sessions of one connection (role) until ctx ends, connecting again
+// after each failure with capped, jittered backoff. The backoff starts again at its base after a
+// healthy session (one that called up: the work connection passed over the mailbox, the idle
+// connection entered IDLE), so that a short restart of the server after a long outage costs
+// seconds, not minutes; the first healthy session after a lost one logs "reconnected" with the
+// time since. A session that finds no IDLE on the server ends the idle connection for good.
+func (w *Watcher) keepConnected(ctx context.Context, role string, session func(ctx context.Context, up func()) error) {
 	failures := 0
 	var down time.Time // when the last healthy session was lost; zero while none was
 	for ctx.Err() == nil {
-		healthy, err := w.runSession(ctx, down)
+		healthy := false
+		up := func() {
+			if healthy {
+				return
+			}
+			healthy = true
+			if !down.IsZero() {
+				w.Logger.Info("reconnected", "mailbox", w.Config.Mailbox, "connection", role, "down_for", w.Now().Sub(down).Round(time.Millisecond))
+			}
+		}
+		err := session(ctx, up)
 		if ctx.Err() != nil {
-			return nil
+			return
+		}
+		if errors.Is(err, errNoIdle) {
+			w.Logger.Info("the server does not offer IDLE: the mailbox is searched every poll interval", "mailbox", w.Config.Mailbox, "poll_interval", w.Config.PollInterval)
+			return
 		}
 		if healthy {
 			failures, down = 0, time.Time{}
@@ -513,42 +670,15 @@ func (w *Watcher) Run(ctx context.Context) error {
 		}
 		failures++
 		delay := reconnectDelay(failures)
-		w.Logger.Warn("mailbox connection lost, reconnecting", "err", err, "retry_in", delay.Round(time.Millisecond))
+		w.Logger.Warn("mailbox connection lost, reconnecting", "connection", role, "err", err, "retry_in", delay.Round(time.Millisecond))
+		if role == roleIdle {
+			err = fmt.Errorf("idle connection: %w", err)
+		}
 		if rerr := w.Store.RecordError(ctx, "imap", w.Now(), err); rerr != nil {
 			w.Logger.Error("record error", "err", rerr)
 		}
 		if backoff.Sleep(ctx, delay) != nil {
-			return nil
-		}
-	}
-	return nil
-}
-
-// runSession connects and watches the mailbox until the connection fails. It reports whether
-// the session was healthy: it passed over the mailbox at least once. down is when the previous
-// healthy session was lost (zero at the first connection): the first pass logs "reconnected"
-// with the time since.
-func (w *Watcher) runSession(ctx context.Context, down time.Time) (healthy bool, err error) {
-	s, err := w.dial(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer s.close()
-	for {
-		if err := s.pass(ctx); err != nil {
-			return healthy, err
-		}
-		if !healthy {
-			healthy = true
-			if !down.IsZero() {
-				w.Logger.Info("reconnected", "mailbox", w.Config.Mailbox, "down_for", w.Now().Sub(down).Round(time.Millisecond))
-			}
-		}
-		if w.AfterPass != nil {
-			w.AfterPass(ctx)
-		}
-		if err := s.idle(ctx); err != nil {
-			return healthy, err
+			return
 		}
 	}
 }

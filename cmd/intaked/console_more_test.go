@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/laclasse/intake/internal/samples"
 )
@@ -39,6 +40,22 @@ func exists(t *testing.T, ctx context.Context, css string) bool {
 	t.Helper()
 	js, _ := json.Marshal(css)
 	return browseValue(t, ctx, chromedp.Evaluate[bool](`document.querySelector(`+string(js)+`) !== null`))
+}
+
+// tabTo presses Tab until the focus is on the element whose text is label, from the top of the
+// page shown, and fails the test if 40 presses do not reach it.
+func tabTo(t *testing.T, ctx context.Context, label string) {
+	t.Helper()
+	var seen []string
+	for range 40 {
+		browse(t, ctx, chromedp.KeyEvent(kb.Tab))
+		focused := browseValue(t, ctx, chromedp.Evaluate[string](`(document.activeElement.innerText || document.activeElement.value || document.activeElement.tagName).trim()`))
+		if focused == label {
+			return
+		}
+		seen = append(seen, focused)
+	}
+	t.Fatalf("Tab never reached %q; focus went through %q", label, seen)
 }
 
 // campaignDay is a day of the last yearly campaign gone by (11 May), on which the held lists
@@ -236,7 +253,7 @@ func TestConsoleEveryTaskInBrowser(t *testing.T) {
 	if n := len(requestsJSON(t, h.Config, "--state", "held")); n != 0 {
 		t.Errorf("%d requests still held", n)
 	}
-	time.Sleep(2 * time.Second) // the outbox is sent within a second of a change
+	time.Sleep(2 * time.Second) // a mail queued would be sent by now: the replies above came within a second
 	if got := mailsTo(h.Servers.sent(t), "secretariat@mairie-givors.fr"); len(got) != 5 {
 		t.Errorf("%d mails to Givors, want 5 (reply, resent, acknowledgement, two held lists' replies): confirming or dropping removals writes to nobody", len(got))
 	}
@@ -257,7 +274,8 @@ func TestConsoleEveryTaskInBrowser(t *testing.T) {
 	if end := communeByName(t, h.Config, "Givors")["terminates_at"]; end != nil {
 		t.Fatalf("a termination recorded before its confirmation: %v", end)
 	}
-	browse(t, ctx, chromedp.Click(chromedp.CSS(`main form button.danger`)))
+	tabTo(t, ctx, "Je confirme") // keyboard only, on a confirmation page
+	browse(t, ctx, chromedp.KeyEvent(kb.Enter))
 	if f := flash(t, ctx); !strings.Contains(f, "prend fin le 2 mars 2027") {
 		t.Errorf("after the notice the page says %q", f)
 	}
@@ -302,5 +320,25 @@ func TestConsoleOIDCSecretFile(t *testing.T) {
 				t.Errorf("OIDC sign-in with the secret file holding %q ends on %s (%d)", c.secret, resp.Request.URL.Path, resp.StatusCode)
 			}
 		})
+	}
+}
+
+// TestConsoleRefusedAddressNotLogged: someone not on the staff who signs in with the identity
+// provider is told so with the address the provider gave, and that address stays out of the log.
+func TestConsoleRefusedAddressNotLogged(t *testing.T) {
+	h := startConsoleDaemon(t)
+	queueOIDCUser(h, "curieux.inconnu@ailleurs.example")
+	jar, _ := cookiejar.New(nil)
+	resp, err := (&http.Client{Jar: jar, Timeout: 30 * time.Second}).Get(h.URL + "/connexion/oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "curieux.inconnu@ailleurs.example") {
+		t.Fatalf("a sign-in by someone not on the staff: %d\n%s", resp.StatusCode, body)
+	}
+	if logs := h.Logs.String(); strings.Contains(logs, "curieux.inconnu") || !strings.Contains(logs, "the address is not staff") {
+		t.Errorf("the log holds the refused address, or does not say a sign-in was refused:\n%s", logs)
 	}
 }

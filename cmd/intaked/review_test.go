@@ -130,7 +130,8 @@ func TestRevertAndHistoryReadInFrench(t *testing.T) {
 }
 
 // TestRequestsEveryState: the states the other tests leave out of `requests` (refused,
-// duplicate, ignored) are spelt as the contract writes them, and `--state` selects each.
+// duplicate, ignored) are spelt as the contract writes them, and `--state` selects each; the
+// same message seen twice is answered once.
 func TestRequestsEveryState(t *testing.T) {
 	s := memServers(t)
 	cfg := writeConfig(t, s)
@@ -144,6 +145,9 @@ func TestRequestsEveryState(t *testing.T) {
 	s.append(t, samples.Message{From: givorsFrom, To: samples.Mailbox, Subject: "Absence du bureau", MessageID: "away@mairie-givors.fr", Date: at,
 		Headers: map[string]string{"Auto-Submitted": "auto-replied"}, Text: "Je suis absente."}.Raw(), at)
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-14T11:00:00+02:00")
+	if got := to(s.sent(t), "secretariat@mairie-givors.fr", "Re: Liste"); len(got) != 1 {
+		t.Errorf("%d replies to the list seen twice, want 1: the same message seen again stays silent", len(got))
+	}
 
 	for state, subject := range map[string]string{"applied": "Liste", "duplicate": "Liste", "refused": "Rentrée", "ignored": "Absence du bureau"} {
 		t.Run(state, func(t *testing.T) {
@@ -216,11 +220,14 @@ func TestAttachedModelsReadAsPromised(t *testing.T) {
 	}
 }
 
-// TestForwardQuotesOurMail: "Aucun changement pour nous cette année" in answer to our reply
+// testForwardQuotesOurMail: "Aucun changement pour nous cette année" in answer to our reply
 // reaches staff with the text of the mail it answers, so that staff see what the commune
 // answers without looking it up; the commune gets the acknowledgement, not the model.
-func TestForwardQuotesOurMail(t *testing.T) {
-	s := memServers(t)
+func TestForwardQuotesOurMail(t *testing.T) { testForwardQuotesOurMail(t, memServers(t)) }
+
+func TestForwardQuotesOurMailRealServers(t *testing.T) { testForwardQuotesOurMail(t, realServers(t)) }
+
+func testForwardQuotesOurMail(t *testing.T, s servers) {
 	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
 	rows := adhesion(t, y, 2)
 	reply := to(s.sent(t), "secretariat@mairie-givors.fr", "Re: Adhésion")
@@ -287,6 +294,12 @@ func TestHeldRemovalsCountOnce(t *testing.T) {
 				if r.ID == 2 && r.Changes != tc.want {
 					t.Errorf("after confirm %v: %d changes, want %d", tc.args, r.Changes, tc.want)
 				}
+			}
+			// The next digest lists the removals staff confirmed, with their day; none once dropped.
+			next := to(y.once("2026-05-13T07:05:00+02:00"), metropole, "synthèse")
+			listed := len(next) == 1 && strings.Contains(next[0].Text, "Radiations programmées (4)") && strings.Contains(next[0].Text, rows[4].UAI+" "+rows[4].School+", le 1er juillet 2026 (demande n° 2)")
+			if confirmed := tc.args == nil; listed != confirmed {
+				t.Errorf("after confirm %v, the next digest lists the removals: %v, want %v\n%+v", tc.args, listed, confirmed, next)
 			}
 		})
 	}

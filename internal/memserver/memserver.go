@@ -29,6 +29,8 @@ type IMAP struct {
 
 	mu      sync.Mutex
 	fetches []string // what each FETCH asked for, e.g. "UID RFC822.SIZE" or "UID BODY[HEADER]"
+	idles   int      // IDLE commands started
+	idling  int      // sessions in IDLE now
 }
 
 // StartIMAP starts an IMAP server on 127.0.0.1 with one user and an INBOX. It offers IDLE,
@@ -66,7 +68,15 @@ func (s *IMAP) Fetches() []string {
 	return append([]string(nil), s.fetches...)
 }
 
-// loggingSession is imapmemserver's session for the one user, recording each FETCH.
+// Idles returns how many IDLE commands the server has started, and how many sessions are in
+// IDLE now.
+func (s *IMAP) Idles() (started, idling int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.idles, s.idling
+}
+
+// loggingSession is imapmemserver's session for the one user, recording each FETCH and IDLE.
 type loggingSession struct {
 	*imapmemserver.UserSession // nil until login
 	user                       *imapmemserver.User
@@ -79,6 +89,19 @@ func (ls *loggingSession) Login(username, password string) error {
 	}
 	ls.UserSession = imapmemserver.NewUserSession(ls.user)
 	return nil
+}
+
+func (ls *loggingSession) Idle(w *imapserver.UpdateWriter, stop <-chan struct{}) error {
+	ls.srv.mu.Lock()
+	ls.srv.idles++
+	ls.srv.idling++
+	ls.srv.mu.Unlock()
+	defer func() {
+		ls.srv.mu.Lock()
+		ls.srv.idling--
+		ls.srv.mu.Unlock()
+	}()
+	return ls.UserSession.Idle(w, stop)
 }
 
 func (ls *loggingSession) Fetch(w *imapserver.FetchWriter, numSet imap.NumSet, options *imap.FetchOptions) error {
