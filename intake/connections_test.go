@@ -159,6 +159,16 @@ type running struct {
 	logs    *logBuffer
 	handled chan string // Message-IDs, as they are decided
 	passes  chan struct{}
+
+	mu   sync.Mutex
+	hook func(Outcome) // called with each decision, before handled hears of it
+}
+
+// onHandled sets the hook.
+func (r *running) onHandled(f func(Outcome)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hook = f
 }
 
 // startWatcher runs the fixture's watcher through addr (a proxy, or the server itself) with the
@@ -172,7 +182,15 @@ func startWatcher(t *testing.T, f *fixture, addr string, poll time.Duration) *ru
 	w := f.watcher
 	w.Config.Address, w.Config.PollInterval, w.Config.CommandTimeout = addr, poll, 5*time.Second
 	w.Logger = slog.New(slog.NewTextHandler(r.logs, nil))
-	w.OnHandled = func(o Outcome) { r.handled <- o.MessageID }
+	w.OnHandled = func(o Outcome) {
+		r.mu.Lock()
+		hook := r.hook
+		r.mu.Unlock()
+		if hook != nil {
+			hook(o)
+		}
+		r.handled <- o.MessageID
+	}
 	w.AfterPass = func(context.Context) {
 		select {
 		case r.passes <- struct{}{}:
@@ -205,12 +223,11 @@ func message(i int) samples.Message {
 // waitHandled waits for message i to be decided.
 func (r *running) waitHandled(t *testing.T, i int, within time.Duration) {
 	t.Helper()
-	want := "<" + message(i).MessageID + ">"
 	deadline := time.After(within)
 	for {
 		select {
 		case id := <-r.handled:
-			if id == want || id == message(i).MessageID {
+			if strings.Trim(id, "<>") == message(i).MessageID {
 				return
 			}
 		case <-deadline:
@@ -257,19 +274,15 @@ func TestIdleDuringPass(t *testing.T) {
 	r.ready(t)
 
 	inPass := make(chan int, 1)
-	handled := f.watcher.OnHandled
-	f.watcher.OnHandled = nil // set before the message that triggers it arrives
-	first := "<" + message(1).MessageID + ">"
-	f.watcher.OnHandled = func(o Outcome) {
-		if o.MessageID == first || o.MessageID == message(1).MessageID {
+	r.onHandled(func(o Outcome) {
+		if strings.Trim(o.MessageID, "<>") == message(1).MessageID {
 			_, n := f.imap.Idles()
 			inPass <- n
 			if err := f.imap.Append("INBOX", message(2).Raw(), now); err != nil {
 				t.Error(err)
 			}
 		}
-		handled(o)
-	}
+	})
 	if err := f.imap.Append("INBOX", message(1).Raw(), now); err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +312,7 @@ func TestIdleConnectionDropsAlone(t *testing.T) {
 
 	p.block(roleIdle)
 	waitFor(t, "the idle connection lost", 5*time.Second, func() bool {
-		return strings.Contains(r.logs.String(), "connection lost, reconnecting connection=idle")
+		return strings.Contains(r.logs.String(), `reconnecting" connection=idle`)
 	}, r.logs)
 	if err := f.imap.Append("INBOX", message(1).Raw(), now); err != nil {
 		t.Fatal(err)
@@ -341,7 +354,7 @@ func TestWorkConnectionDropsAlone(t *testing.T) {
 
 	p.block(roleWork)
 	waitFor(t, "the work connection lost", 5*time.Second, func() bool {
-		return strings.Contains(r.logs.String(), "connection lost, reconnecting connection=work")
+		return strings.Contains(r.logs.String(), `reconnecting" connection=work`)
 	}, r.logs)
 	if err := f.imap.Append("INBOX", message(1).Raw(), now); err != nil {
 		t.Fatal(err)

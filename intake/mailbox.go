@@ -159,6 +159,7 @@ func (w *Watcher) connect(ctx context.Context, role string, news chan struct{}) 
 			// Runs on the reader goroutine: only signal, never issue a command here.
 			Mailbox: func(data *imapclient.UnilateralDataMailbox) {
 				if data.NumMessages != nil {
+					s.w.Logger.Debug("mailbox news", "connection", role, "messages", *data.NumMessages)
 					signal(s.news)
 				}
 			},

@@ -154,6 +154,9 @@ type Samples struct {
 	CopyRequest int64
 }
 
+// End is the store's "now": when its generation stopped, the calendar's jobs up to date.
+func (s *Store) End() time.Time { return s.Params.end() }
+
 // CommunesTOML returns the [[commune]] tables of a configuration for the store's communes, each
 // with its convention notified in the spring before its first list.
 func (s *Store) CommunesTOML() string {

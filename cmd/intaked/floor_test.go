@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2/imapclient"
+
+	"github.com/laclasse/intake/internal/realserver"
+	"github.com/laclasse/intake/internal/samples"
+)
+
+// idleClient is another client idling on INBOX: the times it hears EXISTS are Dovecot's own
+// notification delay, the floor of the daemon's latency.
+type idleClient struct {
+	c    *imapclient.Client
+	idle *imapclient.IdleCommand
+	news chan time.Time
+}
+
+func startIdleClient(t *testing.T, d *realserver.DovecotServer) *idleClient {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", d.Addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic := &idleClient{news: make(chan time.Time, 64)}
+	ic.c = imapclient.New(conn, &imapclient.Options{UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+		Mailbox: func(data *imapclient.UnilateralDataMailbox) {
+			if data.NumMessages != nil {
+				select {
+				case ic.news <- time.Now():
+				default:
+				}
+			}
+		},
+	}})
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := ic.c.Login(d.Username, d.Password).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ic.c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if ic.idle, err = ic.c.Idle(); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Time{})
+	t.Cleanup(func() {
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		_ = ic.idle.Close()
+		_ = ic.idle.Wait()
+		ic.c.Close()
+	})
+	return ic
+}
+
+// heard returns the first EXISTS heard at or after t0, waiting up to 5 seconds.
+func (ic *idleClient) heard(t0 time.Time) (time.Time, bool) {
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case at := <-ic.news:
+			if !at.Before(t0) {
+				return at, true
+			}
+		case <-timeout:
+			return time.Time{}, false
+		}
+	}
+}
+
+// handledAt returns when the daemon's JSON log says it decided the message with this Message-ID.
+func handledAt(logs string, messageID string) (time.Time, bool) {
+	sc := bufio.NewScanner(strings.NewReader(logs))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		var l struct {
+			Time      time.Time `json:"time"`
+			Msg       string    `json:"msg"`
+			MessageID string    `json:"message_id"`
+		}
+		if json.Unmarshal(sc.Bytes(), &l) == nil && l.Msg == "message handled" && strings.Trim(l.MessageID, "<>") == messageID {
+			return l.Time, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// TestDaemonHearsWithIdleClient: on a real Dovecot, the daemon decides each message a few
+// milliseconds after another client idling on INBOX hears of it, not a notification delay later
+// (Dovecot tells an idling client of a change up to 500 ms after it). Each message comes 200 ms
+// after the one before was decided, while the notification timer started by the daemon's MOVE
+// still runs: a daemon that entered IDLE again after each pass would hear about 200 ms after the
+// other client.
+func TestDaemonHearsWithIdleClient(t *testing.T) {
+	d, mp := realserver.Dovecot(t), realserver.Mailpit(t)
+	cfg := realConfig(t, d, mp)
+	var logs syncBuffer
+	m := &Main{Stdout: io.Discard, Stderr: &logs, Now: time.Now, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, []string{"run", "--config", cfg}) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(logs.String(), "intaked started") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the daemon did not start:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	probe := startIdleClient(t, d)
+	time.Sleep(300 * time.Millisecond) // both in IDLE
+
+	const n = 7
+	var gaps []float64 // ms from the other client's EXISTS to the daemon's decision
+	for i := range n {
+		msg := samples.Message{From: "secretariat@mairie-givors.fr", To: samples.Mailbox, Subject: fmt.Sprintf("Écoles %d", i),
+			MessageID: fmt.Sprintf("floor-%d@test", i), Date: time.Date(2025, 9, 14, 8, i, 0, 0, time.UTC),
+			Attachments: []samples.Attachment{{Name: "ecoles.csv", ContentType: "text/csv", Data: samples.CSV(samples.Rows(4000+i, 1))}}}
+		t0 := time.Now()
+		d.Append(t, "INBOX", msg.Raw(), msg.Date)
+		var handled time.Time
+		for ok := false; !ok; handled, ok = handledAt(logs.String(), msg.MessageID) {
+			if time.Since(t0) > 20*time.Second {
+				t.Fatalf("message %d not handled:\n%s", i, logs.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		heard, ok := probe.heard(t0)
+		if !ok {
+			t.Fatalf("message %d: the other client heard nothing", i)
+		}
+		t.Logf("DEBUG msg %d t0 %s heard +%v handled +%v", i, t0.Format("15:04:05.000000"), heard.Sub(t0), handled.Sub(t0))
+		if i > 0 { // the first one is warm-up: the first SMTP connection, the first queries
+			gaps = append(gaps, float64(handled.Sub(heard))/float64(time.Millisecond))
+		}
+		time.Sleep(time.Until(handled.Add(200 * time.Millisecond)))
+	}
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "mailbox news") || strings.Contains(l, "message handled") {
+			t.Log("DEBUG", l[:min(len(l), 140)])
+		}
+	}
+	slices.Sort(gaps)
+	median := gaps[len(gaps)/2]
+	t.Logf("from the other client's EXISTS to the decision, ms: %.1f (median %.1f)", gaps, median)
+	if median > 100 {
+		t.Errorf("the daemon decides a median %.0f ms after an idling client hears of the message, want a few ms: %.1f", median, gaps)
+	}
+}
