@@ -111,8 +111,7 @@ func measureConsole(t *testing.T, e *env) (*consoleResult, error) {
 		return nil, err
 	}
 	// The daemon runs at the store's end, an hour after its generation stopped: its calendar
-	// has nothing to catch up (on the real date it would draw and send the yearly reports of
-	// 2,000 communes first, see issue 17 in BENCHMARKS.md's analysis).
+	// has nothing to catch up, and the activations due are those of the store's last days.
 	now := big.End().Add(time.Hour).Format(time.RFC3339)
 	p, err := startDaemon(t, e.bin, filepath.Join(dir, "intaked.log"), []string{"run", "--config", cfg, "--now", now})
 	if err != nil {

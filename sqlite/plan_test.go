@@ -18,6 +18,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		scans       []string
 	}{
 		{"registry of a decision", schoolsQuery + where, args, []string{"SCAN s", "SCAN schools"}},
+		// From the files, never through the commune's requests: walking those (an index on
+		// requests, then each row past its raw message) grew with every request of the year.
+		{"files repeated", filesRepeatedQuery, []any{`["ab12"]`, "Givors", 7, "", 1},
+			[]string{"SCAN a", "SCAN attachments", "SCAN r", "SCAN requests", "SEARCH r USING INDEX", "SEARCH r USING COVERING INDEX"}},
 		{"due mail", dueOutgoingQuery, []any{"2026-09-14T10:00:00Z", 50}, []string{"SCAN outbox", "USE TEMP B-TREE"}},
 		{"due directory task", nextTaskQuery, []any{"2026-09-14T10:00:00Z"}, []string{"SCAN p", "SCAN provisioning", "USE TEMP B-TREE"}},
 	} {

@@ -191,7 +191,7 @@ func readSchools(ctx context.Context, q queryer, where string, args []any) (map[
 		if err := rows.Scan(&s.Commune, &s.UAI, &s.Name, &s.Status, &admin, &received, &due, &active, &removeAt, &removed); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(admin), &s.Admin); err != nil {
+		if err := decodeAdmin(admin, &s.Admin); err != nil {
 			return nil, fmt.Errorf("school %s: admin: %w", s.UAI, err)
 		}
 		s.ReceivedAt, s.DueAt = parseTime(received), parseTime(due)

@@ -358,6 +358,16 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 // ErrAlreadyDecided is returned by Decide for a request decided before.
 var ErrAlreadyDecided = errors.New("request already decided")
 
+// filesRepeatedQuery finds the earlier request of a commune that carried every one of a list of
+// files. It starts from the files (attachments_sha256; CROSS JOIN keeps that order): a file
+// seen before is rare, while a commune's requests since the repeat bound are all its requests
+// of the year, and walking them (requests_commune_received) to read their state, past each
+// row's raw message, cost more than anything else in a decision by a few thousand requests.
+const filesRepeatedQuery = `SELECT r.id FROM attachments a CROSS JOIN requests r ON r.id = a.request_id
+		WHERE a.sha256 IN (SELECT value FROM json_each(?)) AND a.format <> ''
+		AND r.commune_id = (SELECT id FROM communes WHERE name = ?) AND r.id <> ? AND r.state IN ('applied', 'refused', 'held') AND r.received_at >= ?
+		GROUP BY r.id HAVING count(DISTINCT a.sha256) = ? ORDER BY r.id LIMIT 1`
+
 func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error) {
 	var id int64
 	if in.MessageID != "" {
@@ -373,12 +383,7 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 	if in.Commune == "" || len(in.Attachments) == 0 {
 		return 0, nil
 	}
-	// The same files from the same commune: every spreadsheet of this message was in one earlier
-	// request of that commune. The hashes go as one JSON array: a fixed number of variables
-	// however many files a message carries.
-	q := `SELECT r.id FROM requests r JOIN communes c ON c.id = r.commune_id JOIN attachments a ON a.request_id = r.id
-		WHERE c.name = ? AND r.id <> ? AND r.state IN ('applied', 'refused', 'held') AND r.received_at >= ? AND a.format <> '' AND a.sha256 IN (SELECT value FROM json_each(?))
-		GROUP BY r.id HAVING count(DISTINCT a.sha256) = ? ORDER BY r.id LIMIT 1`
+
 	distinct := map[string]bool{}
 	for _, h := range in.Attachments {
 		distinct[h] = true
@@ -387,7 +392,10 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 	if !in.RepeatsSince.IsZero() {
 		since = fmtTime(in.RepeatsSince)
 	}
-	err := tx.QueryRowContext(ctx, q, in.Commune, in.RequestID, since, encodeJSON(in.Attachments), len(distinct)).Scan(&id)
+	// The same files from the same commune: every spreadsheet of this message was in one earlier
+	// request of that commune. The hashes go as one JSON array: a fixed number of variables
+	// however many files a message carries.
+	err := tx.QueryRowContext(ctx, filesRepeatedQuery, encodeJSON(in.Attachments), in.Commune, in.RequestID, since, len(distinct)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

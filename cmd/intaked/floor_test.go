@@ -96,17 +96,18 @@ func handledAt(logs string, messageID string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// TestDaemonHearsWithIdleClient: on a real Dovecot, the daemon decides each message a few
-// milliseconds after another client idling on INBOX hears of it, not a notification delay later
-// (Dovecot tells an idling client of a change up to 500 ms after it). Each message comes 200 ms
-// after the one before was decided, while the notification timer started by the daemon's MOVE
-// still runs: a daemon that entered IDLE again after each pass would hear about 200 ms after the
-// other client.
+// TestDaemonHearsWithIdleClient: on a real Dovecot, a message that arrives while the server's
+// notification timer already runs is heard when that timer fires, as another client idling on
+// INBOX hears it, not a whole notification delay after its arrival. Dovecot tells an idling
+// client of a change 500 ms after the first change it sees; here the daemon's own MOVE of a first
+// message starts that timer, and a second message comes 300 ms later. A daemon that entered IDLE
+// again after each pass would only start its timer at the second message, and decide it about
+// 300 ms after the other client heard of it. Each trial starts from a quiet mailbox.
 func TestDaemonHearsWithIdleClient(t *testing.T) {
 	d, mp := realserver.Dovecot(t), realserver.Mailpit(t)
 	cfg := realConfig(t, d, mp)
 	var logs syncBuffer
-	m := &Main{Stdout: io.Discard, Stderr: &logs, Now: time.Now, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	m := &Main{Stdout: io.Discard, Stderr: &logs, Now: time.Now, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx, []string{"run", "--config", cfg}) }()
@@ -124,40 +125,39 @@ func TestDaemonHearsWithIdleClient(t *testing.T) {
 	probe := startIdleClient(t, d)
 	time.Sleep(300 * time.Millisecond) // both in IDLE
 
-	const n = 7
-	var gaps []float64 // ms from the other client's EXISTS to the daemon's decision
-	for i := range n {
+	// deliver appends message i and returns when it was appended, when the other client heard
+	// of it and when the daemon decided it.
+	deliver := func(i int) (appended, heard, handled time.Time) {
+		t.Helper()
 		msg := samples.Message{From: "secretariat@mairie-givors.fr", To: samples.Mailbox, Subject: fmt.Sprintf("Écoles %d", i),
 			MessageID: fmt.Sprintf("floor-%d@test", i), Date: time.Date(2025, 9, 14, 8, i, 0, 0, time.UTC),
 			Attachments: []samples.Attachment{{Name: "ecoles.csv", ContentType: "text/csv", Data: samples.CSV(samples.Rows(4000+i, 1))}}}
-		t0 := time.Now()
+		appended = time.Now()
 		d.Append(t, "INBOX", msg.Raw(), msg.Date)
-		var handled time.Time
 		for ok := false; !ok; handled, ok = handledAt(logs.String(), msg.MessageID) {
-			if time.Since(t0) > 20*time.Second {
+			if time.Since(appended) > 20*time.Second {
 				t.Fatalf("message %d not handled:\n%s", i, logs.String())
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-		heard, ok := probe.heard(t0)
+		heard, ok := probe.heard(appended)
 		if !ok {
 			t.Fatalf("message %d: the other client heard nothing", i)
 		}
-		t.Logf("DEBUG msg %d t0 %s heard +%v handled +%v", i, t0.Format("15:04:05.000000"), heard.Sub(t0), handled.Sub(t0))
-		if i > 0 { // the first one is warm-up: the first SMTP connection, the first queries
-			gaps = append(gaps, float64(handled.Sub(heard))/float64(time.Millisecond))
-		}
-		time.Sleep(time.Until(handled.Add(200 * time.Millisecond)))
+		return appended, heard, handled
 	}
-	for _, l := range strings.Split(logs.String(), "\n") {
-		if strings.Contains(l, "mailbox news") || strings.Contains(l, "message handled") {
-			t.Log("DEBUG", l[:min(len(l), 140)])
-		}
+	deliver(0)         // warm-up: the first SMTP connection, the first queries
+	var gaps []float64 // ms from the other client's EXISTS to the daemon's decision
+	for trial := range 3 {
+		time.Sleep(1500 * time.Millisecond) // a quiet mailbox: no timer runs
+		_, _, first := deliver(1 + 2*trial)
+		time.Sleep(time.Until(first.Add(300 * time.Millisecond)))
+		appended, heard, handled := deliver(2 + 2*trial)
+		t.Logf("trial %d: the other client heard after %v, the daemon decided after %v", trial, heard.Sub(appended).Round(time.Millisecond), handled.Sub(appended).Round(time.Millisecond))
+		gaps = append(gaps, float64(handled.Sub(heard))/float64(time.Millisecond))
 	}
 	slices.Sort(gaps)
-	median := gaps[len(gaps)/2]
-	t.Logf("from the other client's EXISTS to the decision, ms: %.1f (median %.1f)", gaps, median)
-	if median > 100 {
-		t.Errorf("the daemon decides a median %.0f ms after an idling client hears of the message, want a few ms: %.1f", median, gaps)
+	if median := gaps[len(gaps)/2]; median > 150 {
+		t.Errorf("the daemon decides a median %.0f ms after an idling client hears of the message, want a few tens: %.1f", median, gaps)
 	}
 }

@@ -61,7 +61,7 @@ var Metropole = Params{Schools: 600, Communes: 59, Years: 1, Seed: 1}
 
 // Version changes whenever the generator writes a different store, so that cached stores of an
 // older generator are not reused.
-const Version = 2
+const Version = 4
 
 // DefaultEnd is the store's "now" when Params.End is zero.
 var DefaultEnd = time.Date(2026, 11, 16, 12, 0, 0, 0, time.UTC)
@@ -163,9 +163,14 @@ func (s *Store) CommunesTOML() string {
 	first, _ := s.Params.campaigns()
 	var b strings.Builder
 	for i, c := range s.Communes {
-		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [%q]\nconvention_start = \"%d-04-%02d\"\n", c.Name, c.INSEE, c.Senders[0], first, 1+i%28)
+		fmt.Fprintf(&b, "[[commune]]\nname = %q\ninsee = %q\nsenders = [%q]\nconvention_start = %q\n", c.Name, c.INSEE, c.Senders[0], conventionStart(first, i).Format(time.DateOnly))
 	}
 	return b.String()
+}
+
+// conventionStart is when commune i's convention was notified: in April before the first campaign.
+func conventionStart(first, i int) time.Time {
+	return time.Date(first, time.April, 1+i%28, 0, 0, 0, 0, paris)
 }
 
 // campaigns returns the years of the first and the last campaign: the last is End's year when

@@ -272,6 +272,12 @@ func TestBigstoreMetropole(t *testing.T) {
 	if s.Counts["requests"] != s.Real {
 		t.Errorf("requests: %d, want all %d through the real code", s.Counts["requests"], s.Real)
 	}
+	t.Logf("%v: %v, %v", s.Generated, s.States, s.Counts)
+	for _, st := range []convention.RequestState{convention.StateApplied, convention.StateForwarded, convention.StateRejected, convention.StateHeld} {
+		if s.States[st] == 0 {
+			t.Errorf("no %s request in a year of the Métropole: %v", st, s.States)
+		}
+	}
 	if s.Samples.BigCommune != "Lyon" || s.Samples.CopyCommune != "" {
 		t.Errorf("samples: %+v", s.Samples)
 	}

@@ -106,6 +106,13 @@ func simulate(ctx context.Context, path string, w *world) (*simResult, error) {
 		Metropole: []string{StaffTo}, Provisioning: true, RetentionMonths: 24, Now: now,
 		Specs: scheduler.Specs{DailyDigest: "0 7 * * *", WeeklyOverview: "0 7 * * 1", CommuneReminders: []string{"0 9 1 6 *", "0 9 13 6 *"},
 			MetropoleReminder: "0 9 1 8 *", Purge: "30 3 * * *"}}
+	var dates []scheduler.CommuneDates
+	for i, c := range communes {
+		start := conventionStart(firstYear, i)
+		dates = append(dates, scheduler.CommuneDates{Name: c.Name, INSEE: c.INSEE, ConventionStart: &start})
+	}
+	jobs.Reports = &scheduler.ReportCalendar{Store: db, Communes: dates, PerSchoolEUR: 150, // the configuration's defaults
+		FeeSpec: "0 8 1 9 *", ActivitySpec: "0 8 15 9 *", DatesSpec: "0 8 * * *", Terminations: db.Terminations}
 	sched := &scheduler.Scheduler{Store: db, Location: loc, Jobs: jobs.Jobs(), Now: now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 
 	archs := make([]*archetype, w.arch)
@@ -121,7 +128,7 @@ func simulate(ctx context.Context, path string, w *world) (*simResult, error) {
 			}
 		}
 		for y := range w.p.Years {
-			events = append(events, yearEvents(a, j, y, firstYear+y, loc, rng)...)
+			events = append(events, yearEvents(a, j, y, w.p.Years, firstYear+y, loc, rng)...)
 		}
 	}
 	sort.SliceStable(events, func(i, k int) bool { return events[i].at.Before(events[k].at) })
@@ -171,10 +178,10 @@ func simulate(ctx context.Context, path string, w *world) (*simResult, error) {
 	return res, nil
 }
 
-// yearEvents draws what happens to archetype a in campaign y (the year year): its list in May or
+// yearEvents draws what happens to archetype a in campaign y of years (the year year): its list in May or
 // June, the odd refused list or duplicate, then additions, changes, replies and quarantined
 // messages through the school year.
-func yearEvents(a *archetype, j, y, year int, loc *time.Location, rng *rand.Rand) []event {
+func yearEvents(a *archetype, j, y, years, year int, loc *time.Location, rng *rand.Rand) []event {
 	at := func(month time.Month, day, spread int) time.Time {
 		// Office hours, on any day of the spread.
 		return time.Date(year, month, day+rng.IntN(spread), 8, 30, 0, 0, loc).Add(time.Duration(rng.IntN(9*3600)) * time.Second)
@@ -185,10 +192,18 @@ func yearEvents(a *archetype, j, y, year int, loc *time.Location, rng *rand.Rand
 	switch {
 	case y == 0:
 		add(list, evList)
+		if a.size >= 6 && rng.Float64() < 0.06 { // then a list that leaves most out, by mistake
+			add(list.Add(2*24*time.Hour), evHeldList)
+			if y < years-1 {
+				add(list.Add(5*24*time.Hour), evDropHeld)
+			}
+		}
 	case a.size >= 6 && rng.Float64() < 0.06:
 		add(list, evHeldList)
-		add(list.Add(3*24*time.Hour), evDropHeld)
-		add(list.Add(5*24*time.Hour), evList)
+		if y < years-1 { // the last campaign's held lists still wait for staff
+			add(list.Add(3*24*time.Hour), evDropHeld)
+			add(list.Add(5*24*time.Hour), evList)
+		}
 	case rng.Float64() < 0.85:
 		add(list, evList)
 	}
