@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +53,7 @@ var (
 		path string
 		err  error
 	}
+	decisions atomic.Int64
 	// sizedNs is the last time per operation measured, by benchmark name ("decision/metropole").
 	sizedNs = map[string]float64{}
 )
@@ -148,11 +150,11 @@ var sizedOps = []sizedOp{
 	// The statement itself; its spreadsheet (-o) takes about ten minutes on the national store
 	// (one sheet per commune, and excelize walks every sheet for each: quadratic), too long to
 	// repeat here.
-	{name: "fees", proportional: true, run: benchCommand("report", "fees", "--year", "2026-2027", "--json")},
-	{name: "activity", run: benchCommand("report", "activity", "--year", "2026-2027", "-o", "{dir}/activity.xlsx")},
-	{name: "schools-json", proportional: true, run: benchCommand("schools", "--json")},
-	{name: "requests-json", proportional: true, run: benchCommand("requests", "--json")},
-	{name: "backup", proportional: true, run: benchCommand("backup", "{dir}/backup.db")},
+	{name: "fees", proportional: true, run: benchCommand("report", "fees", "--config", "{cfg}", "--year", "2026-2027", "--json")},
+	{name: "activity", run: benchCommand("report", "activity", "--config", "{cfg}", "--year", "2026-2027", "-o", "{dir}/activity.xlsx")},
+	{name: "schools-json", proportional: true, run: benchCommand("schools", "--config", "{cfg}", "--json")},
+	{name: "requests-json", proportional: true, run: benchCommand("requests", "--config", "{cfg}", "--json")},
+	{name: "backup", proportional: true, run: benchCommand("backup", "--config", "{cfg}", "{dir}/backup.db")},
 }
 
 func BenchmarkStoreSize(b *testing.B) {
@@ -209,13 +211,13 @@ func benchDecision(b *testing.B, s *sized) func(int) {
 	if err := sqlDB(b, s.path).QueryRow(`SELECT name FROM schools WHERE uai = ?`, s.school).Scan(&name); err != nil {
 		b.Fatal(err)
 	}
-	base := uint32(time.Now().UnixNano()%1_000_000) + 50_000_000 // a UID no earlier run took
-	return func(i int) {
+	return func(int) {
+		i := int(decisions.Add(1)) // every call a new administrator, never files seen before
 		row := samples.Row{UAI: s.school, School: name, LastName: fmt.Sprintf("NOUVEAU%d", i), FirstName: "Camille", Role: "Directrice",
 			Email: "ce." + strings.ToLower(s.school) + "@ac-lyon.fr", Phone: fmt.Sprintf("04 78 %02d %02d %02d", i%100, (i/100)%100, (i/10000)%100)}
-		raw := samples.Message{From: sender, To: bigstore.Mailbox, Subject: "Changement de directrice", MessageID: fmt.Sprintf("bench.%d.%d@bench", base, i), Date: at,
+		raw := samples.Message{From: sender, To: bigstore.Mailbox, Subject: "Changement de directrice", MessageID: fmt.Sprintf("bench.%d@bench", i), Date: at,
 			Attachments: []samples.Attachment{{Name: "ecoles.csv", ContentType: "text/csv", Data: samples.CSV([]samples.Row{row})}}}.Raw()
-		req, err := st.Claim(ctx, sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: 1, UID: base + uint32(i)}, at, raw)
+		req, err := st.Claim(ctx, sqlite.MessageKey{Mailbox: "INBOX", UIDValidity: 1, UID: 50_000_000 + uint32(i)}, at, raw)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -274,15 +276,16 @@ func benchJob(name string, span time.Duration) func(b *testing.B, s *sized) func
 	}
 }
 
-// benchCommand runs the production binary with args and the store's configuration ({dir} is a
-// scratch directory), its output discarded: the whole command, process start included.
+// benchCommand runs the production binary with args, {cfg} standing for the store's
+// configuration and {dir} for a scratch directory, its output discarded: the whole command,
+// process start included.
 func benchCommand(args ...string) func(b *testing.B, s *sized) func(int) {
 	return func(b *testing.B, s *sized) func(int) {
 		bin := theBinary(b)
 		dir := b.TempDir()
-		full := append([]string{args[0], "--config", s.cfg}, args[1:]...)
-		for i := range full {
-			full[i] = strings.ReplaceAll(full[i], "{dir}", dir)
+		full := make([]string, len(args))
+		for i, a := range args {
+			full[i] = strings.NewReplacer("{dir}", dir, "{cfg}", s.cfg).Replace(a)
 		}
 		return func(int) {
 			os.Remove(filepath.Join(dir, "backup.db"))

@@ -35,8 +35,12 @@ type latencyRun struct {
 func (r *latencyRun) wasDisturbed() bool { return r.disturbed }
 
 // measureLatency starts `intaked run` on fresh servers, lets it settle in IDLE, then appends n
-// messages one at a time, each after the reply to the one before arrived and a pause of 50 to
-// 150 ms (so that appends do not fall in step with the 1 s poll interval).
+// messages one at a time, at times that do not depend on the daemon: each 600 to 900 ms after
+// the one before (so that appends do not fall in step with the 1 s poll interval), and at least
+// 20 ms after the reply to it arrived. Were each APPEND made a fixed pause after the reply, it
+// would come at the same point of Dovecot's 500 ms notification cycle for the daemon, which
+// restarts that cycle with its own MOVE, and at random points for the second idle client: the
+// two would not be measured alike.
 func measureLatency(t *testing.T, e *env, round, n int) (*latencyRun, error) {
 	warm := generate(3, func(i int) benchMessage { return latencyMessage(fmt.Sprintf("warm%d", round), i, 50_000+i*5) })
 	msgs := generate(n, func(i int) benchMessage { return latencyMessage(fmt.Sprintf("lat%d", round), i, 1_000+i*5) })
@@ -94,8 +98,13 @@ func measureLatency(t *testing.T, e *env, round, n int) (*latencyRun, error) {
 	rng := rand.New(rand.NewPCG(uint64(round), 42))
 	starts := map[string]time.Time{} // by Message-ID
 	arrived := map[string]time.Time{}
+	next := time.Now()
 	for i, msg := range msgs {
-		time.Sleep(time.Duration(50+rng.IntN(101)) * time.Millisecond)
+		next = next.Add(time.Duration(600+rng.IntN(301)) * time.Millisecond)
+		if soonest := time.Now().Add(20 * time.Millisecond); next.Before(soonest) {
+			next = soonest
+		}
+		time.Sleep(time.Until(next))
 		if p.exited() {
 			return nil, fmt.Errorf("intaked exited after %d messages: %v\n%s", i, p.err, p.logTail())
 		}

@@ -17,3 +17,21 @@ func TestReadablePhone(t *testing.T) {
 		})
 	}
 }
+
+// TestReadablePhoneRemembers checks that a number written once is not parsed again (a reply
+// writes every administrator's phone; phonenumbers' parsing was a twentieth of the daemon's CPU),
+// and that what is remembered is what parsing writes, the second time as the first.
+func TestReadablePhoneRemembers(t *testing.T) {
+	const n = "+33472103141"
+	first := ReadablePhone(n)
+	if first != readablePhone(n) || first != "04 72 10 31 41" {
+		t.Fatalf("ReadablePhone(%q) = %q, parsing gives %q", n, first, readablePhone(n))
+	}
+	var again string
+	if allocs := testing.AllocsPerRun(100, func() { again = ReadablePhone(n) }); allocs != 0 {
+		t.Errorf("ReadablePhone of a number written before allocates %v times: it is parsed again", allocs)
+	}
+	if again != first {
+		t.Errorf("the second time %q, the first %q", again, first)
+	}
+}

@@ -264,7 +264,7 @@ func Activity(f Facts, year string, loc *time.Location) ActivityReport {
 		r.Total.add(*a)
 	}
 	r.Total.Delays = all.delays()
-	sort.Slice(r.Communes, func(i, j int) bool { return lessFrench(r.Communes[i].Name, r.Communes[j].Name) })
+	sortFrench(r.Communes, func(c CommuneActivity) string { return c.Name }, func(a, b CommuneActivity) int { return strings.Compare(a.Name, b.Name) })
 	return r
 }
 

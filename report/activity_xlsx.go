@@ -337,7 +337,7 @@ func writeHistory(b *workbook, history map[string]map[string]int) error {
 		years = append(years, y)
 	}
 	sort.Strings(years)
-	sort.Slice(communes, func(i, j int) bool { return lessFrench(communes[i], communes[j]) })
+	sortNamesFrench(communes)
 	t := table{
 		title:     templates.HistoryTitle,
 		note:      templates.HistoryNote,

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"sort"
+	"strings"
 	"time"
 )
 
@@ -90,18 +90,48 @@ func Fees(f Facts, year string, perSchoolEUR int, loc *time.Location) FeeStateme
 		cf.Lines = append(cf.Lines, line)
 	}
 	for _, cf := range byCommune {
-		sort.Slice(cf.Lines, func(i, j int) bool {
-			a, b := cf.Lines[i], cf.Lines[j]
-			if sortKey(a.Name) != sortKey(b.Name) {
-				return lessFrench(a.Name, b.Name)
-			}
-			return a.UAI < b.UAI
-		})
+		sortFrench(cf.Lines, func(l FeeLine) string { return l.Name }, func(a, b FeeLine) int { return strings.Compare(a.UAI, b.UAI) })
 		cf.Schools = len(cf.Lines)
 		cf.AmountEUR = cf.Schools * perSchoolEUR
 		st.TotalEUR += cf.AmountEUR
 		st.Communes = append(st.Communes, *cf)
 	}
-	sort.Slice(st.Communes, func(i, j int) bool { return lessFrench(st.Communes[i].Name, st.Communes[j].Name) })
+	sortFrench(st.Communes, func(c CommuneFee) string { return c.Name }, func(a, b CommuneFee) int { return strings.Compare(a.Name, b.Name) })
 	return st
+}
+
+// SchoolsByYear counts, for each school year of years ("2025-2026") in loc, the schools each
+// commune owes the fee for, exactly as Fees counts them and under the commune's name as Fees
+// gives it (commune → school year → schools): the activity report's history, drawn in one pass
+// over the facts instead of one statement a year. A commune owes nothing in a year it has no
+// count for; a year that is not a school year counts nothing.
+func SchoolsByYear(f Facts, years []string, loc *time.Location) map[string]map[string]int {
+	type bounds struct {
+		year       string
+		start, end time.Time
+	}
+	var spans []bounds
+	for _, y := range years {
+		if start, end, err := ParseSchoolYear(y, loc); err == nil {
+			spans = append(spans, bounds{y, start, end})
+		}
+	}
+	out := map[string]map[string]int{}
+	if len(spans) == 0 {
+		return out
+	}
+	communes := communesOf(f)
+	for _, s := range schoolsOf(f) {
+		name := communes[s.commune].name
+		for _, b := range spans {
+			if !s.inDuring(b.start, b.end) {
+				continue
+			}
+			if out[name] == nil {
+				out[name] = map[string]int{}
+			}
+			out[name][b.year]++
+		}
+	}
+	return out
 }

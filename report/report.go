@@ -15,6 +15,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -256,10 +257,28 @@ var foldAccents = strings.NewReplacer(
 	"ÿ", "y", "œ", "oe", "æ", "ae",
 )
 
-// lessFrench orders two names by sortKey, then as written.
-func lessFrench(a, b string) bool {
-	if ka, kb := sortKey(a), sortKey(b); ka != kb {
-		return ka < kb
+// sortFrench sorts s by the names name gives, by sortKey, then as tie orders them; each name is
+// folded once, not at each comparison (a fee statement sorts 45,000 schools).
+func sortFrench[T any](s []T, name func(T) string, tie func(a, b T) int) {
+	keys := make([]string, len(s))
+	order := make([]int, len(s))
+	for i := range s {
+		keys[i], order[i] = sortKey(name(s[i])), i
 	}
-	return a < b
+	slices.SortFunc(order, func(a, b int) int {
+		if c := strings.Compare(keys[a], keys[b]); c != 0 {
+			return c
+		}
+		return tie(s[a], s[b])
+	})
+	sorted := make([]T, len(s))
+	for i, j := range order {
+		sorted[i] = s[j]
+	}
+	copy(s, sorted)
+}
+
+// sortNamesFrench sorts names by sortKey, then as written.
+func sortNamesFrench(names []string) {
+	sortFrench(names, func(n string) string { return n }, strings.Compare)
 }

@@ -22,7 +22,8 @@ type CommuneDates struct {
 }
 
 // Facts gathers from the store what the reports need: each school's spans in the convention,
-// the requests with their refused rows, the changes and the renewals by default.
+// the requests with their refused rows, the changes and the renewals by default, as the store
+// stood at one instant. It reads in one read transaction, which no writer waits for.
 func Facts(ctx context.Context, store *sqlite.DB, communes []CommuneDates) (report.Facts, error) {
 	var f report.Facts
 	insee := map[string]string{}
@@ -30,21 +31,15 @@ func Facts(ctx context.Context, store *sqlite.DB, communes []CommuneDates) (repo
 		f.Communes = append(f.Communes, report.CommuneFact{Name: c.Name, INSEE: c.INSEE, ConventionStart: c.ConventionStart})
 		insee[strings.ToLower(c.Name)] = c.INSEE
 	}
-	events, err := store.SchoolEvents(ctx)
+	rf, err := store.ReportFacts(ctx)
 	if err != nil {
 		return f, err
 	}
-	addEvents(&f, events, insee)
-	reqs, err := store.RequestFacts(ctx)
-	if err != nil {
-		return f, err
-	}
-	for _, r := range reqs {
+	addEvents(&f, rf.Events, insee)
+	for _, r := range rf.Requests {
 		f.Requests = append(f.Requests, report.RequestFact{Commune: r.Commune, ReceivedAt: r.ReceivedAt, State: string(r.State), RefusedRows: r.RefusedRows})
 	}
-	if f.Renewals, err = store.Renewals(ctx); err != nil {
-		return f, err
-	}
+	f.Renewals = rf.Renewals
 	return f, nil
 }
 
@@ -97,7 +92,7 @@ func addEvents(f *report.Facts, events []sqlite.SchoolEvent, insee map[string]st
 
 // History counts each commune's schools, school year by school year, up to year, for the
 // activity report's chart.
-func History(f report.Facts, year string, perSchool int, loc *time.Location) map[string]map[string]int {
+func History(f report.Facts, year string, loc *time.Location) map[string]map[string]int {
 	out := map[string]map[string]int{}
 	start, _, err := report.ParseSchoolYear(year, loc)
 	if err != nil {
@@ -111,16 +106,11 @@ func History(f report.Facts, year string, perSchool int, loc *time.Location) map
 			}
 		}
 	}
+	var years []string
 	for y := first; y <= start.Year(); y++ {
-		sy := fmt.Sprintf("%d-%d", y, y+1)
-		for _, c := range report.Fees(f, sy, perSchool, loc).Communes {
-			if out[c.Name] == nil {
-				out[c.Name] = map[string]int{}
-			}
-			out[c.Name][sy] = c.Schools
-		}
+		years = append(years, fmt.Sprintf("%d-%d", y, y+1))
 	}
-	return out
+	return report.SchoolsByYear(f, years, loc)
 }
 
 // ReportCalendar holds what the reports' jobs need beyond the calendar.
@@ -135,9 +125,11 @@ type ReportCalendar struct {
 	Terminations func(ctx context.Context) (map[string]time.Time, error)
 }
 
-// feeStatement sends the treasurer the fee statement of the school year that starts.
+// feeStatement sends the treasurer the fee statement of the school year that starts. It is built
+// outside the store's write transaction (Job.Build): a statement of 2,000 communes must not
+// keep the other writers waiting.
 func (c Calendar) feeStatement(r ReportCalendar) Job {
-	return Job{Name: "fee-statement", Spec: r.FeeSpec, Run: func(ctx context.Context, _ *sqlite.Tx, _, occ time.Time) ([]convention.OutgoingMail, error) {
+	return Job{Name: "fee-statement", Spec: r.FeeSpec, Build: func(ctx context.Context, _, occ time.Time) ([]convention.OutgoingMail, error) {
 		year := convention.SchoolYear(occ, c.loc())
 		f, err := Facts(ctx, r.Store, r.Communes)
 		if err != nil {
@@ -169,9 +161,10 @@ func (c Calendar) feeStatement(r ReportCalendar) Job {
 	}}
 }
 
-// activityReport sends the follow-up committee's report on the school year that ended.
+// activityReport sends the follow-up committee's report on the school year that ended, built
+// outside the store's write transaction (Job.Build).
 func (c Calendar) activityReport(r ReportCalendar) Job {
-	return Job{Name: "activity-report", Spec: r.ActivitySpec, Run: func(ctx context.Context, _ *sqlite.Tx, _, occ time.Time) ([]convention.OutgoingMail, error) {
+	return Job{Name: "activity-report", Spec: r.ActivitySpec, Build: func(ctx context.Context, _, occ time.Time) ([]convention.OutgoingMail, error) {
 		year := convention.SchoolYear(occ.AddDate(-1, 0, 0), c.loc())
 		f, err := Facts(ctx, r.Store, r.Communes)
 		if err != nil {
@@ -179,7 +172,7 @@ func (c Calendar) activityReport(r ReportCalendar) Job {
 		}
 		ar := report.Activity(f, year, c.loc())
 		var buf bytes.Buffer
-		if err := report.WriteActivityXLSX(&buf, ar, History(f, year, r.PerSchoolEUR, c.loc())); err != nil {
+		if err := report.WriteActivityXLSX(&buf, ar, History(f, year, c.loc())); err != nil {
 			return nil, err
 		}
 		rendered, err := templates.RenderActivityReport(templates.ActivityReport{SchoolYear: year, Paragraphs: strings.Split(strings.TrimSpace(report.ActivitySummaryFR(ar)), "\n\n")})

@@ -22,7 +22,8 @@ type Job struct {
 	Name string // the ledger prefix, e.g. "digest"
 	Spec string // standard 5-field cron spec, in the scheduler's location
 	// Run makes the job's effects for the occurrence at occ, the previous one being prev (zero
-	// the first time), through tx: they commit with the ledger's record of the occurrence.
+	// the first time), through tx: they commit with the ledger's record of the occurrence. It
+	// may be nil for a job whose Build makes everything.
 	Run func(ctx context.Context, tx *sqlite.Tx, prev, occ time.Time) ([]convention.OutgoingMail, error)
 	// Stale reports whether an occurrence that is only caught up now is pointless (a reminder
 	// whose deadline passed): it is recorded, not run. Nil means never stale.
@@ -36,6 +37,13 @@ type Job struct {
 	// transaction (a download), just before Run; an error leaves the occurrence to the next
 	// tick, unrecorded.
 	Before func(ctx context.Context, occ time.Time) error
+	// Build, when set, makes the mail of an occurrence whose making must not hold the store's
+	// write transaction (a spreadsheet of every commune): it reads the store in its own read
+	// transactions and builds outside any. What it returns is queued, after Run's mail (Run may
+	// be nil), in the short transaction that records the occurrence: a crash or an error before
+	// that commit leaves the occurrence unrecorded, to be built again at the next tick, and an
+	// occurrence another process recorded meanwhile queues nothing. Not called for a stale one.
+	Build func(ctx context.Context, prev, occ time.Time) ([]convention.OutgoingMail, error)
 }
 
 // The results of a job occurrence, the values OnRun is given.
@@ -144,13 +152,27 @@ func (s *Scheduler) due(ctx context.Context, j Job, start, now time.Time) (ran i
 				return ran, fmt.Errorf("job %s: %w", name, err)
 			}
 		}
+		var built []convention.OutgoingMail
+		if j.Build != nil && !stale {
+			var err error
+			if built, err = j.Build(ctx, prev, occ); err != nil {
+				return ran, fmt.Errorf("job %s: %w", name, err)
+			}
+		}
 		done, err := s.Store.RunJob(ctx, name, occ, func(tx *sqlite.Tx) ([]convention.OutgoingMail, error) {
 			if stale {
 				return nil, nil // recorded, not run: too late to be of use
 			}
-			mails, err := j.Run(ctx, tx, prev, occ)
+			var mails []convention.OutgoingMail
+			if j.Run != nil {
+				var err error
+				if mails, err = j.Run(ctx, tx, prev, occ); err != nil {
+					return nil, err
+				}
+			}
+			mails = append(mails, built...)
 			sent = len(mails)
-			return mails, err
+			return mails, nil
 		})
 		if err != nil {
 			return ran, err

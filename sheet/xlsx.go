@@ -3,6 +3,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"io"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -23,7 +24,11 @@ func readXLSX(data []byte, lim Limits, sink rowSink) error {
 	if err := checkZip(zr, lim); err != nil {
 		return err
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+	slim, err := slimXLSX(zr)
+	if err != nil {
+		return unreadable(err, reasonDamaged)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(slim), excelize.Options{
 		UnzipSizeLimit:    lim.MaxUnzipSize,
 		UnzipXMLSizeLimit: min(lim.MaxXMLSize, xlsxMemoryLimit),
 	})
@@ -67,4 +72,49 @@ func readXLSX(data []byte, lim Limits, sink rowSink) error {
 		}
 	}
 	return nil
+}
+
+// unusedParts are the parts of a workbook that reading raw cell values never uses, by the start
+// of their lower-case names. Excelize decodes the theme, the styles and the calculation chain
+// when it opens a workbook, whatever is read next: for the lists communes send (one sheet, a few
+// dozen rows) the theme alone cost more than the rows. Images, drawings, charts, printer
+// settings, macros and document properties are only inflated into memory.
+var unusedParts = []string{"xl/theme/", "xl/styles.xml", "xl/calcchain.xml", "xl/media/", "xl/drawings/", "xl/charts/",
+	"xl/printersettings/", "xl/vbaproject.bin", "docprops/", "customxml/"}
+
+// slimXLSX copies the workbook without its unusedParts, each part kept as it is compressed.
+func slimXLSX(zr *zip.Reader) ([]byte, error) {
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		name := strings.ToLower(strings.ReplaceAll(f.Name, `\`, "/"))
+		if unused(name) {
+			continue
+		}
+		r, err := f.OpenRaw()
+		if err != nil {
+			return nil, err
+		}
+		h := f.FileHeader
+		dst, err := w.CreateRaw(&h)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := io.Copy(dst, r); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func unused(name string) bool {
+	for _, p := range unusedParts {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -178,7 +178,11 @@ func changesBetween(ctx context.Context, q queryer, kinds []convention.ChangeKin
 
 // Renewals returns, per commune, the school years its list was renewed by default.
 func (db *DB) Renewals(ctx context.Context) (map[string][]string, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT c.name, r.school_year FROM renewals r JOIN communes c ON c.id = r.commune_id ORDER BY r.school_year`)
+	return renewals(ctx, db.db)
+}
+
+func renewals(ctx context.Context, q queryer) (map[string][]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.name, r.school_year FROM renewals r JOIN communes c ON c.id = r.commune_id ORDER BY r.school_year`)
 	if err != nil {
 		return nil, err
 	}

@@ -22,7 +22,11 @@ type SchoolEvent struct {
 
 // SchoolEvents returns every school's history, oldest first.
 func (db *DB) SchoolEvents(ctx context.Context) ([]SchoolEvent, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT c.name, s.uai, s.name, ch.kind, ch.at FROM changes ch
+	return schoolEvents(ctx, db.db)
+}
+
+func schoolEvents(ctx context.Context, q queryer) ([]SchoolEvent, error) {
+	rows, err := q.QueryContext(ctx, `SELECT c.name, s.uai, s.name, ch.kind, ch.at FROM changes ch
 		JOIN schools s ON s.id = ch.school_id JOIN communes c ON c.id = s.commune_id ORDER BY ch.at, ch.id`)
 	if err != nil {
 		return nil, err
@@ -51,7 +55,11 @@ type RequestFact struct {
 
 // RequestFacts returns every decided request of a declared commune, oldest first.
 func (db *DB) RequestFacts(ctx context.Context) ([]RequestFact, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT r.id, c.name, r.received_at, r.state, r.refused_rows FROM requests r JOIN communes c ON c.id = r.commune_id
+	return requestFacts(ctx, db.db)
+}
+
+func requestFacts(ctx context.Context, q queryer) ([]RequestFact, error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.id, c.name, r.received_at, r.state, r.refused_rows FROM requests r JOIN communes c ON c.id = r.commune_id
 		WHERE r.state <> 'claimed' ORDER BY r.received_at, r.id`)
 	if err != nil {
 		return nil, err
@@ -84,7 +92,7 @@ func (db *DB) RequestFacts(ctx context.Context) ([]RequestFact, error) {
 		return nil, err
 	}
 	// A refused row counts once, under the field of its first error.
-	prows, err := db.db.QueryContext(ctx, `SELECT request_id, field FROM problems WHERE severity = 'error' GROUP BY request_id, file, sheet, row`)
+	prows, err := q.QueryContext(ctx, `SELECT request_id, field FROM problems WHERE severity = 'error' GROUP BY request_id, file, sheet, row`)
 	if err != nil {
 		return nil, err
 	}

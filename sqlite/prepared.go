@@ -3,23 +3,96 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"sync"
 )
+
+// maxCachedStmts bounds the statements kept prepared: the write transactions' queries are a
+// few dozen constant strings, and a query built with a value in it must not grow the cache.
+const maxCachedStmts = 256
+
+// stmtCache keeps the statements of the write transactions prepared for the life of the store.
+// Preparing them again for every call, a few dozen per decision, was a tenth of the daemon's
+// CPU. database/sql prepares a cached statement once on each connection it runs on (the pool
+// keeps its connections open: SetMaxIdleConns) and SQLite prepares it again by itself if the
+// schema changed.
+type stmtCache struct {
+	mu       sync.Mutex
+	stmts    map[string]*sql.Stmt
+	prepares int // statements prepared into the cache, for tests
+}
+
+// get returns the cached statement for query, preparing it the first time; nil when the cache
+// is full or the query does not prepare (the caller runs it unprepared, which reports the
+// error).
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.stmts[query]; ok {
+		return s
+	}
+	if len(c.stmts) >= maxCachedStmts {
+		return nil
+	}
+	s, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	if c.stmts == nil {
+		c.stmts = map[string]*sql.Stmt{}
+	}
+	c.stmts[query] = s
+	c.prepares++
+	return s
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.stmts {
+		s.Close()
+	}
+	c.stmts = nil
+}
+
+// ExecContext runs query in the transaction through its cached statement.
+func (tx *writeTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := tx.db.stmts.get(ctx, tx.db.db, query); s != nil {
+		return tx.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryRowContext runs query in the transaction through its cached statement. (QueryContext is
+// left unprepared: rows left open on a statement while the same statement runs again would
+// share SQLite's statement; a row is read and closed by Scan.)
+func (tx *writeTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := tx.db.stmts.get(ctx, tx.db.db, query); s != nil {
+		return tx.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
 
 // preparedTx runs a transaction's queries through statements prepared once each: a decision
 // over a list of 40,000 schools runs the same four statements for every school, and preparing
-// them each time was most of its cost. The statements are closed with the transaction.
+// them each time was most of its cost. They come from the store's stmtCache when it has room;
+// the ones prepared here are closed with the transaction.
 type preparedTx struct {
-	tx    *sql.Tx
+	tx    *writeTx
 	stmts map[string]*sql.Stmt
 }
 
-func prepared(tx *sql.Tx) *preparedTx { return &preparedTx{tx: tx, stmts: map[string]*sql.Stmt{}} }
+func prepared(tx *writeTx) *preparedTx { return &preparedTx{tx: tx, stmts: map[string]*sql.Stmt{}} }
 
 func (p *preparedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := p.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := p.tx.PrepareContext(ctx, query)
+	if cached := p.tx.db.stmts.get(ctx, p.tx.db.db, query); cached != nil {
+		s := p.tx.Tx.StmtContext(ctx, cached) // prepared before, on this connection or another
+		p.stmts[query] = s
+		return s, nil
+	}
+	s, err := p.tx.Tx.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}

@@ -287,7 +287,7 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 	if err := tx.QueryRowContext(ctx, `SELECT received_at FROM requests WHERE id = ?`, in.RequestID).Scan(&receivedAt); err != nil {
 		return nil, err
 	}
-	ptx := prepared(tx.Tx) // the same statements for every school
+	ptx := prepared(tx) // the same statements for every school
 	var rows changeRows
 	for _, ch := range d.Changes {
 		if err := applyChange(ctx, ptx, &rows, communeID.Int64, in.RequestID, receivedAt, ch); err != nil {

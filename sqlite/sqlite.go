@@ -45,6 +45,8 @@ type DB struct {
 	turn writeTurn
 	// accessNotifier composes the "accès ouvert" mails (SetAccessNotifier).
 	accessNotifier atomic.Pointer[AccessNotifier]
+	// stmts are the write transactions' statements, prepared once (see writeTx).
+	stmts stmtCache
 }
 
 // writeTurn is a lock on writing to the store where urgent writers go first. The outbox's
@@ -90,6 +92,7 @@ func (w *writeTurn) unlock() {
 // writeTx is a write transaction holding the process's write turn until it ends.
 type writeTx struct {
 	*sql.Tx
+	db      *DB
 	release func()
 }
 
@@ -114,7 +117,7 @@ func (db *DB) begin(ctx context.Context) (*writeTx, error) {
 		return nil, err
 	}
 	var once sync.Once
-	return &writeTx{Tx: tx, release: func() { once.Do(db.turn.unlock) }}, nil
+	return &writeTx{Tx: tx, db: db, release: func() { once.Do(db.turn.unlock) }}, nil
 }
 
 // exec runs one writing statement in its own transaction, in turn.
@@ -146,6 +149,8 @@ func Open(ctx context.Context, path string, now func() time.Time) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	sqldb.SetMaxOpenConns(4) // WAL: readers go on while one transaction writes
+	// Kept open, so that the statements prepared on them stay prepared (stmtCache).
+	sqldb.SetMaxIdleConns(4)
 	db := &DB{db: sqldb, now: now}
 	if err := db.migrate(ctx); err != nil {
 		sqldb.Close()
@@ -173,7 +178,10 @@ func fileURI(path string) string {
 }
 
 // Close closes the file.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.db.Close()
+}
 
 // Ping checks that the store answers.
 func (db *DB) Ping(ctx context.Context) error {
@@ -226,11 +234,13 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, ms[i]); err != nil {
+		// A migration is a script run once: straight to the transaction, never kept prepared
+		// (writeTx.ExecContext).
+		if _, err := tx.Tx.ExecContext(ctx, ms[i]); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
-		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+		if _, err := tx.Tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}

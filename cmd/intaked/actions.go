@@ -221,7 +221,7 @@ func (a *staffActions) ActivityReport(ctx context.Context, year string) (report.
 		return report.ActivityReport{}, nil, err
 	}
 	loc := a.config().Location()
-	return report.Activity(facts, year, loc), scheduler.History(facts, year, a.config().Fees.PerSchoolEUR, loc), nil
+	return report.Activity(facts, year, loc), scheduler.History(facts, year, loc), nil
 }
 
 // Report writes the spreadsheet of kind for year.

@@ -130,7 +130,7 @@ type Store struct {
 	Schools map[convention.Status]int
 	// Generated is how long the generation took (the first time, when the store is cached).
 	Generated time.Duration
-	// Real lists the requests decided by intake.Handler itself (the archetypes'); the others are
+	// Real counts the requests decided by intake.Handler itself (the archetypes'); the others are
 	// their copies.
 	Real int
 	// Samples name what a benchmark or a test looks at.

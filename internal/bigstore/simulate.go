@@ -53,7 +53,6 @@ type event struct {
 	kind    eventKind
 	year    int   // campaign index
 	schools []int // for evAddition: the numbers added
-	seq     int   // order among events at the same instant
 }
 
 // archetype is the state of an archetype commune during the simulation.
@@ -283,7 +282,7 @@ func (s *sim) run(ev event, at time.Time) error {
 	case evRefused:
 		var rows []samples.Row
 		for n := a.first; n < a.first+min(a.size, 5); n++ {
-			r := schoolRow(n, a.gen[n], rng)
+			r := schoolRow(n, a.gen[n])
 			r.UAI = r.UAI[:7] + wrongLetter(r.UAI[7])
 			rows = append(rows, r)
 		}
@@ -391,7 +390,7 @@ func (a *archetype) initial(n int) bool {
 func (a *archetype) file(nums []int) samples.Attachment {
 	rows := make([]samples.Row, 0, len(nums))
 	for _, n := range nums {
-		rows = append(rows, schoolRow(n, a.gen[n], nil))
+		rows = append(rows, schoolRow(n, a.gen[n]))
 	}
 	return a.rowsFile(rows)
 }

@@ -3,7 +3,6 @@ package bigstore
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"strings"
 
 	"github.com/laclasse/intake/convention"
@@ -169,8 +168,7 @@ func (w *world) configCommunes() []convention.Commune {
 
 // schoolRow is school number n as a commune lists it, with its administrator of generation gen
 // (a new generation is a new administrator).
-func schoolRow(n, gen int, rng *rand.Rand) samples.Row {
-	_ = rng
+func schoolRow(n, gen int) samples.Row {
 	k := n*7 + gen*13
 	return samples.Row{
 		UAI:       samples.UAI(n),
