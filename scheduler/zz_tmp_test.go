@@ -13,7 +13,7 @@ import (
 	"github.com/laclasse/intake/sqlite"
 )
 
-func TestTmpProfileActivity(t *testing.T) {
+func TestTmpProfileFees(t *testing.T) {
 	if os.Getenv("MEASURE") == "" {
 		t.Skip()
 	}
@@ -39,24 +39,12 @@ func TestTmpProfileActivity(t *testing.T) {
 	}
 	t.Logf("facts %v", time.Since(t0))
 	t0 = time.Now()
-	ar := report.Activity(f, "2025-2026", loc)
-	t.Logf("activity %v", time.Since(t0))
-	t0 = time.Now()
-	h := scheduler.History(f, "2025-2026", loc)
-	t.Logf("history %v", time.Since(t0))
-	t0 = time.Now()
-	var buf bytes.Buffer
-	if err := report.WriteActivityXLSX(&buf, ar, h); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("xlsx %v", time.Since(t0))
-	t0 = time.Now()
 	st := report.Fees(f, "2025-2026", 150, loc)
 	t.Logf("fees %v", time.Since(t0))
 	t0 = time.Now()
-	buf.Reset()
+	var buf bytes.Buffer
 	if err := report.WriteFeesXLSX(&buf, st); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("fees xlsx %v", time.Since(t0))
+	t.Logf("fees xlsx %v, %d bytes, %d communes", time.Since(t0), buf.Len(), len(st.Communes))
 }

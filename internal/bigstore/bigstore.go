@@ -61,7 +61,7 @@ var Metropole = Params{Schools: 600, Communes: 59, Years: 1, Seed: 1}
 
 // Version changes whenever the generator writes a different store, so that cached stores of an
 // older generator are not reused.
-const Version = 4
+const Version = 5
 
 // DefaultEnd is the store's "now" when Params.End is zero.
 var DefaultEnd = time.Date(2026, 11, 16, 12, 0, 0, 0, time.UTC)

@@ -188,16 +188,18 @@ func yearEvents(a *archetype, j, y, years, year int, loc *time.Location, rng *ra
 	var out []event
 	add := func(t time.Time, k eventKind) { out = append(out, event{at: t, commune: j, kind: k, year: y}) }
 	list := at(time.May, 5, 40)
+	// The second archetype's last campaign always has a held list, so that every store has one.
+	force := j == 1 && y == years-1 && a.size >= 6
 	switch {
 	case y == 0:
 		add(list, evList)
-		if a.size >= 6 && rng.Float64() < 0.06 { // then a list that leaves most out, by mistake
+		if force || (a.size >= 6 && rng.Float64() < 0.06) { // then a list that leaves most out, by mistake
 			add(list.Add(2*24*time.Hour), evHeldList)
 			if y < years-1 {
 				add(list.Add(5*24*time.Hour), evDropHeld)
 			}
 		}
-	case a.size >= 6 && rng.Float64() < 0.06:
+	case force || (a.size >= 6 && rng.Float64() < 0.06):
 		add(list, evHeldList)
 		if y < years-1 { // the last campaign's held lists still wait for staff
 			add(list.Add(3*24*time.Hour), evDropHeld)
