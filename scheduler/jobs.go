@@ -142,7 +142,8 @@ func (c Calendar) digest() Job {
 				d.Forwarded = append(d.Forwarded, line)
 			}
 		}
-		schools, err := tx.Schools()
+		// The pending schools alone (an index), not the registry of every year.
+		schools, err := tx.PendingSchools()
 		if err != nil {
 			return nil, err
 		}
@@ -618,28 +619,17 @@ func (c Calendar) weekly() Job {
 		if err != nil {
 			return nil, err
 		}
-		schools, err := tx.Schools()
+		// Counted in the store, commune by commune, in one walk: never the registry read whole
+		// and walked again for each commune.
+		counts, err := tx.CommuneCounts(occ)
 		if err != nil {
 			return nil, err
 		}
 		for _, info := range infos {
-			o := templates.CommuneOverview{Name: info.Name}
+			n := counts[info.Name]
+			o := templates.CommuneOverview{Name: info.Name, Active: n.Active, Pending: n.Pending, Overdue: n.Overdue, Removing: n.Removing}
 			if info.LastListAt != nil {
 				o.LastListAt = info.LastListAt.In(c.loc())
-			}
-			for _, s := range schoolsOf(schools, info.Name) {
-				switch s.Status {
-				case convention.StatusActive:
-					o.Active++
-				case convention.StatusPending:
-					o.Pending++
-					if s.DueAt.Before(occ) {
-						o.Overdue++
-					}
-				}
-				if s.RemoveAt != nil {
-					o.Removing++
-				}
 			}
 			if o.Active+o.Pending > 0 || info.LastListAt != nil {
 				w.Communes = append(w.Communes, o)
