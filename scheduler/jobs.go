@@ -615,19 +615,14 @@ func (c Calendar) weekly() Job {
 				w.Quarantined++
 			}
 		}
-		infos, err := tx.Communes()
-		if err != nil {
-			return nil, err
-		}
 		// Counted in the store, commune by commune, in one walk: never the registry read whole
 		// and walked again for each commune.
-		counts, err := tx.CommuneCounts(occ)
+		infos, err := tx.CommuneCounts(occ)
 		if err != nil {
 			return nil, err
 		}
 		for _, info := range infos {
-			n := counts[info.Name]
-			o := templates.CommuneOverview{Name: info.Name, Active: n.Active, Pending: n.Pending, Overdue: n.Overdue, Removing: n.Removing}
+			o := templates.CommuneOverview{Name: info.Name, Active: info.Active, Pending: info.Pending, Overdue: info.Overdue, Removing: info.Removing}
 			if info.LastListAt != nil {
 				o.LastListAt = info.LastListAt.In(c.loc())
 			}

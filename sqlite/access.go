@@ -80,11 +80,14 @@ func declaredSenders(ctx context.Context, tx queryer, schoolID int64) ([]string,
 	return out, rows.Err()
 }
 
+// mailsQueuedQuery counts the mails of a kind queued in [?, ?), on outbox_kind_created.
+const mailsQueuedQuery = `SELECT count(*) FROM outbox WHERE kind = ? AND created_at >= ? AND created_at < ?`
+
 // MailsQueued counts the mails of kind queued in [from, to), in the job's transaction: the
 // digest's "accès ouverts".
 func (t *Tx) MailsQueued(kind string, from, to time.Time) (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM outbox WHERE kind = ? AND created_at >= ? AND created_at < ?`, kind, fmtTime(from), fmtTime(to)).Scan(&n)
+	err := t.tx.QueryRowContext(t.ctx, mailsQueuedQuery, kind, fmtTime(from), fmtTime(to)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count %s mail: %w", kind, err)
 	}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -24,9 +25,12 @@ func (t *Tx) PendingSchools() ([]convention.School, error) {
 	return sortedSchools(m), nil
 }
 
-// CommuneCounts is how a commune's schools stand, for the weekly overview.
+// CommuneCounts is how a commune and its schools stand, for the weekly overview.
 type CommuneCounts struct {
-	Active, Pending int
+	Name       string
+	LastListAt *time.Time
+	Active     int
+	Pending    int
 	// Overdue counts the pending schools due before the time asked.
 	Overdue int
 	// Removing counts the schools still in the convention whose removal is scheduled.
@@ -35,29 +39,53 @@ type CommuneCounts struct {
 
 // communeCountsQuery counts the schools of every commune by status, walking schools_commune
 // once: no temporary b-tree, no read of an administrator.
-const communeCountsQuery = `SELECT c.name,
+const communeCountsQuery = `SELECT s.commune_id,
 		count(*) FILTER (WHERE s.status = 'active'),
 		count(*) FILTER (WHERE s.status = 'pending'),
 		count(*) FILTER (WHERE s.status = 'pending' AND s.due_at < ?),
 		count(*) FILTER (WHERE s.status <> 'removed' AND s.remove_at IS NOT NULL)
-		FROM schools s JOIN communes c ON c.id = s.commune_id GROUP BY s.commune_id`
+		FROM schools s GROUP BY s.commune_id`
 
-// CommuneCounts returns the counts of the schools of each commune that has any, by commune
-// name, the pending ones due before overdueBefore counted overdue.
-func (t *Tx) CommuneCounts(overdueBefore time.Time) (map[string]CommuneCounts, error) {
+// communeNamesQuery lists the communes by name (the order of Communes), without the
+// per-commune subqueries of Communes (its counts, its last sender).
+const communeNamesQuery = `SELECT id, name, last_list_at FROM communes ORDER BY name`
+
+// CommuneCounts returns every commune, by name, with the counts of its schools, the pending
+// ones due before overdueBefore counted overdue.
+func (t *Tx) CommuneCounts(overdueBefore time.Time) ([]CommuneCounts, error) {
+	counts := map[int64]CommuneCounts{}
 	rows, err := t.tx.QueryContext(t.ctx, communeCountsQuery, fmtTime(overdueBefore))
 	if err != nil {
 		return nil, fmt.Errorf("count the schools of each commune: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]CommuneCounts{}
 	for rows.Next() {
-		var name string
+		var id int64
 		var n CommuneCounts
-		if err := rows.Scan(&name, &n.Active, &n.Pending, &n.Overdue, &n.Removing); err != nil {
+		if err := rows.Scan(&id, &n.Active, &n.Pending, &n.Overdue, &n.Removing); err != nil {
 			return nil, fmt.Errorf("count the schools of each commune: %w", err)
 		}
-		out[name] = n
+		counts[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count the schools of each commune: %w", err)
+	}
+	rows.Close()
+	if rows, err = t.tx.QueryContext(t.ctx, communeNamesQuery); err != nil {
+		return nil, fmt.Errorf("list communes: %w", err)
+	}
+	defer rows.Close()
+	var out []CommuneCounts
+	for rows.Next() {
+		var id int64
+		var name string
+		var last sql.NullString
+		if err := rows.Scan(&id, &name, &last); err != nil {
+			return nil, fmt.Errorf("list communes: %w", err)
+		}
+		n := counts[id]
+		n.Name, n.LastListAt = name, parseTimePtr(last)
+		out = append(out, n)
 	}
 	return out, rows.Err()
 }

@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/laclasse/intake/convention"
 )
 
 // TestCalendarQueriesUseIndexes: the daily digest and the weekly overview read what they report
@@ -18,6 +22,12 @@ func TestCalendarQueriesUseIndexes(t *testing.T) {
 		{"pending schools", schoolsQuery + pendingSchoolsWhere, nil, []string{"SCAN s", "SCAN schools"}},
 		// One walk of schools_commune, grouped as it goes.
 		{"counts by commune", communeCountsQuery, []any{fmtTime(t0)}, []string{"USE TEMP B-TREE", "SCAN s\x00"}},
+		// The communes in their order, from the index on their names.
+		{"communes by name", communeNamesQuery, nil, []string{"USE TEMP B-TREE"}},
+		// The requests decided in the span, on requests_decided: never a walk of ten years.
+		{"requests decided", requestsBetweenQuery, []any{fmtTime(t0), fmtTime(t0.AddDate(0, 0, 1))}, []string{"SCAN r\x00", "SCAN requests\x00"}},
+		// The "accès ouverts" of the span, on outbox_kind_created.
+		{"mails queued", mailsQueuedQuery, []any{"access_open", fmtTime(t0), fmtTime(t0.AddDate(0, 0, 1))}, []string{"SCAN outbox\x00"}},
 	} {
 		plan := queryPlan(t, db, q.query, q.args...)
 		for _, d := range plan {
@@ -27,6 +37,76 @@ func TestCalendarQueriesUseIndexes(t *testing.T) {
 				}
 			}
 		}
-		t.Logf("%s:\n%s", q.name, strings.Join(plan, "\n"))
+	}
+}
+
+// TestOutboxHealthUsesIndexes: the console's "Aujourd'hui" page counts the outbox on its
+// partial indexes, never walking the mails sent over the years.
+func TestOutboxHealthUsesIndexes(t *testing.T) {
+	db, _ := open(t)
+	ctx := context.Background()
+	if _, err := db.RunJob(ctx, "a mail", t0, func(*Tx) ([]convention.OutgoingMail, error) {
+		return []convention.OutgoingMail{{Kind: "digest", From: "p@l.fr", To: []string{"s@g.fr"}, Data: []byte("x")}}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := db.Outbox(ctx); err != nil || st.Waiting != 1 || st.Failed != 0 || st.Oldest == nil || !st.Oldest.Equal(t0) {
+		t.Errorf("outbox = %+v (%v), want one mail waiting since %s", st, err, t0)
+	}
+	for _, q := range []string{outboxWaitingQuery, outboxFailedQuery} {
+		plan := queryPlan(t, db, q)
+		if len(plan) != 1 || !strings.Contains(plan[0], "USING INDEX outbox_due") && !strings.Contains(plan[0], "USING INDEX outbox_failed") {
+			t.Errorf("%s: not on a partial index:\n%s", q, strings.Join(plan, "\n"))
+		}
+	}
+}
+
+// TestCommuneCountsAndPendingSchools: what the weekly overview counts and what the digest reads
+// are the registry's, commune by commune, every commune listed by name.
+func TestCommuneCountsAndPendingSchools(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	decide := func(uid uint32, commune string, changes ...convention.Change) {
+		t.Helper()
+		r, _ := db.Claim(ctx, MessageKey{"INBOX", 1, uid}, t0, []byte("m"))
+		if _, err := db.Decide(ctx, DecideInput{RequestID: r.ID, Commune: commune}, func(DecideView) (*convention.Decision, error) {
+			return &convention.Decision{State: convention.StateApplied, Commune: commune, Target: "Traites", Changes: changes}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decide(1, "Givors", addition("0690001A"), addition("0690002B"), addition("0690003C"))
+	if _, err := db.Activate(ctx, []string{"0690001A"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	decide(2, "Givors", convention.Change{Kind: convention.ChangeScheduleRemov, UAI: "0690001A", At: t0, RemoveAt: t0.AddDate(0, 9, 0)})
+	var counts []CommuneCounts
+	var pending []convention.School
+	if _, err := db.RunJob(ctx, "counts", t0, func(tx *Tx) ([]convention.OutgoingMail, error) {
+		var err error
+		if counts, err = tx.CommuneCounts(t0.Add(15 * 24 * time.Hour)); err != nil {
+			return nil, err
+		}
+		pending, err = tx.PendingSchools()
+		return nil, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := []CommuneCounts{{Name: "Givors", Active: 1, Pending: 2, Overdue: 2, Removing: 1}, {Name: "Grigny"}}
+	if len(counts) != len(want) {
+		t.Fatalf("counts = %+v, want %+v", counts, want)
+	}
+	for i := range want {
+		got := counts[i]
+		got.LastListAt = nil
+		if got != want[i] {
+			t.Errorf("counts[%d] = %+v, want %+v", i, got, want[i])
+		}
+	}
+	if counts[0].LastListAt == nil || counts[1].LastListAt != nil {
+		t.Errorf("last lists: %v, %v", counts[0].LastListAt, counts[1].LastListAt)
+	}
+	if len(pending) != 2 || pending[0].UAI != "0690002B" || pending[1].UAI != "0690003C" || pending[0].Status != convention.StatusPending || pending[0].Admin.Email != "x@y.fr" {
+		t.Errorf("pending = %+v", pending)
 	}
 }

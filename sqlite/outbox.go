@@ -135,14 +135,25 @@ type OutboxStats struct {
 	Failed int
 }
 
+// The outbox's health, each on its partial index (outbox_due, outbox_failed): the mails sent
+// over the years, with their blobs, are never read.
+const (
+	outboxWaitingQuery = `SELECT count(*), min(created_at) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL`
+	outboxFailedQuery  = `SELECT count(*) FROM outbox WHERE failed_at IS NOT NULL AND sent_at IS NULL`
+)
+
 // Outbox returns how many mails wait and since when.
 func (db *DB) Outbox(ctx context.Context) (OutboxStats, error) {
 	var s OutboxStats
 	var oldest sql.NullString
-	err := db.db.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE failed_at IS NULL), min(created_at) FILTER (WHERE failed_at IS NULL),
-		count(*) FILTER (WHERE failed_at IS NOT NULL) FROM outbox WHERE sent_at IS NULL`).Scan(&s.Waiting, &oldest, &s.Failed)
+	if err := db.db.QueryRowContext(ctx, outboxWaitingQuery).Scan(&s.Waiting, &oldest); err != nil {
+		return s, fmt.Errorf("count the mails waiting: %w", err)
+	}
 	s.Oldest = parseTimePtr(oldest)
-	return s, err
+	if err := db.db.QueryRowContext(ctx, outboxFailedQuery).Scan(&s.Failed); err != nil {
+		return s, fmt.Errorf("count the mails refused for good: %w", err)
+	}
+	return s, nil
 }
 
 // CalendarStart returns when the calendar first ran on this store, recording now if it never did.
@@ -198,14 +209,17 @@ func (db *DB) RequestsBetween(ctx context.Context, from, to time.Time) ([]Reques
 	return requestsBetween(ctx, db.db, from, to)
 }
 
-func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]RequestSummary, error) {
-	rows, err := q.QueryContext(ctx, `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
-		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind `+countedChange+`),
+// requestsBetweenQuery reads the requests decided in [?, ?), on the index requests_decided.
+var requestsBetweenQuery = `SELECT r.id, r.received_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''), coalesce(r.reason, ''),
+		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind ` + countedChange + `),
 		(SELECT count(*) FROM changes ch WHERE ch.request_id = r.id AND ch.kind = 'admin_details'),
 		coalesce(r.errors, (SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')), r.replies_withheld,
 		coalesce((SELECT excerpt FROM request_texts t WHERE t.request_id = r.id), '')
 		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id
-		WHERE r.state <> 'claimed' AND r.decided_at >= ? AND r.decided_at < ? ORDER BY r.id`, fmtTime(from), fmtTime(to))
+		WHERE r.state <> 'claimed' AND r.decided_at >= ? AND r.decided_at < ? ORDER BY r.id`
+
+func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]RequestSummary, error) {
+	rows, err := q.QueryContext(ctx, requestsBetweenQuery, fmtTime(from), fmtTime(to))
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}

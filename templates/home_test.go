@@ -36,6 +36,9 @@ var frenchAllowed = map[string]map[string]string{
 	"internal/samples/samples.go":   {"*": "sample messages and lists, input"},
 	"internal/samples/scenario.go":  {"*": "sample messages and lists, input"},
 	"internal/sheetgen/sheetgen.go": {"*": "generated sample spreadsheets, input"},
+	// The generated ten-year store: communes' names, schools and the messages they send.
+	"internal/bigstore/world.go":    {"*": "generated communes and schools, input"},
+	"internal/bigstore/simulate.go": {"sim.run": "messages communes send in the generated store, input"},
 }
 
 // frenchWords are common French words that English text does not use; englishWords common
