@@ -293,16 +293,21 @@ func describe(c convention.Contact) string {
 	return strings.Join(parts, ", ")
 }
 
-// schoolsOf returns a commune's schools still in the convention.
-func schoolsOf(schools []convention.School, commune string) []convention.School {
-	var out []convention.School
+// schoolsByCommune groups the schools still in the convention by commune, in one walk of the
+// registry (keyed by communeKey), so that a job over every commune stays linear.
+func schoolsByCommune(schools []convention.School) map[string][]convention.School {
+	out := make(map[string][]convention.School)
 	for _, s := range schools {
-		if strings.EqualFold(s.Commune, commune) && s.Status != convention.StatusRemoved {
-			out = append(out, s)
+		if s.Status != convention.StatusRemoved {
+			k := communeKey(s.Commune)
+			out[k] = append(out[k], s)
 		}
 	}
 	return out
 }
+
+// communeKey is how schoolsByCommune matches a commune's name: without case.
+func communeKey(name string) string { return strings.ToLower(name) }
 
 func schoolLines(schools []convention.School) []templates.SchoolLine {
 	var out []templates.SchoolLine
@@ -387,10 +392,11 @@ func (c Calendar) communeReminder(name, spec string) Job {
 			if err != nil {
 				return nil, err
 			}
+			byCommune := schoolsByCommune(schools)
 			var mails []convention.OutgoingMail
 			unreached := templates.ReminderUnreached{SchoolYear: convention.NextSchoolYear(renewal, c.loc()), Renewal: renewal}
 			for _, cc := range communes {
-				mine := schoolsOf(schools, cc.Name)
+				mine := byCommune[communeKey(cc.Name)]
 				if len(mine) == 0 {
 					continue // not yet a member: nothing to renew
 				}
@@ -484,9 +490,10 @@ func (c Calendar) renewal() Job {
 			return nil, err
 		}
 		report := templates.RenewalReport{SchoolYear: year, At: end}
+		byCommune := schoolsByCommune(schools)
 		var mails []convention.OutgoingMail
 		for _, cc := range communes {
-			mine := schoolsOf(schools, cc.Name)
+			mine := byCommune[communeKey(cc.Name)]
 			if len(mine) == 0 {
 				continue
 			}
