@@ -155,13 +155,22 @@ func (s *Server) schoolRows(list []convention.School, now time.Time) []schoolRow
 	return out
 }
 
+// actedCommune returns the commune of the path's INSEE code that a staff action is on, and its
+// page to go back to; when there is none, it refuses the action (back to the list) and says false.
+func (s *Server) actedCommune(w http.ResponseWriter, r *http.Request) (*sqlite.CommuneRecord, string, bool) {
+	c, err := s.store.CommuneByINSEE(r.Context(), r.PathValue("insee"))
+	if err != nil {
+		s.refuse(w, r, "/communes", err)
+		return nil, "", false
+	}
+	return c, "/communes/" + r.PathValue("insee"), true
+}
+
 // activateCommune opens by hand the access of every pending school of a commune.
 func (s *Server) activateCommune(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	back := "/communes/" + r.PathValue("insee")
-	c, err := s.store.CommuneByINSEE(ctx, r.PathValue("insee"))
-	if err != nil {
-		s.refuse(w, r, "/communes", err)
+	c, back, ok := s.actedCommune(w, r)
+	if !ok {
 		return
 	}
 	schools, err := s.actions.Activate(ctx, staffOf(r).By(), c.Name, nil)
@@ -176,10 +185,8 @@ func (s *Server) activateCommune(w http.ResponseWriter, r *http.Request) {
 // takes effect. It removes schools, so it asks for confirmation first.
 func (s *Server) terminate(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	back := "/communes/" + r.PathValue("insee")
-	c, err := s.store.CommuneByINSEE(ctx, r.PathValue("insee"))
-	if err != nil {
-		s.refuse(w, r, "/communes", err)
+	c, back, ok := s.actedCommune(w, r)
+	if !ok {
 		return
 	}
 	received, err := time.ParseInLocation("2006-01-02", r.PostFormValue("recu"), s.loc())

@@ -15,6 +15,7 @@ import (
 
 	"github.com/oauth2-proxy/mockoidc"
 
+	"github.com/laclasse/intake/internal/consoletest"
 	"github.com/laclasse/intake/sqlite"
 )
 
@@ -94,45 +95,13 @@ func (tc *testConsole) browser(t *testing.T) *browser {
 // Location and the body.
 func (b *browser) do(method, path string, form url.Values, header map[string]string) (int, string, string) {
 	b.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, b.origin+path, body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", b.origin)
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	for k, v := range header {
-		if v == "" {
-			req.Header.Del(k)
-		} else {
-			req.Header.Set(k, v)
-		}
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), string(data)
+	return consoletest.Do(b.t, b.c, b.origin, method, path, form, header)
 }
 
 // csrf returns the CSRF token of the page at path.
 func (b *browser) csrf(path string) string {
 	b.t.Helper()
-	_, _, body := b.do("GET", path, nil, nil)
-	_, after, ok := strings.Cut(body, `name="csrf" value="`)
-	if !ok {
-		b.t.Fatalf("no CSRF token on %s:\n%s", path, body)
-	}
-	tok, _, _ := strings.Cut(after, `"`)
-	return tok
+	return consoletest.CSRF(b.t, b.c, b.origin, path)
 }
 
 // signInWithLink signs b in with a fresh one-time link of role.
@@ -417,15 +386,7 @@ func TestOIDCSignIn(t *testing.T) {
 	signIn := func(t *testing.T, email string) (*http.Client, int, string) {
 		t.Helper()
 		idp.QueueUser(&mockoidc.MockUser{Subject: email, Email: email, EmailVerified: true, PreferredUsername: strings.Split(email, "@")[0]})
-		jar, _ := cookiejar.New(nil)
-		c := &http.Client{Jar: jar}
-		resp, err := c.Get(tc.http.URL + oidcPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, _ := io.ReadAll(resp.Body)
-		return c, resp.StatusCode, string(body)
+		return followOIDC(t, tc)
 	}
 	t.Run("OK", func(t *testing.T) {
 		_, status, body := signIn(t, "agent@grandlyon.example")

@@ -371,10 +371,7 @@ func TestActionsCallTheSharedActions(t *testing.T) {
 	token := b.csrf("/")
 	for i, c := range f.actionCases() {
 		t.Run(c.name, func(t *testing.T) {
-			form := url.Values{"csrf": {token}}
-			for k, v := range c.form {
-				form[k] = v
-			}
+			form := withCSRF(token, c.form)
 			status, loc, body := b.do("POST", c.path, form, nil)
 			if status != http.StatusSeeOther || loc != c.back {
 				t.Fatalf("POST %s: %d → %q, want 303 → %s\n%s", c.path, status, loc, c.back, body)
@@ -400,15 +397,21 @@ func TestActionsCallTheSharedActions(t *testing.T) {
 	}
 }
 
+// withCSRF returns form with the CSRF token token added.
+func withCSRF(token string, form url.Values) url.Values {
+	out := url.Values{"csrf": {token}}
+	for k, v := range form {
+		out[k] = v
+	}
+	return out
+}
+
 func TestActionsNeedGestion(t *testing.T) {
 	f := newPagesFixture(t)
 	b := f.signedIn(t, RoleLecture)
 	token := b.csrf("/")
 	for _, c := range f.actionCases() {
-		form := url.Values{"csrf": {token}}
-		for k, v := range c.form {
-			form[k] = v
-		}
+		form := withCSRF(token, c.form)
 		if status, _, _ := b.do("POST", c.path, form, nil); status != http.StatusForbidden {
 			t.Errorf("%s by role lecture: %d, want 403", c.name, status)
 		}
@@ -433,10 +436,7 @@ func TestRemovingActionsAskFirst(t *testing.T) {
 		{"Terminate", "/communes/69091/resilier", url.Values{"recu": {"2026-11-20"}}, []string{"préavis de résiliation de la convention de Givors", "20 novembre 2026", `name="recu" value="2026-11-20"`}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			form := url.Values{"csrf": {token}}
-			for k, v := range c.form {
-				form[k] = v
-			}
+			form := withCSRF(token, c.form)
 			status, _, body := b.do("POST", c.path, form, nil)
 			if status != http.StatusOK {
 				t.Fatalf("POST %s without confirmation: %d, want the confirmation page", c.path, status)

@@ -137,7 +137,8 @@ func (s *Server) request(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := range d.Actions {
-		d.Actions[i].At = s.local(d.Actions[i].At)
+		// The page is the request's own: its actions do not link to it.
+		d.Actions[i].At, d.Actions[i].RequestID = s.local(d.Actions[i].At), 0
 	}
 	switch req.State {
 	case convention.StateRejected:
@@ -286,21 +287,13 @@ func (s *Server) resolveHeld(w http.ResponseWriter, r *http.Request) {
 	}
 	back := requestPage(id)
 	drop := r.PostFormValue("decision") == "abandonner"
-	if !drop {
-		changes, err := s.store.RequestChanges(ctx, id)
-		if err != nil {
-			s.refuse(w, r, back, err)
-			return
+	if !drop && !s.confirmedChanges(w, r, id, "confirm_held", func(c sqlite.RequestChange) string {
+		if c.Kind != convention.ChangeHoldRemoval {
+			return ""
 		}
-		var lines []string
-		for _, c := range changes {
-			if c.Kind == convention.ChangeHoldRemoval {
-				lines = append(lines, c.UAI+" "+c.Name)
-			}
-		}
-		if !s.confirmed(w, r, confirmation{Kind: "confirm_held", Subject: strconv.FormatInt(id, 10), Back: back, Lines: lines}) {
-			return
-		}
+		return c.UAI + " " + c.Name
+	}) {
+		return
 	}
 	changes, err := s.actions.ResolveHeld(ctx, staffOf(r).By(), id, drop)
 	if err != nil {
@@ -308,6 +301,25 @@ func (s *Server) resolveHeld(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.done(w, r, back, templates.ConsoleHeldResolved(id, drop, len(changes)))
+}
+
+// confirmedChanges is confirmed for an action of kind on request id: it asks staff to confirm
+// it first, naming the request's changes as line does ("" leaves one out), and reports whether
+// the action may go on. When the changes cannot be read, it refuses the action.
+func (s *Server) confirmedChanges(w http.ResponseWriter, r *http.Request, id int64, kind string, line func(sqlite.RequestChange) string) bool {
+	back := requestPage(id)
+	changes, err := s.store.RequestChanges(r.Context(), id)
+	if err != nil {
+		s.refuse(w, r, back, err)
+		return false
+	}
+	var lines []string
+	for _, c := range changes {
+		if l := line(c); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return s.confirmed(w, r, confirmation{Kind: kind, Subject: strconv.FormatInt(id, 10), Back: back, Lines: lines})
 }
 
 // revert undoes what a request changed, after a confirmation: it removes the schools it added.
@@ -318,16 +330,9 @@ func (s *Server) revert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := requestPage(id)
-	changes, err := s.store.RequestChanges(ctx, id)
-	if err != nil {
-		s.refuse(w, r, back, err)
-		return
-	}
-	var lines []string
-	for _, c := range changes {
-		lines = append(lines, c.UAI+" "+c.Name+" : "+templates.ChangeLabel(string(c.Kind)))
-	}
-	if !s.confirmed(w, r, confirmation{Kind: "revert", Subject: strconv.FormatInt(id, 10), Back: back, Lines: lines}) {
+	if !s.confirmedChanges(w, r, id, "revert", func(c sqlite.RequestChange) string {
+		return c.UAI + " " + c.Name + " : " + templates.ChangeLabel(string(c.Kind))
+	}) {
 		return
 	}
 	v, err := s.actions.Revert(ctx, staffOf(r).By(), id)

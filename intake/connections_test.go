@@ -45,15 +45,7 @@ func startTapProxy(t *testing.T, target string, noIdle bool) *tapProxy {
 		}
 		p.mu.Unlock()
 	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.forward(c)
-		}
-	}()
+	go acceptEach(ln, p.forward)
 	return p
 }
 
@@ -248,6 +240,12 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool, 
 	}
 }
 
+// waitLog waits until the watcher's log holds text, failing t (on what) when it does not within.
+func (r *running) waitLog(t *testing.T, what string, within time.Duration, text string) {
+	t.Helper()
+	waitFor(t, what, within, func() bool { return strings.Contains(r.logs.String(), text) }, r.logs)
+}
+
 // idling reports whether exactly one session is in IDLE on the server.
 func (r *running) idling() bool {
 	_, n := r.f.imap.Idles()
@@ -311,9 +309,7 @@ func TestIdleConnectionDropsAlone(t *testing.T) {
 	r.ready(t)
 
 	p.block(roleIdle)
-	waitFor(t, "the idle connection lost", 5*time.Second, func() bool {
-		return strings.Contains(r.logs.String(), `reconnecting" connection=idle`)
-	}, r.logs)
+	r.waitLog(t, "the idle connection lost", 5*time.Second, `reconnecting" connection=idle`)
 	if err := f.imap.Append("INBOX", message(1).Raw(), now); err != nil {
 		t.Fatal(err)
 	}
@@ -324,9 +320,7 @@ func TestIdleConnectionDropsAlone(t *testing.T) {
 
 	p.unblock(roleIdle)
 	waitFor(t, "the idle connection back in IDLE", 10*time.Second, r.idling, r.logs)
-	waitFor(t, "\"reconnected\" for the idle connection", 5*time.Second, func() bool {
-		return strings.Contains(r.logs.String(), "msg=reconnected mailbox=INBOX connection=idle")
-	}, r.logs)
+	r.waitLog(t, "\"reconnected\" for the idle connection", 5*time.Second, "msg=reconnected mailbox=INBOX connection=idle")
 	if err := f.imap.Append("INBOX", message(2).Raw(), now); err != nil {
 		t.Fatal(err)
 	}
@@ -353,9 +347,7 @@ func TestWorkConnectionDropsAlone(t *testing.T) {
 	r.ready(t)
 
 	p.block(roleWork)
-	waitFor(t, "the work connection lost", 5*time.Second, func() bool {
-		return strings.Contains(r.logs.String(), `reconnecting" connection=work`)
-	}, r.logs)
+	r.waitLog(t, "the work connection lost", 5*time.Second, `reconnecting" connection=work`)
 	if err := f.imap.Append("INBOX", message(1).Raw(), now); err != nil {
 		t.Fatal(err)
 	}
@@ -369,9 +361,7 @@ func TestWorkConnectionDropsAlone(t *testing.T) {
 
 	p.unblock(roleWork)
 	r.waitHandled(t, 1, 10*time.Second)
-	waitFor(t, "\"reconnected\" for the work connection", 5*time.Second, func() bool {
-		return strings.Contains(r.logs.String(), "msg=reconnected mailbox=INBOX connection=work")
-	}, r.logs)
+	r.waitLog(t, "\"reconnected\" for the work connection", 5*time.Second, "msg=reconnected mailbox=INBOX connection=work")
 	start := time.Now()
 	if err := f.imap.Append("INBOX", message(2).Raw(), now); err != nil {
 		t.Fatal(err)
@@ -405,9 +395,7 @@ func TestPollWithoutIdle(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("no pass:\n%s", r.logs.String())
 	}
-	waitFor(t, "the idle connection gives up", 5*time.Second, func() bool {
-		return strings.Contains(r.logs.String(), "does not offer IDLE")
-	}, r.logs)
+	r.waitLog(t, "the idle connection gives up", 5*time.Second, "does not offer IDLE")
 	if err := f.imap.Append("INBOX", message(1).Raw(), now); err != nil {
 		t.Fatal(err)
 	}

@@ -31,16 +31,19 @@ func startProxy(t *testing.T, target string) *flakyProxy {
 	}
 	p := &flakyProxy{ln: ln, target: target, conns: map[net.Conn]bool{}}
 	t.Cleanup(func() { ln.Close(); p.setDown(true) })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.forward(c)
-		}
-	}()
+	go acceptEach(ln, p.forward)
 	return p
+}
+
+// acceptEach hands each connection ln accepts to serve, in its own goroutine, until ln closes.
+func acceptEach(ln net.Listener, serve func(net.Conn)) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go serve(c)
+	}
 }
 
 func (p *flakyProxy) forward(c net.Conn) {

@@ -500,16 +500,30 @@ func (f *fakeService) checkPhone(number *string, typ string) *answer {
 	return nil
 }
 
-func (f *fakeService) addPhone(r *http.Request) answer {
+// phoneIn is the body of a request that adds or changes a phone.
+type phoneIn struct {
+	Number *string `json:"number"`
+	Type   string  `json:"type"`
+}
+
+// phoneOf returns the user of the path and the phone of the body, or the answer that refuses
+// them: no such user, then a body that does not decode.
+func (f *fakeService) phoneOf(r *http.Request) (*fakeUser, phoneIn, *answer) {
+	var in phoneIn
 	u := f.users[r.PathValue("id")]
 	if u == nil {
-		return fail(http.StatusNotFound, "User not found")
-	}
-	var in struct {
-		Number *string `json:"number"`
-		Type   string  `json:"type"`
+		a := fail(http.StatusNotFound, "User not found")
+		return nil, in, &a
 	}
 	if a := decode(r, &in); a != nil {
+		return nil, in, a
+	}
+	return u, in, nil
+}
+
+func (f *fakeService) addPhone(r *http.Request) answer {
+	u, in, a := f.phoneOf(r)
+	if a != nil {
 		return *a
 	}
 	if in.Type == "" {
@@ -524,15 +538,8 @@ func (f *fakeService) addPhone(r *http.Request) answer {
 }
 
 func (f *fakeService) putPhone(r *http.Request) answer {
-	u := f.users[r.PathValue("id")]
-	if u == nil {
-		return fail(http.StatusNotFound, "User not found")
-	}
-	var in struct {
-		Number *string `json:"number"`
-		Type   string  `json:"type"`
-	}
-	if a := decode(r, &in); a != nil {
+	u, in, a := f.phoneOf(r)
+	if a != nil {
 		return *a
 	}
 	if a := f.checkPhone(in.Number, in.Type); a != nil {

@@ -64,20 +64,11 @@ func (db *DB) announceAccess(ctx context.Context, tx queryer, schoolID int64, no
 // declaredSenders returns the senders staff declared for the commune of school schoolID, in
 // the order they were declared.
 func declaredSenders(ctx context.Context, tx queryer, schoolID int64) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT cs.address FROM commune_senders cs JOIN schools s ON s.commune_id = cs.commune_id WHERE s.id = ? ORDER BY cs.id`, schoolID)
+	out, err := queryColumn[string](ctx, tx, `SELECT cs.address FROM commune_senders cs JOIN schools s ON s.commune_id = cs.commune_id WHERE s.id = ? ORDER BY cs.id`, schoolID)
 	if err != nil {
 		return nil, fmt.Errorf("read declared senders: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, fmt.Errorf("read declared senders: %w", err)
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // mailsQueuedQuery counts the mails of a kind queued in [?, ?), on outbox_kind_created.

@@ -153,24 +153,19 @@ func (db *DB) WaitingForStaff(ctx context.Context, limit int) (ToHandle, error) 
 // schools each holds.
 func (db *DB) HeldRequests(ctx context.Context, p Page) ([]HeldRequest, error) {
 	limit, offset := p.bounds()
-	rows, err := db.db.QueryContext(ctx, `SELECT h.request_id, coalesce(c.name, ''), r.received_at, count(*) FROM held_removals h
+	out, err := queryList(ctx, db.db, func(rows *sql.Rows) (HeldRequest, error) {
+		var h HeldRequest
+		var at string
+		err := rows.Scan(&h.RequestID, &h.Commune, &at, &h.Schools)
+		h.ReceivedAt = parseTime(at)
+		return h, err
+	}, `SELECT h.request_id, coalesce(c.name, ''), r.received_at, count(*) FROM held_removals h
 		JOIN requests r ON r.id = h.request_id LEFT JOIN communes c ON c.id = r.commune_id
 		WHERE h.state = 'held' GROUP BY h.request_id ORDER BY h.request_id LIMIT ? OFFSET ?`, limit, offset)
 	if err != nil {
 		return nil, fmt.Errorf("list held removals: %w", err)
 	}
-	defer rows.Close()
-	out := []HeldRequest{}
-	for rows.Next() {
-		var h HeldRequest
-		var at string
-		if err := rows.Scan(&h.RequestID, &h.Commune, &at, &h.Schools); err != nil {
-			return nil, fmt.Errorf("list held removals: %w", err)
-		}
-		h.ReceivedAt = parseTime(at)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CommuneRecord is a commune as the store knows it, for its console page.
@@ -309,20 +304,11 @@ func (db *DB) SchoolByUAI(ctx context.Context, uai string) (*convention.School, 
 
 // HeldFor returns the requests holding the removal of school uai.
 func (db *DB) HeldFor(ctx context.Context, uai string) ([]int64, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT h.request_id FROM held_removals h JOIN schools s ON s.id = h.school_id WHERE s.uai = ? AND h.state = 'held' ORDER BY h.request_id`, uai)
+	out, err := queryColumn[int64](ctx, db.db, `SELECT h.request_id FROM held_removals h JOIN schools s ON s.id = h.school_id WHERE s.uai = ? AND h.state = 'held' ORDER BY h.request_id`, uai)
 	if err != nil {
 		return nil, fmt.Errorf("held removals of %s: %w", uai, err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RequestRecord is one received message as the store keeps it, for its console page.
@@ -434,25 +420,20 @@ type RequestChange struct {
 // RequestChanges returns the changes request id made (and those staff made on it), oldest
 // first, at most MaxPage*5 of them.
 func (db *DB) RequestChanges(ctx context.Context, id int64) ([]RequestChange, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT s.uai, s.name, ch.kind, ch.at, ch.before, ch.after, coalesce(sa.by, '') FROM changes ch
+	out, err := queryList(ctx, db.db, func(rows *sql.Rows) (RequestChange, error) {
+		var c RequestChange
+		var at string
+		var before, after sql.NullString
+		err := rows.Scan(&c.UAI, &c.Name, &c.Kind, &at, &before, &after, &c.By)
+		c.At, c.Before, c.After = parseTime(at), decodeContactPtr(before), decodeContactPtr(after)
+		return c, err
+	}, `SELECT s.uai, s.name, ch.kind, ch.at, ch.before, ch.after, coalesce(sa.by, '') FROM changes ch
 		JOIN schools s ON s.id = ch.school_id LEFT JOIN staff_actions sa ON sa.id = ch.staff_action_id
 		WHERE ch.request_id = ? ORDER BY ch.at, ch.id LIMIT ?`, id, MaxPage*5)
 	if err != nil {
 		return nil, fmt.Errorf("read the changes of request %d: %w", id, err)
 	}
-	defer rows.Close()
-	out := []RequestChange{}
-	for rows.Next() {
-		var c RequestChange
-		var at string
-		var before, after sql.NullString
-		if err := rows.Scan(&c.UAI, &c.Name, &c.Kind, &at, &before, &after, &c.By); err != nil {
-			return nil, fmt.Errorf("read the changes of request %d: %w", id, err)
-		}
-		c.At, c.Before, c.After = parseTime(at), decodeContactPtr(before), decodeContactPtr(after)
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OutboxMail is a mail of ours as the outbox keeps it.
@@ -510,23 +491,18 @@ func (db *DB) CommuneStaffActions(ctx context.Context, communeID int64) ([]Staff
 // staffActions reads the staff actions that where (a condition and its order) selects, at most
 // MaxPage.
 func staffActions(ctx context.Context, q queryer, where string, args ...any) ([]StaffAction, error) {
-	rows, err := q.QueryContext(ctx, `SELECT kind, by, at, coalesce(request_id, 0), coalesce(school_id, 0), coalesce(commune_id, 0), detail FROM staff_actions
+	out, err := queryList(ctx, q, func(rows *sql.Rows) (StaffAction, error) {
+		var a StaffAction
+		var at string
+		err := rows.Scan(&a.Kind, &a.By, &at, &a.RequestID, &a.SchoolID, &a.CommuneID, &a.Detail)
+		a.At = parseTime(at)
+		return a, err
+	}, `SELECT kind, by, at, coalesce(request_id, 0), coalesce(school_id, 0), coalesce(commune_id, 0), detail FROM staff_actions
 		WHERE `+where+` LIMIT `+fmt.Sprint(MaxPage), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read staff actions: %w", err)
 	}
-	defer rows.Close()
-	out := []StaffAction{}
-	for rows.Next() {
-		var a StaffAction
-		var at string
-		if err := rows.Scan(&a.Kind, &a.By, &at, &a.RequestID, &a.SchoolID, &a.CommuneID, &a.Detail); err != nil {
-			return nil, fmt.Errorf("read staff actions: %w", err)
-		}
-		a.At = parseTime(at)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Found is what a console search found.
@@ -581,41 +557,21 @@ func (db *DB) Search(ctx context.Context, term string) (*Found, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search schools for %q: %w", term, err)
 	}
-	crows, err := db.db.QueryContext(ctx, `SELECT name FROM communes WHERE name LIKE ? ESCAPE '\' OR insee = ? ORDER BY name LIMIT ?`, like, term, maxFound)
-	if err != nil {
+	if f.Communes, err = queryColumn[string](ctx, db.db, `SELECT name FROM communes WHERE name LIKE ? ESCAPE '\' OR insee = ? ORDER BY name LIMIT ?`, like, term, maxFound); err != nil {
 		return nil, fmt.Errorf("search communes for %q: %w", term, err)
 	}
-	defer crows.Close()
-	for crows.Next() {
-		var n string
-		if err := crows.Scan(&n); err != nil {
-			return nil, err
-		}
-		f.Communes = append(f.Communes, n)
-	}
-	return f, crows.Err()
+	return f, nil
 }
 
 // CommuneEvents returns the history of the schools of commune, oldest first, for its fee: the
 // same events SchoolEvents gives the reports, for one commune, on its index.
 func (db *DB) CommuneEvents(ctx context.Context, commune string) ([]SchoolEvent, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT c.name, s.uai, s.name, ch.kind, ch.at FROM communes c JOIN schools s ON s.commune_id = c.id
+	out, err := queryAll(ctx, db.db, scanSchoolEvent, `SELECT c.name, s.uai, s.name, ch.kind, ch.at FROM communes c JOIN schools s ON s.commune_id = c.id
 		JOIN changes ch ON ch.school_id = s.id WHERE c.name = ? ORDER BY ch.at, ch.id`, commune)
 	if err != nil {
 		return nil, fmt.Errorf("history of the schools of %s: %w", commune, err)
 	}
-	defer rows.Close()
-	var out []SchoolEvent
-	for rows.Next() {
-		var e SchoolEvent
-		var at string
-		if err := rows.Scan(&e.Commune, &e.UAI, &e.Name, &e.Kind, &at); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CommuneLine is one commune in the console's list of them.

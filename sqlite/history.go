@@ -26,23 +26,17 @@ func (db *DB) SchoolEvents(ctx context.Context) ([]SchoolEvent, error) {
 }
 
 func schoolEvents(ctx context.Context, q queryer) ([]SchoolEvent, error) {
-	rows, err := q.QueryContext(ctx, `SELECT c.name, s.uai, s.name, ch.kind, ch.at FROM changes ch
+	return queryAll(ctx, q, scanSchoolEvent, `SELECT c.name, s.uai, s.name, ch.kind, ch.at FROM changes ch
 		JOIN schools s ON s.id = ch.school_id JOIN communes c ON c.id = s.commune_id ORDER BY ch.at, ch.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SchoolEvent
-	for rows.Next() {
-		var e SchoolEvent
-		var at string
-		if err := rows.Scan(&e.Commune, &e.UAI, &e.Name, &e.Kind, &at); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+}
+
+// scanSchoolEvent reads a row of commune name, UAI, school name, change kind and time.
+func scanSchoolEvent(rows *sql.Rows) (SchoolEvent, error) {
+	var e SchoolEvent
+	var at string
+	err := rows.Scan(&e.Commune, &e.UAI, &e.Name, &e.Kind, &at)
+	e.At = parseTime(at)
+	return e, err
 }
 
 // RequestFact is a decided request with its refused rows counted by field, for the reports.

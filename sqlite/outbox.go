@@ -219,23 +219,18 @@ var requestsBetweenQuery = `SELECT r.id, r.received_at, r.state, coalesce(c.name
 		WHERE r.state <> 'claimed' AND r.decided_at >= ? AND r.decided_at < ? ORDER BY r.id`
 
 func requestsBetween(ctx context.Context, q queryer, from, to time.Time) ([]RequestSummary, error) {
-	rows, err := q.QueryContext(ctx, requestsBetweenQuery, fmtTime(from), fmtTime(to))
-	if err != nil {
-		return nil, fmt.Errorf("list requests: %w", err)
-	}
-	defer rows.Close()
-	var out []RequestSummary
-	for rows.Next() {
+	out, err := queryAll(ctx, q, func(rows *sql.Rows) (RequestSummary, error) {
 		var r RequestSummary
 		var received string
 		var withheld sql.NullString
-		if err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Details, &r.Errors, &withheld, &r.Text); err != nil {
-			return nil, err
-		}
+		err := rows.Scan(&r.ID, &received, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Changes, &r.Details, &r.Errors, &withheld, &r.Text)
 		r.ReceivedAt, r.RepliesWithheld = parseTime(received), decodeWithheld(withheld)
-		out = append(out, r)
+		return r, err
+	}, requestsBetweenQuery, fmtTime(from), fmtTime(to))
+	if err != nil {
+		return nil, fmt.Errorf("list requests: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RecordError keeps an error for `intaked status`; only the last hundred are kept.
@@ -256,26 +251,17 @@ type ErrorRecord struct {
 
 // LastErrors returns the n most recent errors, newest first: the daemon's own, and the outbox's.
 func (db *DB) LastErrors(ctx context.Context, n int) ([]ErrorRecord, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT at, component, message FROM (
+	return queryAll(ctx, db.db, func(rows *sql.Rows) (ErrorRecord, error) {
+		var e ErrorRecord
+		var at string
+		err := rows.Scan(&at, &e.Component, &e.Message)
+		e.At = parseTime(at)
+		return e, err
+	}, `SELECT at, component, message FROM (
 		SELECT at, component, message FROM errors
 		UNION ALL SELECT next_attempt_at, 'outbox #' || id, last_error FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND last_error IS NOT NULL
 		UNION ALL SELECT failed_at, 'outbox #' || id, last_error FROM outbox WHERE failed_at IS NOT NULL)
 		ORDER BY at DESC LIMIT ?`, n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ErrorRecord
-	for rows.Next() {
-		var e ErrorRecord
-		var at string
-		if err := rows.Scan(&at, &e.Component, &e.Message); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // MailboxStatus is the mailbox as the store last saw it.

@@ -154,22 +154,17 @@ type RequestFilter struct {
 // indexes on received_at, (commune_id, received_at) and (state, moved_at).
 func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]RequestLine, error) {
 	query, args := requestsQuery(f)
-	rows, err := db.db.QueryContext(ctx, query, args...)
+	out, err := queryList(ctx, db.db, func(rows *sql.Rows) (RequestLine, error) {
+		var s RequestLine
+		var at string
+		err := rows.Scan(&s.ID, &at, &s.Commune, &s.Sender, &s.Subject, &s.State, &s.Reason, &s.Changes, &s.RefusedRows)
+		s.ReceivedAt = parseTime(at)
+		return s, err
+	}, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
-	defer rows.Close()
-	out := []RequestLine{}
-	for rows.Next() {
-		var s RequestLine
-		var at string
-		if err := rows.Scan(&s.ID, &at, &s.Commune, &s.Sender, &s.Subject, &s.State, &s.Reason, &s.Changes, &s.RefusedRows); err != nil {
-			return nil, err
-		}
-		s.ReceivedAt = parseTime(at)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // countedChange is the SQL test a change's kind passes when the change counts among a request's
@@ -238,20 +233,11 @@ func (db *DB) RequestReason(ctx context.Context, id int64) (string, error) {
 
 // PendingUAIs returns the UAIs of the schools of commune whose access is still to open.
 func (db *DB) PendingUAIs(ctx context.Context, commune string) ([]string, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT s.uai FROM schools s WHERE s.commune_id = (SELECT id FROM communes WHERE name = ?) AND s.status = 'pending' ORDER BY s.uai`, commune)
+	out, err := queryColumn[string](ctx, db.db, `SELECT s.uai FROM schools s WHERE s.commune_id = (SELECT id FROM communes WHERE name = ?) AND s.status = 'pending' ORDER BY s.uai`, commune)
 	if err != nil {
 		return nil, fmt.Errorf("pending schools of %s: %w", commune, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var u string
-		if err := rows.Scan(&u); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // HistoryEntry is one change in a school's history, with the request or job that made it and,
@@ -275,23 +261,18 @@ func (db *DB) History(ctx context.Context, uai string) ([]HistoryEntry, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT ch.at, ch.kind, coalesce(ch.request_id, 0), coalesce(ch.job, ''), coalesce(sa.by, ''), coalesce(sa.kind, ''), coalesce(sa.detail, '')
+	out, err := queryList(ctx, db.db, func(rows *sql.Rows) (HistoryEntry, error) {
+		var e HistoryEntry
+		var at string
+		err := rows.Scan(&at, &e.Kind, &e.RequestID, &e.Job, &e.By, &e.Staff, &e.Detail)
+		e.At = parseTime(at)
+		return e, err
+	}, `SELECT ch.at, ch.kind, coalesce(ch.request_id, 0), coalesce(ch.job, ''), coalesce(sa.by, ''), coalesce(sa.kind, ''), coalesce(sa.detail, '')
 		FROM changes ch LEFT JOIN staff_actions sa ON sa.id = ch.staff_action_id WHERE ch.school_id = ? ORDER BY ch.at, ch.id`, schoolID)
 	if err != nil {
 		return nil, fmt.Errorf("history of %s: %w", uai, err)
 	}
-	defer rows.Close()
-	out := []HistoryEntry{}
-	for rows.Next() {
-		var e HistoryEntry
-		var at string
-		if err := rows.Scan(&at, &e.Kind, &e.RequestID, &e.Job, &e.By, &e.Staff, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = parseTime(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // forgetDecision removes what the quarantine of request id wrote of its files and problems,

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -308,15 +306,8 @@ func TestConsoleOIDCSecretFile(t *testing.T) {
 			}
 			h.start(t)
 			defer h.stop()
-			queueOIDCUser(h, consoleAgent)
-			jar, _ := cookiejar.New(nil)
-			resp, err := (&http.Client{Jar: jar, Timeout: 30 * time.Second}).Get(h.URL + "/connexion/oidc")
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if resp.Request.URL.Path != c.wantPath || (c.wantPath == "/") != strings.Contains(string(body), "Se déconnecter") {
+			_, resp, body := h.signInOIDC(t, consoleAgent)
+			if resp.Request.URL.Path != c.wantPath || (c.wantPath == "/") != strings.Contains(body, "Se déconnecter") {
 				t.Errorf("OIDC sign-in with the secret file holding %q ends on %s (%d)", c.secret, resp.Request.URL.Path, resp.StatusCode)
 			}
 		})
@@ -327,15 +318,8 @@ func TestConsoleOIDCSecretFile(t *testing.T) {
 // provider is told so with the address the provider gave, and that address stays out of the log.
 func TestConsoleRefusedAddressNotLogged(t *testing.T) {
 	h := startConsoleDaemon(t)
-	queueOIDCUser(h, "curieux.inconnu@ailleurs.example")
-	jar, _ := cookiejar.New(nil)
-	resp, err := (&http.Client{Jar: jar, Timeout: 30 * time.Second}).Get(h.URL + "/connexion/oidc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "curieux.inconnu@ailleurs.example") {
+	_, resp, body := h.signInOIDC(t, "curieux.inconnu@ailleurs.example")
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "curieux.inconnu@ailleurs.example") {
 		t.Fatalf("a sign-in by someone not on the staff: %d\n%s", resp.StatusCode, body)
 	}
 	if logs := h.Logs.String(); strings.Contains(logs, "curieux.inconnu") || !strings.Contains(logs, "the address is not staff") {

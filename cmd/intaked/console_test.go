@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
@@ -373,16 +371,8 @@ func TestConsoleHarnessSeesMail(t *testing.T) {
 // click after a reload, without a restart.
 func TestConsoleReloadTakesStaff(t *testing.T) {
 	h := startConsoleDaemon(t)
-	queueOIDCUser(h, consoleReader)
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
-	resp, err := c.Get(h.URL + "/connexion/oidc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.Request.URL.Path != "/" || !strings.Contains(string(body), "lecteur (lecture seule)") {
+	c, resp, body := h.signInOIDC(t, consoleReader)
+	if resp.Request.URL.Path != "/" || !strings.Contains(body, "lecteur (lecture seule)") {
 		t.Fatalf("OIDC sign-in over HTTP ends on %s:\n%s", resp.Request.URL, body)
 	}
 	editConfig(t, h.Config, "email = \""+consoleReader+"\"\nrole = \"lecture\"", "email = \"autre@grandlyon.example\"\nrole = \"lecture\"")

@@ -37,6 +37,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/oauth2-proxy/mockoidc"
+
+	"github.com/laclasse/intake/internal/consoletest"
 )
 
 // The staff of the harness's configuration.
@@ -224,45 +226,13 @@ func (c *consoleClient) Post(path string, form url.Values, header map[string]str
 
 func (c *consoleClient) do(method, path string, form url.Values, header map[string]string) (int, string, string) {
 	c.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, c.base+path, body)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	if method == "POST" {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", c.base)
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-	}
-	for k, v := range header {
-		if v == "" {
-			req.Header.Del(k)
-		} else {
-			req.Header.Set(k, v)
-		}
-	}
-	resp, err := c.c.Do(req)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), string(data)
+	return consoletest.Do(c.t, c.c, c.base, method, path, form, header)
 }
 
 // CSRF returns the CSRF token of the page at path.
 func (c *consoleClient) CSRF(path string) string {
 	c.t.Helper()
-	_, _, body := c.Get(path)
-	_, after, ok := strings.Cut(body, `name="csrf" value="`)
-	if !ok {
-		c.t.Fatalf("no CSRF token on %s:\n%s", path, body)
-	}
-	tok, _, _ := strings.Cut(after, `"`)
-	return tok
+	return consoletest.CSRF(c.t, c.c, c.base, path)
 }
 
 // requireBrowserTools skips the test when what is missing may be (INTAKE_REAL_SERVERS is not
@@ -376,6 +346,22 @@ func signInWithOIDC(t *testing.T, ctx context.Context, h *consoleDaemon, email s
 // queueOIDCUser makes email the next user the identity provider signs in.
 func queueOIDCUser(h *consoleDaemon, email string) {
 	h.IDP.QueueUser(&mockoidc.MockUser{Subject: email, Email: email, EmailVerified: true, PreferredUsername: strings.Split(email, "@")[0]})
+}
+
+// signInOIDC signs email in with the identity provider over HTTP, redirects followed, and
+// returns the client (with its session cookie), the last answer (its body closed) and its body.
+func (h *consoleDaemon) signInOIDC(t *testing.T, email string) (*http.Client, *http.Response, string) {
+	t.Helper()
+	queueOIDCUser(h, email)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	resp, err := c.Get(h.URL + "/connexion/oidc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return c, resp, string(body)
 }
 
 // axePath is where .ci/test installs axe-core (INTAKE_AXE_JS overrides it).

@@ -136,14 +136,7 @@ func TestDirectoryAPIExport(t *testing.T) {
 	if status := run(t, "status", "--config", cfg); !strings.Contains(status, "615 establishments, loaded") {
 		t.Fatalf("the new file was not taken:\n%s", status)
 	}
-	before := len(s.sent(t))
-	run(t, "run", "--once", "--config", cfg, "--now=2026-09-21T08:00:00+02:00")
-	var weekly string
-	for _, m := range s.sent(t)[before:] {
-		if strings.Contains(m.Subject, "point hebdomadaire") {
-			weekly = m.Text
-		}
-	}
+	weekly := runAndRead(t, s, cfg, "2026-09-21T08:00:00+02:00", "point hebdomadaire")
 	if !strings.Contains(weekly, "Fresnes : 0940176F Ecole Robert Doisneau : absente de l'annuaire") {
 		t.Errorf("the weekly overview does not name the school the directory no longer lists:\n%s", weekly)
 	}

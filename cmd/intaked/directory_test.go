@@ -330,14 +330,7 @@ func TestDirectoryRefresh(t *testing.T) {
 		serve(good[:len(good)/2], `"v2"`)
 		run(t, "run", "--once", "--config", cfg, "--now=2026-09-16T06:00:00+02:00")
 		lookUp(t)
-		before := len(s.sent(t))
-		run(t, "run", "--once", "--config", cfg, "--now=2026-09-16T08:00:00+02:00")
-		var digest string
-		for _, m := range s.sent(t)[before:] {
-			if strings.Contains(m.Subject, "synthèse") {
-				digest = m.Text
-			}
-		}
+		digest := runAndRead(t, s, cfg, "2026-09-16T08:00:00+02:00", "synthèse")
 		if !strings.Contains(digest, "ANNUAIRE DE L'ÉDUCATION : le nouveau fichier du 16 septembre 2026 à 06 h 00 n'a pas été retenu : il est tronqué") ||
 			!strings.Contains(digest, "(615 établissements) reste en service") {
 			t.Errorf("the summary does not tell of the truncated file:\n%s", digest)
@@ -380,14 +373,7 @@ func TestDirectoryNotLoaded(t *testing.T) {
 	if status := run(t, "status", "--config", cfg); !strings.Contains(status, "NOT LOADED") || !strings.Contains(status, "LAST REFRESH REFUSED") {
 		t.Errorf("status:\n%s", status)
 	}
-	before := len(s.sent(t))
-	run(t, "run", "--once", "--config", cfg, "--now=2026-09-15T08:00:00+02:00")
-	var digest string
-	for _, m := range s.sent(t)[before:] {
-		if strings.Contains(m.Subject, "synthèse") {
-			digest = m.Text
-		}
-	}
+	digest := runAndRead(t, s, cfg, "2026-09-15T08:00:00+02:00", "synthèse")
 	if !strings.Contains(digest, "Aucun annuaire n'est encore chargé : les écoles ne sont pas vérifiées") {
 		t.Errorf("the summary does not say the directory is missing:\n%s", digest)
 	}
@@ -408,17 +394,38 @@ func TestDirectoryNotLoaded(t *testing.T) {
 	if err := os.WriteFile(file, good, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before = len(s.sent(t))
-	run(t, "run", "--once", "--config", cfg, "--now=2026-09-21T08:00:00+02:00")
-	var weekly string
-	for _, m := range s.sent(t)[before:] {
-		if strings.Contains(m.Subject, "point hebdomadaire") {
-			weekly = m.Text
-		}
-	}
+	weekly := runAndRead(t, s, cfg, "2026-09-21T08:00:00+02:00", "point hebdomadaire")
 	if !strings.Contains(weekly, "Créteil : 0940176F Ecole Robert Doisneau : école de Fresnes d'après l'annuaire") {
 		t.Errorf("the weekly overview does not name the school of another commune:\n%s", weekly)
 	}
+}
+
+// runAndRead runs the daemon once on cfg at now (RFC 3339) and returns the text of the last mail
+// of that run whose subject holds subject, "" when none.
+func runAndRead(t *testing.T, s servers, cfg, now, subject string) string {
+	t.Helper()
+	before := len(s.sent(t))
+	run(t, "run", "--once", "--config", cfg, "--now="+now)
+	var text string
+	for _, m := range s.sent(t)[before:] {
+		if strings.Contains(m.Subject, subject) {
+			text = m.Text
+		}
+	}
+	return text
+}
+
+// lastSent returns the last mail sent whose subject holds subject; it fails t when none was.
+func lastSent(t *testing.T, s servers, subject string) sentMail {
+	t.Helper()
+	sent := s.sent(t)
+	for i := len(sent) - 1; i >= 0; i-- {
+		if strings.Contains(sent[i].Subject, subject) {
+			return sent[i]
+		}
+	}
+	t.Fatalf("no mail %q sent", subject)
+	return sentMail{}
 }
 
 // scrapeMetrics runs the daemon on cfg, with an HTTP address, at now, and returns its /metrics.

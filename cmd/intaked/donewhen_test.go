@@ -126,11 +126,7 @@ func TestRevertTellsHeldAgain(t *testing.T) {
 // TestDroppedHoldSaysSo: a request whose held removals staff dropped is applied, and its reason
 // no longer says they wait.
 func TestDroppedHoldSaysSo(t *testing.T) {
-	s := memServers(t)
-	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
-	rows := adhesion(t, y, 5)
-	y.deliver(givorsFrom, "Liste 2026-2027", "yearly-givors@x", "2026-05-11T10:00:00+02:00", rows[:1])
-	y.once("2026-05-11T11:00:00+02:00")
+	y, _ := heldList(t)
 	run(t, "confirm", "--config", y.cfg, "--by", "Jeanne Agent", "--now=2026-05-12T10:00:00+02:00", "--drop", "2")
 	if got := requestReason(t, y.cfg, 2); got != "4 retrait(s) tenu(s) en attente, abandonné(s) par Jeanne Agent le 12 mai 2026 : les écoles restent" {
 		t.Errorf("request 2, dropped, has the reason %q", got)

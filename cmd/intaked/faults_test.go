@@ -22,28 +22,12 @@ func TestDovecotRestart(t *testing.T) {
 	cfg := realConfig(t, d, mp)
 	var logs syncBuffer
 	m := &Main{Stdout: io.Discard, Stderr: &logs, Now: time.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil))}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"run", "--config", cfg}) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	waitLog := func(what string) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !strings.Contains(logs.String(), what) {
-			if time.Now().After(deadline) {
-				t.Fatalf("no %q in the log:\n%s", what, logs.String())
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	}
-	waitLog("intaked started")
+	runUntilEnd(t, m, "run", "--config", cfg)
+	logs.wait(t, "intaked started")
 	time.Sleep(300 * time.Millisecond) // in IDLE
 
 	d.Stop(t)
-	waitLog("mailbox connection lost")
+	logs.wait(t, "mailbox connection lost")
 	time.Sleep(500 * time.Millisecond)
 	d.Start(t)
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -114,20 +113,8 @@ func TestDaemonHearsWithIdleClient(t *testing.T) {
 	cfg := realConfig(t, d, mp)
 	var logs syncBuffer
 	m := &Main{Stdout: io.Discard, Stderr: &logs, Now: time.Now, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx, []string{"run", "--config", cfg}) }()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(logs.String(), "intaked started") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the daemon did not start:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	runUntilEnd(t, m, "run", "--config", cfg)
+	logs.wait(t, "intaked started")
 	probe := startIdleClient(t, d)
 	time.Sleep(300 * time.Millisecond) // both in IDLE
 

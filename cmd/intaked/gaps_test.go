@@ -40,11 +40,7 @@ func historyKinds(t *testing.T, cfg, uai string) []string {
 // holds the removal of the four others, then a two-row one (request 3) that names one of them.
 func heldThenNamedAgain(t *testing.T) (*year, []samples.Row) {
 	t.Helper()
-	s := memServers(t)
-	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
-	rows := adhesion(t, y, 5)
-	y.deliver(givorsFrom, "Liste 2026-2027", "yearly-givors@x", "2026-05-11T10:00:00+02:00", rows[:1])
-	y.once("2026-05-11T11:00:00+02:00")
+	y, rows := heldList(t)
 	y.deliver(givorsFrom, "Liste 2026-2027 corrigée", "yearly2-givors@x", "2026-05-12T10:00:00+02:00", rows[:2])
 	y.once("2026-05-12T11:00:00+02:00")
 	return y, rows
@@ -100,11 +96,7 @@ func TestLaterListSettlesHeldRemovals(t *testing.T) {
 // TestLaterListNamingAllDropsHolds: a later full list naming every school leaves nothing held:
 // the earlier request is applied and confirm exits 1.
 func TestLaterListNamingAllDropsHolds(t *testing.T) {
-	s := memServers(t)
-	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
-	rows := adhesion(t, y, 5)
-	y.deliver(givorsFrom, "Liste 2026-2027", "yearly-givors@x", "2026-05-11T10:00:00+02:00", rows[:1])
-	y.once("2026-05-11T11:00:00+02:00")
+	y, rows := heldList(t)
 	all := []samples.Row{rows[0], rows[1], rows[2], rows[3], rows[4]}
 	all[4].Phone = "04 72 10 31 99" // not the adhesion's file again (that would be a duplicate)
 	y.deliver(givorsFrom, "Liste 2026-2027 complète", "yearly2-givors@x", "2026-05-12T10:00:00+02:00", all)
@@ -122,11 +114,11 @@ func TestLaterListNamingAllDropsHolds(t *testing.T) {
 	}
 }
 
-// TestAccessOpenReachesDeclaredSenders: a secretary declared by `release --add-sender` hears
-// that access is open, once, with the configured sender and the administrator.
-func TestAccessOpenReachesDeclaredSenders(t *testing.T) {
-	s := memServers(t)
-	cfg := trustConfig(t, s, staffCommunes)
+// quarantinedList delivers a one-row list from a Givors secretary cfg (a trustConfig) does not
+// declare, runs the daemon on it on 14 September 2026, and returns its rows and the id of the
+// request it quarantined.
+func quarantinedList(t *testing.T, s servers, cfg string) ([]samples.Row, string) {
+	t.Helper()
 	at := time.Date(2026, 9, 14, 8, 0, 0, 0, time.UTC)
 	rows := samples.Rows(101, 1)
 	s.append(t, listMessage("first@mairie-givors.fr", at, rows, nil).Raw(), at)
@@ -135,7 +127,16 @@ func TestAccessOpenReachesDeclaredSenders(t *testing.T) {
 	if len(quarantined) != 1 {
 		t.Fatalf("requests --state rejected = %+v, want the secretary's list", quarantined)
 	}
-	run(t, "release", "--config", cfg, "--commune", "Givors", "--add-sender", "--now=2026-09-14T11:30:00+02:00", fmt.Sprint(quarantined[0].ID))
+	return rows, fmt.Sprint(quarantined[0].ID)
+}
+
+// TestAccessOpenReachesDeclaredSenders: a secretary declared by `release --add-sender` hears
+// that access is open, once, with the configured sender and the administrator.
+func TestAccessOpenReachesDeclaredSenders(t *testing.T) {
+	s := memServers(t)
+	cfg := trustConfig(t, s, staffCommunes)
+	rows, id := quarantinedList(t, s, cfg)
+	run(t, "release", "--config", cfg, "--commune", "Givors", "--add-sender", "--now=2026-09-14T11:30:00+02:00", id)
 	run(t, "activate", "--config", cfg, "--now=2026-09-15T10:00:00+02:00", rows[0].UAI)
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-15T10:10:00+02:00")
 	mails := accessOpenMails(t, s)

@@ -38,6 +38,19 @@ func heldSchools(t *testing.T, cfg string) map[string]heldSchool {
 	return m
 }
 
+// heldList starts a year on the in-memory servers in which Givors adheres with five schools, then
+// sends on 11 May 2026 a list of the first alone: request 2, which holds the removal of the
+// four others. It returns the year and the five rows.
+func heldList(t *testing.T) (*year, []samples.Row) {
+	t.Helper()
+	s := memServers(t)
+	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
+	rows := adhesion(t, y, 5)
+	y.deliver(givorsFrom, "Liste 2026-2027", "yearly-givors@x", "2026-05-11T10:00:00+02:00", rows[:1])
+	y.once("2026-05-11T11:00:00+02:00")
+	return y, rows
+}
+
 // adhesion makes Givors join with n schools in September 2025, opened by hand.
 func adhesion(t *testing.T, y *year, n int) []samples.Row {
 	t.Helper()
@@ -160,11 +173,7 @@ func testHeldRemovals(t *testing.T, s servers) {
 
 // TestDropHeldRemovals: `confirm --drop` keeps the schools, and the digest stops listing them.
 func TestDropHeldRemovals(t *testing.T) {
-	s := memServers(t)
-	y := &year{t: t, s: s, cfg: writeConfig(t, s)}
-	rows := adhesion(t, y, 5)
-	y.deliver(givorsFrom, "Liste 2026-2027", "yearly-givors@x", "2026-05-11T10:00:00+02:00", rows[:1])
-	y.once("2026-05-11T11:00:00+02:00")
+	y, rows := heldList(t)
 	run(t, "confirm", "--config", y.cfg, "--now=2026-05-12T10:00:00+02:00", "--drop", "2")
 	for _, r := range rows[1:] {
 		if st := heldSchools(t, y.cfg)[r.UAI]; st.RemoveAt != nil || st.Status != "active" {

@@ -258,18 +258,26 @@ func TestTemplateNamesConfiguredAddress(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
-			if got := f.GetSheetName(f.GetActiveSheetIndex()); got != "Instructions" {
-				t.Errorf("opens on %q", got)
-			}
-			rows, _ := f.GetRows("Instructions")
-			var text strings.Builder
-			for _, r := range rows {
-				text.WriteString(strings.Join(r, " ") + "\n")
-			}
-			if !strings.Contains(text.String(), "à l'adresse "+tc.want+".") ||
-				(tc.want != sheet.DefaultPartnershipAddress && strings.Contains(text.String(), sheet.DefaultPartnershipAddress)) {
-				t.Errorf("the instructions do not name %s:\n%s", tc.want, text.String())
+			text := instructions(t, f)
+			if !strings.Contains(text, "à l'adresse "+tc.want+".") ||
+				(tc.want != sheet.DefaultPartnershipAddress && strings.Contains(text, sheet.DefaultPartnershipAddress)) {
+				t.Errorf("the instructions do not name %s:\n%s", tc.want, text)
 			}
 		})
 	}
+}
+
+// instructions checks that the model f opens on its "Instructions" sheet and returns that
+// sheet's text, a line a row.
+func instructions(t *testing.T, f *excelize.File) string {
+	t.Helper()
+	if got := f.GetSheetName(f.GetActiveSheetIndex()); got != "Instructions" {
+		t.Errorf("opens on %q, want the instructions", got)
+	}
+	rows, _ := f.GetRows("Instructions")
+	var text strings.Builder
+	for _, r := range rows {
+		text.WriteString(strings.Join(r, " ") + "\n")
+	}
+	return text.String()
 }

@@ -123,15 +123,7 @@ func testReplies(t *testing.T, s servers) {
 
 	// The next digest shows the text of the message that answered nothing.
 	run(t, "run", "--once", "--config", cfg, "--now=2026-09-16T07:05:00+02:00")
-	var digest *sentMail
-	for _, m := range s.sent(t) {
-		if strings.Contains(m.Subject, "synthèse") {
-			digest = &m
-		}
-	}
-	if digest == nil {
-		t.Fatal("no digest sent")
-	}
+	digest := lastSent(t, s, "synthèse")
 	for _, w := range []string{"Son texte : « Aucun changement pour nous cette année. »", "Messages transmis à l'équipe (2)", "gardez l'école Jaurès"} {
 		if !strings.Contains(digest.Text, w) {
 			t.Errorf("the digest lacks %q:\n%s", w, digest.Text)

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"mime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-message/mail"
 )
@@ -28,6 +31,29 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// wait waits up to 30 s for what to stand in b, and fails t when it does not.
+func (b *syncBuffer) wait(t *testing.T, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(b.String(), what) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log:\n%s", what, b.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// runUntilEnd runs m with args in the background until t ends, then cancels it and waits for it.
+func runUntilEnd(t *testing.T, m *Main, args ...string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, args) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
 }
 
 // attachment is a file of a sent mail.
