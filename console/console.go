@@ -28,6 +28,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/laclasse/intake/internal/httpserve"
 	"github.com/laclasse/intake/sqlite"
 )
 
@@ -209,25 +210,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	s.log.Info("console: listening", "addr", ln.Addr().String(), "url", s.public.String())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("console: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		s.log.Warn("console: graceful shutdown timed out, closing connections", "err", err)
-		srv.Close()
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("console: %w", err)
-	}
-	s.log.Info("console: stopped")
-	return nil
+	return httpserve.Serve(ctx, srv, ln, shutdownTimeout, s.log, "console", "url", s.public.String())
 }
 
 // shutdownTimeout bounds how long Serve waits for requests in progress when it stops.

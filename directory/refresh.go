@@ -283,10 +283,6 @@ func checkFile(path string, previous int) error {
 	return CheckShrink(n, previous)
 }
 
-// Check reads the directory file at path and checks it as a load would (previous: the rows of
-// the file in use, 0 for none), without loading it.
-func Check(path string, previous int) error { return checkFile(path, previous) }
-
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {

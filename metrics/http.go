@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/laclasse/intake/internal/httpserve"
 )
 
 const (
@@ -102,7 +104,6 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, logger 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	var err error
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -111,24 +112,5 @@ func ServeListener(ctx context.Context, ln net.Listener, h http.Handler, logger 
 		IdleTimeout:       60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("metrics: listening", "addr", ln.Addr().String())
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return fmt.Errorf("metrics: %w", err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	if err != nil {
-		logger.Warn("metrics: graceful shutdown timed out, closing connections", "err", err)
-		srv.Close()
-	}
-	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
-		return fmt.Errorf("metrics: %w", serr)
-	}
-	logger.Info("metrics: stopped")
-	return nil
+	return httpserve.Serve(ctx, srv, ln, shutdownTimeout, logger, "metrics")
 }

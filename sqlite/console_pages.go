@@ -60,23 +60,18 @@ func (db *DB) PendingDue(ctx context.Context, before time.Time, p Page) ([]Pendi
 	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM schools WHERE status = 'pending' AND due_at < ?`, fmtTime(before)).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count pending schools: %w", err)
 	}
-	rows, err := db.db.QueryContext(ctx, `SELECT c.name, s.uai, s.name, s.due_at FROM schools s JOIN communes c ON c.id = s.commune_id
+	out, err := queryList(ctx, db.db, func(rows *sql.Rows) (PendingSchool, error) {
+		var s PendingSchool
+		var due string
+		err := rows.Scan(&s.Commune, &s.UAI, &s.Name, &due)
+		s.DueAt = parseTime(due)
+		return s, err
+	}, `SELECT c.name, s.uai, s.name, s.due_at FROM schools s JOIN communes c ON c.id = s.commune_id
 		WHERE s.status = 'pending' AND s.due_at < ? ORDER BY s.due_at, s.uai LIMIT ? OFFSET ?`, fmtTime(before), limit, offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list pending schools: %w", err)
 	}
-	defer rows.Close()
-	out := []PendingSchool{}
-	for rows.Next() {
-		var s PendingSchool
-		var due string
-		if err := rows.Scan(&s.Commune, &s.UAI, &s.Name, &due); err != nil {
-			return nil, 0, fmt.Errorf("list pending schools: %w", err)
-		}
-		s.DueAt = parseTime(due)
-		out = append(out, s)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // farFuture is a due date after every other, to list every pending school.
@@ -98,22 +93,11 @@ func (db *DB) RequestPage(ctx context.Context, f RequestFilter, p Page) ([]Reque
 	if err := db.db.QueryRowContext(ctx, `SELECT count(*) FROM requests r `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count requests: %w", err)
 	}
-	rows, err := db.db.QueryContext(ctx, query+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	out, err := queryList(ctx, db.db, scanRequestLine, query+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list requests: %w", err)
 	}
-	defer rows.Close()
-	out := []RequestLine{}
-	for rows.Next() {
-		var s RequestLine
-		var at string
-		if err := rows.Scan(&s.ID, &at, &s.Commune, &s.Sender, &s.Subject, &s.State, &s.Reason, &s.Changes, &s.RefusedRows); err != nil {
-			return nil, 0, err
-		}
-		s.ReceivedAt = parseTime(at)
-		out = append(out, s)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // ToHandle is what waits for staff on the console's first page: forwarded messages no one has
@@ -269,17 +253,10 @@ func (db *DB) CommuneSchools(ctx context.Context, communeID int64, p Page) ([]co
 func scanSchools(rows *sql.Rows) ([]convention.School, error) {
 	out := []convention.School{}
 	for rows.Next() {
-		var s convention.School
-		var admin, received, due string
-		var active, removeAt, removed sql.NullString
-		if err := rows.Scan(&s.Commune, &s.UAI, &s.Name, &s.Status, &admin, &received, &due, &active, &removeAt, &removed); err != nil {
+		s, err := scanSchool(rows)
+		if err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(admin), &s.Admin); err != nil {
-			return nil, fmt.Errorf("school %s: admin: %w", s.UAI, err)
-		}
-		s.ReceivedAt, s.DueAt = parseTime(received), parseTime(due)
-		s.ActiveAt, s.RemoveAt, s.RemovedAt = parseTimePtr(active), parseTimePtr(removeAt), parseTimePtr(removed)
 		out = append(out, s)
 	}
 	return out, rows.Err()
@@ -390,20 +367,15 @@ func (db *DB) RequestAttachments(ctx context.Context, id int64) ([]convention.At
 // RequestProblems returns the problems request id kept (the first 1,000 at most), by file,
 // sheet and row, as the commune was told them.
 func (db *DB) RequestProblems(ctx context.Context, id int64) ([]convention.Problem, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT file, sheet, row, col, field, severity, message FROM problems WHERE request_id = ? ORDER BY id LIMIT 1000`, id)
+	out, err := queryList(ctx, db.db, func(rows *sql.Rows) (convention.Problem, error) {
+		var p convention.Problem
+		err := rows.Scan(&p.File, &p.Sheet, &p.Row, &p.Column, &p.Field, &p.Severity, &p.Message)
+		return p, err
+	}, `SELECT file, sheet, row, col, field, severity, message FROM problems WHERE request_id = ? ORDER BY id LIMIT 1000`, id)
 	if err != nil {
 		return nil, fmt.Errorf("read the problems of request %d: %w", id, err)
 	}
-	defer rows.Close()
-	out := []convention.Problem{}
-	for rows.Next() {
-		var p convention.Problem
-		if err := rows.Scan(&p.File, &p.Sheet, &p.Row, &p.Column, &p.Field, &p.Severity, &p.Message); err != nil {
-			return nil, fmt.Errorf("read the problems of request %d: %w", id, err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RequestChange is one change a request made, to one school.

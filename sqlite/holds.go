@@ -46,22 +46,17 @@ func (t *Tx) HeldRemovals() ([]HeldRemoval, error) {
 }
 
 func heldRemovals(ctx context.Context, q queryer, rest string, args ...any) ([]HeldRemoval, error) {
-	rows, err := q.QueryContext(ctx, heldQuery+rest, args...)
+	out, err := queryAll(ctx, q, func(rows *sql.Rows) (HeldRemoval, error) {
+		var h HeldRemoval
+		var received, held string
+		err := rows.Scan(&h.RequestID, &h.Commune, &received, &held, &h.UAI, &h.Name)
+		h.ReceivedAt, h.HeldAt = parseTime(received), parseTime(held)
+		return h, err
+	}, heldQuery+rest, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read held removals: %w", err)
 	}
-	defer rows.Close()
-	var out []HeldRemoval
-	for rows.Next() {
-		var h HeldRemoval
-		var received, held string
-		if err := rows.Scan(&h.RequestID, &h.Commune, &received, &held, &h.UAI, &h.Name); err != nil {
-			return nil, fmt.Errorf("read held removals: %w", err)
-		}
-		h.ReceivedAt, h.HeldAt = parseTime(received), parseTime(held)
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Resolve is a staff decision on the held removals of one request.

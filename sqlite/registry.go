@@ -185,20 +185,29 @@ func readSchools(ctx context.Context, q queryer, where string, args []any) (map[
 	defer rows.Close()
 	m := map[string]convention.School{}
 	for rows.Next() {
-		var s convention.School
-		var admin, received, due string
-		var active, removeAt, removed sql.NullString
-		if err := rows.Scan(&s.Commune, &s.UAI, &s.Name, &s.Status, &admin, &received, &due, &active, &removeAt, &removed); err != nil {
+		s, err := scanSchool(rows)
+		if err != nil {
 			return nil, err
 		}
-		if err := decodeAdmin(admin, &s.Admin); err != nil {
-			return nil, fmt.Errorf("school %s: admin: %w", s.UAI, err)
-		}
-		s.ReceivedAt, s.DueAt = parseTime(received), parseTime(due)
-		s.ActiveAt, s.RemoveAt, s.RemovedAt = parseTimePtr(active), parseTimePtr(removeAt), parseTimePtr(removed)
 		m[s.UAI] = s
 	}
 	return m, rows.Err()
+}
+
+// scanSchool reads the row of schoolsQuery rows is on.
+func scanSchool(rows *sql.Rows) (convention.School, error) {
+	var s convention.School
+	var admin, received, due string
+	var active, removeAt, removed sql.NullString
+	if err := rows.Scan(&s.Commune, &s.UAI, &s.Name, &s.Status, &admin, &received, &due, &active, &removeAt, &removed); err != nil {
+		return s, err
+	}
+	if err := decodeAdmin(admin, &s.Admin); err != nil {
+		return s, fmt.Errorf("school %s: admin: %w", s.UAI, err)
+	}
+	s.ReceivedAt, s.DueAt = parseTime(received), parseTime(due)
+	s.ActiveAt, s.RemoveAt, s.RemovedAt = parseTimePtr(active), parseTimePtr(removeAt), parseTimePtr(removed)
+	return s, nil
 }
 
 // The state columns of a school (name, status, administrator, dates) are written from a

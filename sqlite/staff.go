@@ -154,17 +154,20 @@ type RequestFilter struct {
 // indexes on received_at, (commune_id, received_at) and (state, moved_at).
 func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]RequestLine, error) {
 	query, args := requestsQuery(f)
-	out, err := queryList(ctx, db.db, func(rows *sql.Rows) (RequestLine, error) {
-		var s RequestLine
-		var at string
-		err := rows.Scan(&s.ID, &at, &s.Commune, &s.Sender, &s.Subject, &s.State, &s.Reason, &s.Changes, &s.RefusedRows)
-		s.ReceivedAt = parseTime(at)
-		return s, err
-	}, query, args...)
+	out, err := queryList(ctx, db.db, scanRequestLine, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list requests: %w", err)
 	}
 	return out, nil
+}
+
+// scanRequestLine reads the row of requestsQuery rows is on.
+func scanRequestLine(rows *sql.Rows) (RequestLine, error) {
+	var s RequestLine
+	var at string
+	err := rows.Scan(&s.ID, &at, &s.Commune, &s.Sender, &s.Subject, &s.State, &s.Reason, &s.Changes, &s.RefusedRows)
+	s.ReceivedAt = parseTime(at)
+	return s, err
 }
 
 // countedChange is the SQL test a change's kind passes when the change counts among a request's
