@@ -133,15 +133,7 @@ func (s *Server) commune(w http.ResponseWriter, r *http.Request) {
 
 // newRequestsPager is the pager of a commune's requests, on the query's "demandes".
 func newRequestsPager(path string, n, total int) pager {
-	p := newPager(path, nil, n, total, communeRequestsPerPage)
-	link := func(page int) string { return path + "?demandes=" + strconv.Itoa(page) + "#demandes" }
-	if p.Prev != "" {
-		p.Prev = link(n - 1)
-	}
-	if p.Next != "" {
-		p.Next = link(n + 1)
-	}
-	return p
+	return pagerOn(path, nil, "demandes", "demandes", n, total, communeRequestsPerPage)
 }
 
 // schoolRows readies schools for a list at now.

@@ -176,13 +176,22 @@ type pager struct {
 
 // newPager returns the pager of page n of total rows, perPage each, on path with query q.
 func newPager(path string, q url.Values, n, total, perPage int) pager {
+	return pagerOn(path, q, "page", "", n, total, perPage)
+}
+
+// pagerOn is newPager for a list whose page goes in the query parameter param, its links
+// jumping to the element fragment ("" for none): a page that shows two lists.
+func pagerOn(path string, q url.Values, param, fragment string, n, total, perPage int) pager {
 	p := pager{Page: n, Total: total, Pages: (total + perPage - 1) / perPage}
 	link := func(page int) string {
 		v := url.Values{}
 		for k, vs := range q {
 			v[k] = vs
 		}
-		v.Set("page", strconv.Itoa(page))
+		v.Set(param, strconv.Itoa(page))
+		if fragment != "" {
+			return path + "?" + v.Encode() + "#" + fragment
+		}
 		return path + "?" + v.Encode()
 	}
 	if n > 1 {

@@ -506,6 +506,10 @@ func TestPager(t *testing.T) {
 	if p := newPager("/communes/69091", nil, 1, 100, 100); p.Next != "" || p.Prev != "" {
 		t.Errorf("one page: %+v", p)
 	}
+	// A commune's requests page on their own parameter and jump back to their list.
+	if p := newRequestsPager("/communes/69091", 2, 3*communeRequestsPerPage); p.Prev != "/communes/69091?demandes=1#demandes" || p.Next != "/communes/69091?demandes=3#demandes" {
+		t.Errorf("the commune's requests, page 2 of 3: %+v", p)
+	}
 	var b strings.Builder
 	if err := templates.ConsolePage(&b, "schools", templates.ConsoleView{Title: "Écoles", Data: schoolsData{Pager: newPager("/ecoles", nil, 2, 250, 100)}}); err != nil {
 		t.Fatal(err)

@@ -168,7 +168,7 @@ func (a *staffActions) Resend(ctx context.Context, by string, outboxID int64) (i
 
 // Terminate records commune's notice of termination, received on received, and schedules the
 // removal of its schools on the anniversary it takes effect ("en respectant un préavis de trois
-// mois"). by "" records no staff member (the CLI's `terminate`).
+// mois"), recorded as done by by.
 func (a *staffActions) Terminate(ctx context.Context, by, commune string, received time.Time) (time.Time, error) {
 	var start *time.Time
 	name := ""

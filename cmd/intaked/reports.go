@@ -92,6 +92,7 @@ func (m *Main) terminateCmd(ctx context.Context, args []string) error {
 	c := m.command("terminate", false)
 	name := c.fs.String("commune", "", "the commune's name")
 	received := c.fs.String("received", "", "the day the registered letter was received, YYYY-MM-DD")
+	by := staffFlag(c)
 	if err := c.parse(args); err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (m *Main) terminateCmd(ctx context.Context, args []string) error {
 			commune, start = cd.Name, cd.ConventionStart
 		}
 	}
-	eff, err := newStaffActions(cfg, store, m.Now, nil).Terminate(ctx, "", *name, at)
+	eff, err := newStaffActions(cfg, store, m.Now, nil).Terminate(ctx, staffMember(*by), *name, at)
 	switch {
 	case errors.Is(err, console.ErrUnknownCommune):
 		return fmt.Errorf("%w: --commune: no commune %q in the configuration", errUsage, *name)

@@ -114,9 +114,13 @@ func TestReports(t *testing.T) {
 	convertsToPDF(t, out)
 
 	// A notice received before the deadline ends the convention at the next anniversary.
-	msg := run(t, "terminate", "--config", y.cfg, "--commune", "Givors", "--received", "2025-05-15")
+	msg := run(t, "terminate", "--config", y.cfg, "--commune", "Givors", "--received", "2025-05-15", "--by", "Camille Support")
 	if !strings.Contains(msg, "prend fin le 01/09/2025") {
 		t.Fatalf("terminate: %s", msg)
+	}
+	// The notice is recorded with who entered it, in each school's history.
+	if history := run(t, "history", "--json", "--config", y.cfg, givors[0].UAI); !strings.Contains(history, `"staff_action": "terminate"`) || !strings.Contains(history, `"by": "Camille Support"`) {
+		t.Errorf("history of %s after terminate --by: %s", givors[0].UAI, history)
 	}
 	var communes []struct {
 		Name         string  `json:"name"`
