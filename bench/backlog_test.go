@@ -77,8 +77,8 @@ func appendBacklog(t *testing.T, msgs []benchMessage) (*realserver.DovecotServer
 }
 
 // backlogSetup appends msgs to a fresh Dovecot's INBOX (timed), starts a Mailpit and writes,
-// and checks, the daemon's configuration in a directory of its own.
-func backlogSetup(t *testing.T, e *env, msgs []benchMessage) (d *realserver.DovecotServer, m *realserver.MailpitServer, dir, cfg string, appendTime time.Duration, err error) {
+// and checks with bin, the daemon's configuration in a directory of its own.
+func backlogSetup(t *testing.T, e *env, bin string, msgs []benchMessage) (d *realserver.DovecotServer, m *realserver.MailpitServer, dir, cfg string, appendTime time.Duration, err error) {
 	if d, appendTime, err = appendBacklog(t, msgs); err != nil {
 		return
 	}
@@ -87,13 +87,13 @@ func backlogSetup(t *testing.T, e *env, msgs []benchMessage) (d *realserver.Dove
 	if cfg, err = writeConfig(dir, d, m, ""); err != nil {
 		return
 	}
-	err = e.checkConfig(cfg)
+	err = e.checkConfigFor(bin, cfg)
 	return
 }
 
-// measureBacklog runs `intaked run --once` on a fresh store with msgs waiting in INBOX.
-func measureBacklog(t *testing.T, e *env, msgs []benchMessage, timeout time.Duration) (*backlogRun, error) {
-	d, m, dir, cfg, appendTime, err := backlogSetup(t, e, msgs)
+// measureBacklog runs bin's `intaked run --once` on a fresh store with msgs waiting in INBOX.
+func measureBacklog(t *testing.T, e *env, bin string, msgs []benchMessage, timeout time.Duration) (*backlogRun, error) {
+	d, m, dir, cfg, appendTime, err := backlogSetup(t, e, bin, msgs)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +107,7 @@ func measureBacklog(t *testing.T, e *env, msgs []benchMessage, timeout time.Dura
 	dovecot0, _ := procTreeCPU(d.Dir)
 	mailpit0, _ := procTreeCPU(m.SMTPAddr)
 	busy0, total0 := machineCPU()
-	p, err := startDaemon(t, e.bin, filepath.Join(dir, "intaked.log"), []string{"run", "--once", "--config", cfg})
+	p, err := startDaemon(t, bin, filepath.Join(dir, "intaked.log"), []string{"run", "--once", "--config", cfg})
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func profileBacklog(t *testing.T, e *env, msgs []benchMessage, traceAt, timeout 
 	if e.profBin == "" {
 		return nil, fmt.Errorf("no profiling build: %v", e.profErr)
 	}
-	_, _, dir, cfg, _, err := backlogSetup(t, e, msgs)
+	_, _, dir, cfg, _, err := backlogSetup(t, e, e.bin, msgs)
 	if err != nil {
 		return nil, err
 	}

@@ -185,27 +185,58 @@ func TestBenchmarks(t *testing.T) {
 		return nil
 	})
 
-	// 2. Backlog: a first run and the profiled one, then the parsing benchmarks, then more runs
-	// of the backlog while there is time: with a slow daemon, the first run and its profile
+	// 2. Backlog: a first run, one of the baseline commit's daemon, and the profiled one, then
+	// the parsing benchmarks, then more runs of the backlog while there is time, the current
+	// binary's and the baseline's in turn: with a slow daemon, the first run and its profile
 	// matter more than the repeats.
 	var msgs []benchMessage
-	backlogRun := func(t *testing.T, i int) error {
+	backlogRun := func(t *testing.T, i int, baseline bool) error {
 		var r *backlogRun
 		var err error
-		ok := t.Run(fmt.Sprintf("run%d", i), func(t *testing.T) {
-			r, err = measureBacklog(t, e, msgs, max(time.Minute, e.left()))
+		name, bin := fmt.Sprintf("run%d", i), e.bin
+		if baseline {
+			name, bin = fmt.Sprintf("baseline%d", i), e.baseBin
+		}
+		ok := t.Run(name, func(t *testing.T) {
+			r, err = measureBacklog(t, e, bin, msgs, max(time.Minute, e.left()))
 		})
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		if !ok {
-			return fmt.Errorf("run %d failed: see the test log", i)
+			return fmt.Errorf("%s failed: see the test log", name)
 		}
 		r.disturbed = r.others > disturbedLoad
-		t.Logf("backlog run %d: %d messages in %v: %.1f msg/s, peak RSS %.1f MB, decide %v, send %v, chunks %.0f msg/s, other processes %.2f CPU",
-			i, r.n, r.wall.Round(time.Millisecond), r.rate(), r.maxRSSMB, r.decide.Round(time.Millisecond), r.send.Round(time.Millisecond), r.chunks, r.others)
-		rep.backlog = append(rep.backlog, r)
+		t.Logf("backlog %s: %d messages in %v: %.1f msg/s, peak RSS %.1f MB, CPU %.2f ms a message, decide %v, send %v, chunks %.0f msg/s, other processes %.2f CPU",
+			name, r.n, r.wall.Round(time.Millisecond), r.rate(), r.maxRSSMB, cpuPerMessage(r), r.decide.Round(time.Millisecond), r.send.Round(time.Millisecond), r.chunks, r.others)
+		if baseline {
+			rep.baseline = append(rep.baseline, r)
+			rep.baseDropped = e.baseDropped
+		} else {
+			rep.backlog = append(rep.backlog, r)
+		}
 		return nil
+	}
+	// baselineRun runs the baseline's daemon on the backlog if there is one, and time; its
+	// failure is reported, not fatal.
+	baselineRun := func(t *testing.T, i int) {
+		if e.baseBin == "" || good(rep.baseline) >= sz.backlogRuns {
+			return
+		}
+		last := rep.backlog[len(rep.backlog)-1]
+		if len(rep.baseline) > 0 {
+			last = rep.baseline[len(rep.baseline)-1]
+		}
+		if need := last.wall*3/2 + last.appendTime + time.Minute; e.left() < need {
+			rep.baselineShort = fmt.Sprintf("only %s: baseline run %d would have needed about %v, %v were left", runs(good(rep.baseline)), i, need.Round(time.Second), e.left().Round(time.Second))
+			t.Log(rep.baselineShort)
+			return
+		}
+		if err := backlogRun(t, i, true); err != nil {
+			rep.baselineErr = err.Error()
+			e.baseBin = "" // no more baseline runs
+			t.Logf("baseline: %v", err)
+		}
 	}
 	rep.backlogErr = section(t, "backlog", func(t *testing.T) error {
 		start := time.Now()
@@ -218,9 +249,16 @@ func TestBenchmarks(t *testing.T) {
 			}
 		}
 		t.Logf("%d backlog messages generated in %v", len(msgs), rep.backlogGen.Round(time.Millisecond))
-		if err := backlogRun(t, 1); err != nil {
+		e.buildBaseline(t)
+		rep.baseCommit, rep.baseBuilt = e.baseCommit, e.baseBuilt
+		if e.baseErr != "" {
+			rep.baselineErr = e.baseErr
+			t.Log(e.baseErr)
+		}
+		if err := backlogRun(t, 1, false); err != nil {
 			return err
 		}
+		baselineRun(t, 1)
 		first := rep.backlog[0]
 		reserve := parseReserve
 		if !wanted("parse") {
@@ -264,21 +302,40 @@ func TestBenchmarks(t *testing.T) {
 		return err
 	})
 
+	// The costs on a ten-year store against one year of the Métropole.
+	reserve := storeSizeReserve
+	if e.quick {
+		reserve /= 3
+	}
+	if wanted("storesize") && e.left() < reserve {
+		rep.storeSizeErr = fmt.Sprintf("not run: %v left before the deadline, about %v needed", e.left().Round(time.Second), reserve)
+		t.Log("storesize " + rep.storeSizeErr)
+	} else {
+		rep.storeSizeErr = section(t, "storesize", func(t *testing.T) error {
+			var err error
+			rep.storeSize, err = measureStoreSize(t, e)
+			return err
+		})
+	}
+
 	// 2, again: more runs of the backlog while there is time.
 	if len(rep.backlog) > 0 {
 		// Named apart from "backlog" so that the report and the logs tell the runs apart (a
 		// second "backlog" subtest would be "backlog#01").
 		err := section(t, "backlog-repeat", func(t *testing.T) error {
-			for i := 2; good(rep.backlog) < sz.backlogRuns && i <= sz.backlogRuns+2; i++ {
-				last := rep.backlog[len(rep.backlog)-1]
-				if need := last.wall*5/4 + last.appendTime + time.Minute; e.left() < need {
-					rep.backlogShort = fmt.Sprintf("only %s: run %d would have needed about %v, %v were left", runs(good(rep.backlog)), i, need.Round(time.Second), e.left().Round(time.Second))
-					t.Log(rep.backlogShort)
-					return nil
+			for i := 2; i <= sz.backlogRuns+2; i++ {
+				if good(rep.backlog) < sz.backlogRuns {
+					last := rep.backlog[len(rep.backlog)-1]
+					if need := last.wall*5/4 + last.appendTime + time.Minute; e.left() < need {
+						rep.backlogShort = fmt.Sprintf("only %s: run %d would have needed about %v, %v were left", runs(good(rep.backlog)), i, need.Round(time.Second), e.left().Round(time.Second))
+						t.Log(rep.backlogShort)
+						return nil
+					}
+					if err := backlogRun(t, i, false); err != nil {
+						return err
+					}
 				}
-				if err := backlogRun(t, i); err != nil {
-					return err
-				}
+				baselineRun(t, i)
 			}
 			return nil
 		})

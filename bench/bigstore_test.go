@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +31,8 @@ import (
 //	go test -run '^$' -bench StoreSize -benchtime 20x ./bench/
 //
 // Each national sub-benchmark reports "x-metropole": its time per operation over the Métropole's,
-// measured just before it in the same process.
+// measured just before it in the same process. The harness runs the same operations, sizedOps,
+// and writes their times and outputs into the report (storesize_test.go).
 
 // sized is a generated store copied for one benchmark process, with a configuration for it.
 type sized struct {
@@ -52,6 +52,8 @@ var (
 		once sync.Once
 		path string
 		err  error
+		// given says the path was handed over by the harness (useBinary), which removes it.
+		given bool
 	}
 	decisions atomic.Int64
 	// sizedNs is the last time per operation measured, by benchmark name ("decision/metropole").
@@ -61,7 +63,7 @@ var (
 // sizedStore returns the store of p, copied and configured once per process. Its decision is
 // made for the commune whose schools number closest to want, so that the two stores decide for
 // communes of the same size.
-func sizedStore(b *testing.B, name string, p bigstore.Params, want int) *sized {
+func sizedStore(b testing.TB, name string, p bigstore.Params, want int) *sized {
 	b.Helper()
 	sizedMu.Lock()
 	defer sizedMu.Unlock()
@@ -107,8 +109,14 @@ func sizedStore(b *testing.B, name string, p bigstore.Params, want int) *sized {
 	return sz
 }
 
+// useBinary makes theBinary return path, cmd/intaked as the harness built it, unless it was
+// built already.
+func useBinary(path string) {
+	intakedBin.once.Do(func() { intakedBin.path, intakedBin.given = path, true })
+}
+
 // theBinary builds cmd/intaked once per process.
-func theBinary(b *testing.B) string {
+func theBinary(b testing.TB) string {
 	b.Helper()
 	intakedBin.once.Do(func() {
 		root, err := moduleRoot()
@@ -137,24 +145,35 @@ func theBinary(b *testing.B) string {
 // sizedOp is one operation measured on both stores.
 type sizedOp struct {
 	name string
+	// what says what the operation is, and unit what its output counts, for the report.
+	what, unit string
 	// proportional says the operation's output grows with the registry by nature (a line per
-	// school or commune, a copy of the store).
+	// school or commune, a copy of the store): the issue's bound is then on its time per unit
+	// of output.
 	proportional bool
-	run          func(b *testing.B, s *sized) func(i int)
+	// runs is how many times the harness times it on each store.
+	runs int
+	// run prepares the operation on s. do does it once (the i-th time); output measures what
+	// the last call produced, in units.
+	run func(tb testing.TB, s *sized) (do func(i int), output func() (int, error))
 }
 
 var sizedOps = []sizedOp{
-	{name: "decision", run: benchDecision},
-	{name: "digest", run: benchJob("digest", 24*time.Hour)},
-	{name: "weekly", run: benchJob("weekly", 7*24*time.Hour)},
-	// The statement itself; its spreadsheet (-o) takes about ten minutes on the national store
-	// (one sheet per commune, and excelize walks every sheet for each: quadratic), too long to
-	// repeat here.
-	{name: "fees", proportional: true, run: benchCommand("report", "fees", "--config", "{cfg}", "--year", "2026-2027", "--json")},
-	{name: "activity", run: benchCommand("report", "activity", "--config", "{cfg}", "--year", "2026-2027", "-o", "{dir}/activity.xlsx")},
-	{name: "schools-json", proportional: true, run: benchCommand("schools", "--config", "{cfg}", "--json")},
-	{name: "requests-json", proportional: true, run: benchCommand("requests", "--config", "{cfg}", "--json")},
-	{name: "backup", proportional: true, run: benchCommand("backup", "--config", "{cfg}", "{dir}/backup.db")},
+	{name: "decision", what: "one decision (a list naming one school, commune of about 20 schools)", unit: "changes", runs: 25, run: benchDecision},
+	{name: "digest", what: "daily digest (the `digest` job over one day)", unit: "lines of its mails", proportional: true, runs: 15, run: benchJob("digest", 24*time.Hour)},
+	{name: "weekly", what: "weekly overview (the `weekly` job over one week)", unit: "lines of its mails", proportional: true, runs: 15, run: benchJob("weekly", 7*24*time.Hour)},
+	{name: "fees", what: "fee statement (`report fees --json`, the process)", unit: "communes", proportional: true, runs: 7,
+		run: benchCommand(jsonItems("communes"), "report", "fees", "--config", "{cfg}", "--year", "2026-2027", "--json")},
+	{name: "fees-xlsx", what: "fee statement's spreadsheet (`report fees -o`, the process)", unit: "rows of the workbook", proportional: true, runs: 2,
+		run: benchCommand(xlsxRows("fees.xlsx"), "report", "fees", "--config", "{cfg}", "--year", "2026-2027", "-o", "{dir}/fees.xlsx")},
+	{name: "activity", what: "activity report (`report activity -o`, the process)", unit: "rows of the workbook", proportional: true, runs: 7,
+		run: benchCommand(xlsxRows("activity.xlsx"), "report", "activity", "--config", "{cfg}", "--year", "2026-2027", "-o", "{dir}/activity.xlsx")},
+	{name: "schools-json", what: "`schools --json` (the process)", unit: "schools", proportional: true, runs: 7,
+		run: benchCommand(jsonItems(""), "schools", "--config", "{cfg}", "--json")},
+	{name: "requests-json", what: "`requests --json` (the process)", unit: "requests", proportional: true, runs: 7,
+		run: benchCommand(jsonItems(""), "requests", "--config", "{cfg}", "--json")},
+	{name: "backup", what: "`backup` (the process)", unit: "bytes", proportional: true, runs: 7,
+		run: benchCommand(fileBytes("backup.db"), "backup", "--config", "{cfg}", "{dir}/backup.db")},
 }
 
 func BenchmarkStoreSize(b *testing.B) {
@@ -169,7 +188,7 @@ func BenchmarkStoreSize(b *testing.B) {
 			}{{"metropole", bigstore.Metropole}, {"national", bigstore.National}} {
 				b.Run(st.name, func(b *testing.B) {
 					s := sizedStore(b, st.name, st.p, 20)
-					f := op.run(b, s)
+					f, _ := op.run(b, s)
 					b.ResetTimer()
 					for i := range b.N {
 						f(i)
@@ -188,7 +207,7 @@ func BenchmarkStoreSize(b *testing.B) {
 
 // benchDecision decides, through intake.Handler, a list from the commune that names one of its
 // schools with a new administrator each time.
-func benchDecision(b *testing.B, s *sized) func(int) {
+func benchDecision(b testing.TB, s *sized) (func(int), func() (int, error)) {
 	ctx := context.Background()
 	at := bigstore.DefaultEnd.Add(time.Hour)
 	now := func() time.Time { return at }
@@ -211,6 +230,7 @@ func benchDecision(b *testing.B, s *sized) func(int) {
 	if err := sqlDB(b, s.path).QueryRow(`SELECT name FROM schools WHERE uai = ?`, s.school).Scan(&name); err != nil {
 		b.Fatal(err)
 	}
+	changes := 0
 	return func(int) {
 		i := int(decisions.Add(1)) // every call a new administrator, never files seen before
 		row := samples.Row{UAI: s.school, School: name, LastName: fmt.Sprintf("NOUVEAU%d", i), FirstName: "Camille", Role: "Directrice",
@@ -228,10 +248,11 @@ func benchDecision(b *testing.B, s *sized) func(int) {
 		if d.State != convention.StateApplied || len(d.Changes) != 1 {
 			b.Fatalf("decision: %s, %d changes (%s)", d.State, len(d.Changes), d.Reason)
 		}
-	}
+		changes = len(d.Changes)
+	}, func() (int, error) { return changes, nil }
 }
 
-func sqlDB(b *testing.B, path string) *sql.DB {
+func sqlDB(b testing.TB, path string) *sql.DB {
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		b.Fatal(err)
@@ -241,9 +262,10 @@ func sqlDB(b *testing.B, path string) *sql.DB {
 }
 
 // benchJob runs the calendar's job name over the span before the store's end, as the scheduler
-// does (in RunJob's transaction, its mails queued), each time under a name of its own.
-func benchJob(name string, span time.Duration) func(b *testing.B, s *sized) func(int) {
-	return func(b *testing.B, s *sized) func(int) {
+// does (in RunJob's transaction, its mails queued), each time under a name of its own. Its
+// output is the lines of the text of the mails it queued.
+func benchJob(name string, span time.Duration) func(b testing.TB, s *sized) (func(int), func() (int, error)) {
+	return func(b testing.TB, s *sized) (func(int), func() (int, error)) {
 		ctx := context.Background()
 		occ := bigstore.DefaultEnd
 		now := func() time.Time { return occ }
@@ -266,21 +288,35 @@ func benchJob(name string, span time.Duration) func(b *testing.B, s *sized) func
 			b.Fatalf("no job %s", name)
 		}
 		base := time.Now().UnixNano()
+		var mails []convention.OutgoingMail
 		return func(i int) {
-			if _, err := st.RunJob(ctx, fmt.Sprintf("bench-%s-%d-%d:x", name, base, i), occ, func(tx *sqlite.Tx) ([]convention.OutgoingMail, error) {
-				return job.Run(ctx, tx, occ.Add(-span), occ)
-			}); err != nil {
-				b.Fatal(err)
+				if _, err := st.RunJob(ctx, fmt.Sprintf("bench-%s-%d-%d:x", name, base, i), occ, func(tx *sqlite.Tx) ([]convention.OutgoingMail, error) {
+					var err error
+					mails, err = job.Run(ctx, tx, occ.Add(-span), occ)
+					return mails, err
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}, func() (int, error) {
+				n := 0
+				for _, m := range mails {
+					lines, err := textLines(m.Data)
+					if err != nil {
+						return 0, fmt.Errorf("%s mail to %v: %w", m.Kind, m.To, err)
+					}
+					n += lines
+				}
+				return n, nil
 			}
-		}
 	}
 }
 
 // benchCommand runs the production binary with args, {cfg} standing for the store's
-// configuration and {dir} for a scratch directory, its output discarded: the whole command,
-// process start included.
-func benchCommand(args ...string) func(b *testing.B, s *sized) func(int) {
-	return func(b *testing.B, s *sized) func(int) {
+// configuration and {dir} for a scratch directory, its standard output written to {dir}/stdout:
+// the whole command, process start included. count measures the last run's output from the
+// scratch directory.
+func benchCommand(count func(dir string) (int, error), args ...string) func(b testing.TB, s *sized) (func(int), func() (int, error)) {
+	return func(b testing.TB, s *sized) (func(int), func() (int, error)) {
 		bin := theBinary(b)
 		dir := b.TempDir()
 		full := make([]string, len(args))
@@ -288,16 +324,23 @@ func benchCommand(args ...string) func(b *testing.B, s *sized) func(int) {
 			full[i] = strings.NewReplacer("{dir}", dir, "{cfg}", s.cfg).Replace(a)
 		}
 		return func(int) {
-			os.Remove(filepath.Join(dir, "backup.db"))
-			cmd := exec.Command(bin, full...)
-			cmd.Env = cleanEnv()
-			cmd.Stdout = io.Discard
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			if err := cmd.Run(); err != nil {
-				b.Fatalf("intaked %s: %v\n%s", strings.Join(full, " "), err, stderr.String())
+				os.Remove(filepath.Join(dir, "backup.db"))
+				out, err := os.Create(filepath.Join(dir, "stdout"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer out.Close()
+				cmd := exec.Command(bin, full...)
+				cmd.Env = cleanEnv()
+				cmd.Stdout = out
+				var stderr strings.Builder
+				cmd.Stderr = &stderr
+				if err := cmd.Run(); err != nil {
+					b.Fatalf("intaked %s: %v\n%s", strings.Join(full, " "), err, stderr.String())
+				}
+			}, func() (int, error) {
+				return count(dir)
 			}
-		}
 	}
 }
 
@@ -307,7 +350,7 @@ func TestMain(m *testing.M) {
 	if sizedDir != "" {
 		os.RemoveAll(sizedDir)
 	}
-	if intakedBin.path != "" {
+	if intakedBin.path != "" && !intakedBin.given {
 		os.RemoveAll(filepath.Dir(intakedBin.path))
 	}
 	os.Exit(code)

@@ -37,6 +37,11 @@ type env struct {
 	profErr error
 	profDir string // where the profiles are kept (not removed at the end)
 	quick   bool
+	// baseBin is the baseline commit's cmd/intaked (baseline_test.go), baseCommit its short
+	// hash, baseBuilt how long it took to build; baseErr says why there is none.
+	baseBin, baseCommit, baseErr string
+	baseBuilt                    time.Duration
+	baseDropped                  []string // the configuration's keys the baseline does not know
 	// deadline is when the harness must have written its report: the test's deadline minus a
 	// margin.
 	deadline time.Time

@@ -23,8 +23,11 @@ type latencyRun struct {
 	// exists is from the start of the APPEND to the EXISTS a second client, idling on INBOX,
 	// receives: Dovecot's own notification delay, which the daemon waits for too (ms).
 	exists []float64
-	watch  string // how arrivals were seen: websocket or polling
-	rssMB  float64
+	// afterExists is from that EXISTS to the reply's arrival at Mailpit, for each message the
+	// second client heard of (ms): what the daemon adds to the floor.
+	afterExists []float64
+	watch       string // how arrivals were seen: websocket or polling
+	rssMB       float64
 	// others is how many CPUs other processes kept busy during the run, after waiting quietWait
 	// for the machine to be quiet.
 	others    float64
@@ -121,6 +124,7 @@ func measureLatency(t *testing.T, e *env, round, n int) (*latencyRun, error) {
 		run.total = append(run.total, ms(at.Sub(t0)))
 		if ex, ok := probe.first(t0); ok {
 			run.exists = append(run.exists, ms(ex.Sub(t0)))
+			run.afterExists = append(run.afterExists, ms(at.Sub(ex)))
 		}
 		id := fmt.Sprintf("lat%d-%03d@bench.intake.example", round, i)
 		starts[id], arrived[msg.replyTo] = t0, at

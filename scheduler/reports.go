@@ -43,6 +43,42 @@ func Facts(ctx context.Context, store *sqlite.DB, communes []CommuneDates) (repo
 	return f, nil
 }
 
+// YearFacts gathers from the store what the reports of one school year (year, "2025-2026", in
+// loc) need, and no more: every school's spans in the convention and its first activation, the
+// changes and the requests of the year, the renewals. The fee statement, the activity report and
+// its history drawn from them are those drawn from Facts, without reading ten years of changes.
+func YearFacts(ctx context.Context, store *sqlite.DB, communes []CommuneDates, year string, loc *time.Location) (report.Facts, error) {
+	var f report.Facts
+	start, end, err := report.ParseSchoolYear(year, loc)
+	if err != nil {
+		return f, err
+	}
+	insee := map[string]string{}
+	for _, c := range communes {
+		f.Communes = append(f.Communes, report.CommuneFact{Name: c.Name, INSEE: c.INSEE, ConventionStart: c.ConventionStart})
+		insee[strings.ToLower(c.Name)] = c.INSEE
+	}
+	yf, err := store.YearFacts(ctx, start, end)
+	if err != nil {
+		return f, err
+	}
+	// The communes the whole history names, after the declared ones (whose names and codes win):
+	// the activity report lists every one, whatever the year of its facts.
+	for _, name := range yf.Communes {
+		f.Communes = append(f.Communes, report.CommuneFact{Name: name})
+	}
+	addEvents(&f, yf.Spans, insee)
+	f.Changes = nil
+	for _, e := range yf.Changes {
+		f.Changes = append(f.Changes, report.ChangeFact{Commune: e.Commune, UAI: e.UAI, Kind: string(e.Kind), At: e.At})
+	}
+	for _, r := range yf.Requests {
+		f.Requests = append(f.Requests, report.RequestFact{Commune: r.Commune, ReceivedAt: r.ReceivedAt, State: string(r.State), RefusedRows: r.RefusedRows})
+	}
+	f.Renewals = yf.Renewals
+	return f, nil
+}
+
 // CommuneFacts gathers the facts of one commune's schools only (its spans and changes), enough
 // for its fee (report.Fees): read on the commune's index, for the console's page of it.
 func CommuneFacts(ctx context.Context, store *sqlite.DB, c CommuneDates) (report.Facts, error) {
@@ -131,7 +167,7 @@ type ReportCalendar struct {
 func (c Calendar) feeStatement(r ReportCalendar) Job {
 	return Job{Name: "fee-statement", Spec: r.FeeSpec, Build: func(ctx context.Context, _, occ time.Time) ([]convention.OutgoingMail, error) {
 		year := convention.SchoolYear(occ, c.loc())
-		f, err := Facts(ctx, r.Store, r.Communes)
+		f, err := YearFacts(ctx, r.Store, r.Communes, year, c.loc())
 		if err != nil {
 			return nil, err
 		}
@@ -166,7 +202,7 @@ func (c Calendar) feeStatement(r ReportCalendar) Job {
 func (c Calendar) activityReport(r ReportCalendar) Job {
 	return Job{Name: "activity-report", Spec: r.ActivitySpec, Build: func(ctx context.Context, _, occ time.Time) ([]convention.OutgoingMail, error) {
 		year := convention.SchoolYear(occ.AddDate(-1, 0, 0), c.loc())
-		f, err := Facts(ctx, r.Store, r.Communes)
+		f, err := YearFacts(ctx, r.Store, r.Communes, year, c.loc())
 		if err != nil {
 			return nil, err
 		}

@@ -37,8 +37,8 @@ type CommuneCounts struct {
 	Removing int
 }
 
-// communeCountsQuery counts the schools of every commune by status, walking schools_commune
-// once: no temporary b-tree, no read of an administrator.
+// communeCountsQuery counts the schools of every commune by status, walking the covering index
+// schools_commune_status once: no temporary b-tree, no row of the table read.
 const communeCountsQuery = `SELECT s.commune_id,
 		count(*) FILTER (WHERE s.status = 'active'),
 		count(*) FILTER (WHERE s.status = 'pending'),

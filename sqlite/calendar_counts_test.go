@@ -13,21 +13,40 @@ import (
 // on an index, so that their cost does not grow with the registry of ten years (issue 17 §3).
 func TestCalendarQueriesUseIndexes(t *testing.T) {
 	db, _ := open(t)
+	day := []any{fmtTime(t0), fmtTime(t0.AddDate(0, 0, 1))}
 	for _, q := range []struct {
 		name, query string
 		args        []any
 		bad         []string
+		// tables are the aliases of requests, changes, outbox and provisioning in the query: none
+		// may be scanned but on one of the partial indexes named in partial.
+		tables, partial []string
+		// want is a step the plan must have.
+		want string
 	}{
 		// The pending schools alone, on schools_pending_due, never the whole registry.
-		{"pending schools", schoolsQuery + pendingSchoolsWhere, nil, []string{"SCAN s", "SCAN schools"}},
-		// One walk of schools_commune, grouped as it goes.
-		{"counts by commune", communeCountsQuery, []any{fmtTime(t0)}, []string{"USE TEMP B-TREE", "SCAN s\x00"}},
+		{"pending schools", schoolsQuery + pendingSchoolsWhere, nil, []string{"SCAN s", "SCAN schools"}, nil, nil, ""},
+		// One walk of the covering schools_commune_status, grouped as it goes.
+		{"counts by commune", communeCountsQuery, []any{fmtTime(t0)}, []string{"USE TEMP B-TREE", "SCAN s\x00"}, nil, nil,
+			"SCAN s USING COVERING INDEX schools_commune_status"},
 		// The communes in their order, from the index on their names.
-		{"communes by name", communeNamesQuery, nil, []string{"USE TEMP B-TREE"}},
+		{"communes by name", communeNamesQuery, nil, []string{"USE TEMP B-TREE"}, nil, nil, ""},
 		// The requests decided in the span, on requests_decided: never a walk of ten years.
-		{"requests decided", requestsBetweenQuery, []any{fmtTime(t0), fmtTime(t0.AddDate(0, 0, 1))}, []string{"SCAN r\x00", "SCAN requests\x00"}},
+		{"requests decided", requestsBetweenQuery, day, []string{"SCAN r\x00", "SCAN requests\x00"}, []string{"r", "ch"}, nil, ""},
 		// The "accès ouverts" of the span, on outbox_kind_created.
-		{"mails queued", mailsQueuedQuery, []any{"access_open", fmtTime(t0), fmtTime(t0.AddDate(0, 0, 1))}, []string{"SCAN outbox\x00"}},
+		{"mails queued", mailsQueuedQuery, []any{"access_open", fmtTime(t0), fmtTime(t0.AddDate(0, 0, 1))}, []string{"SCAN outbox\x00"}, []string{"outbox"}, nil, ""},
+		// The changes of administrator not done, or done in the span: the directory work of ten
+		// years is never walked.
+		{"rights changes", rightsChangesQuery, day, nil, []string{"p", "p2", "p3", "provisioning"},
+			[]string{"provisioning_admin_open", "provisioning_admin_done"}, "INDEX provisioning_admin_done (done_at>? AND done_at<?)"},
+		// The refused tasks alone.
+		{"failed tasks", failedTasksQuery, nil, nil, []string{"p", "p2"}, []string{"provisioning_failed"}, "SCAN p USING INDEX provisioning_failed"},
+		// The directory's warnings of the requests decided in the span, not every problem.
+		{"directory warnings", directoryWarningsQuery, append([]any{"uai"}, day...), []string{"SCAN p\x00", "SCAN problems"}, []string{"r"}, nil,
+			"SEARCH r USING INDEX requests_decided"},
+		// The schools whose removal is scheduled, then their schedulings: never every scheduling.
+		{"removals scheduled", removalsScheduledQuery, append(day, day...), nil, []string{"ch", "r", "sa"}, nil,
+			"SEARCH s USING INDEX schools_removing"},
 	} {
 		plan := queryPlan(t, db, q.query, q.args...)
 		for _, d := range plan {
@@ -36,6 +55,49 @@ func TestCalendarQueriesUseIndexes(t *testing.T) {
 					t.Errorf("%s: %q in the plan:\n%s", q.name, strings.TrimSuffix(bad, "\x00"), strings.Join(plan, "\n"))
 				}
 			}
+			if scansTable(d, q.tables, q.partial) {
+				t.Errorf("%s: %q walks a table of the years:\n%s", q.name, d, strings.Join(plan, "\n"))
+			}
+		}
+		if q.want != "" && !strings.Contains(strings.Join(plan, "\n"), q.want) {
+			t.Errorf("%s: no %q in the plan:\n%s", q.name, q.want, strings.Join(plan, "\n"))
+		}
+	}
+}
+
+// scansTable reports whether the step of a query plan scans one of the tables named by aliases,
+// other than on one of the partial indexes named (which hold only the rows that matter now).
+func scansTable(step string, aliases, partial []string) bool {
+	for _, a := range aliases {
+		rest, ok := strings.CutPrefix(step, "SCAN "+a)
+		if !ok || rest != "" && rest[0] != ' ' {
+			continue
+		}
+		for _, p := range partial {
+			if strings.Contains(rest, "INDEX "+p+" ") || strings.HasSuffix(rest, "INDEX "+p) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// TestScansTable: the plan guards' reading of a step.
+func TestScansTable(t *testing.T) {
+	for _, c := range []struct {
+		step string
+		want bool
+	}{
+		{"SCAN p", true},
+		{"SCAN p USING INDEX provisioning_school", true},
+		{"SCAN p USING INDEX provisioning_failed", false},
+		{"SCAN p USING COVERING INDEX provisioning_failed (x>?)", false},
+		{"SCAN pending", false},
+		{"SEARCH p USING INDEX provisioning_school (school_id=?)", false},
+	} {
+		if got := scansTable(c.step, []string{"p"}, []string{"provisioning_failed"}); got != c.want {
+			t.Errorf("scansTable(%q) = %v, want %v", c.step, got, c.want)
 		}
 	}
 }

@@ -288,12 +288,16 @@ type DirectoryWarning struct {
 	Message    string // in French, as the reply gave it
 }
 
+// directoryWarningsQuery starts from the requests decided in the span (requests_decided; a
+// decided request is never claimed) and reads their problems (problems_request): never the
+// problems of ten years.
+const directoryWarningsQuery = `SELECT coalesce(c.name, ''), r.received_at, p.message FROM requests r
+		CROSS JOIN problems p ON p.request_id = r.id LEFT JOIN communes c ON c.id = r.commune_id
+		WHERE p.field = ? AND p.severity = 'warning' AND r.state <> 'claimed' AND r.decided_at >= ? AND r.decided_at < ? ORDER BY r.id, p.id`
+
 // DirectoryWarnings returns the directory's warnings of the requests decided in [from, to).
 func (t *Tx) DirectoryWarnings(from, to time.Time) ([]DirectoryWarning, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT coalesce(c.name, ''), r.received_at, p.message FROM problems p
-		JOIN requests r ON r.id = p.request_id LEFT JOIN communes c ON c.id = r.commune_id
-		WHERE p.field = ? AND p.severity = 'warning' AND r.decided_at >= ? AND r.decided_at < ? ORDER BY r.id, p.id`,
-		convention.DirectoryField, fmtTime(from), fmtTime(to))
+	rows, err := t.tx.QueryContext(t.ctx, directoryWarningsQuery, convention.DirectoryField, fmtTime(from), fmtTime(to))
 	if err != nil {
 		return nil, fmt.Errorf("list the directory's warnings: %w", err)
 	}

@@ -53,8 +53,17 @@ func (db *DB) RequestFacts(ctx context.Context) ([]RequestFact, error) {
 }
 
 func requestFacts(ctx context.Context, q queryer) ([]RequestFact, error) {
+	return requestFactsWhere(ctx, q, "")
+}
+
+// requestFactsWhere returns the decided requests of a declared commune that where (a condition
+// on r, joined with AND; "" for none) selects, oldest first.
+func requestFactsWhere(ctx context.Context, q queryer, where string, args ...any) ([]RequestFact, error) {
+	if where != "" {
+		where = " AND " + where
+	}
 	rows, err := q.QueryContext(ctx, `SELECT r.id, c.name, r.received_at, r.state, r.refused_rows FROM requests r JOIN communes c ON c.id = r.commune_id
-		WHERE r.state <> 'claimed' ORDER BY r.received_at, r.id`)
+		WHERE r.state <> 'claimed'`+where+` ORDER BY r.received_at, r.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +93,9 @@ func requestFacts(ctx context.Context, q queryer) ([]RequestFact, error) {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
+	}
+	if len(index) == 0 { // every request counted when decided: no problem to read
+		return out, nil
 	}
 	// A refused row counts once, under the field of its first error.
 	prows, err := q.QueryContext(ctx, `SELECT request_id, field FROM problems WHERE severity = 'error' GROUP BY request_id, file, sheet, row`)

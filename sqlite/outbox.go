@@ -33,7 +33,7 @@ const dueOutgoingQuery = `SELECT id, kind, mail_from, rcpt_to, data, attempts, c
 // DueOutgoing returns at most limit unsent mails whose next attempt is due at now, those due
 // first first (a new mail is due when it is queued).
 func (db *DB) DueOutgoing(ctx context.Context, now time.Time, limit int) ([]convention.OutgoingMail, error) {
-	rows, err := db.db.QueryContext(ctx, dueOutgoingQuery, fmtTime(now), limit)
+	rows, err := db.queryCached(ctx, dueOutgoingQuery, fmtTime(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
 	}

@@ -18,6 +18,12 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		scans       []string
 	}{
 		{"registry of a decision", schoolsQuery + where, args, []string{"SCAN s", "SCAN schools"}},
+		// The registry cache's reads (registrycache.go): a commune's schools, the schools named
+		// of other communes, and those a decision wrote.
+		{"registry of a commune", schoolsQuery + `WHERE s.commune_id = ?`, []any{1}, []string{"SCAN s", "SCAN schools"}},
+		{"schools named elsewhere", schoolsQuery + otherCommunesWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools"}},
+		{"schools written", schoolsQuery + writtenWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools"}},
+		{"school of a change", schoolByUAIQuery, []any{"0690001A"}, []string{"SCAN s", "SCAN schools"}},
 		// From the files, never through the commune's requests: walking those (an index on
 		// requests, then each row past its raw message) grew with every request of the year.
 		{"files repeated", filesRepeatedQuery, []any{`["ab12"]`, "Givors", 7, "", 1},

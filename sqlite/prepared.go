@@ -54,22 +54,98 @@ func (c *stmtCache) close() {
 	c.stmts = nil
 }
 
+// Outside a transaction, a cached statement runs on whichever connection is free, and a
+// connection stays with its rows until they are closed: two uses at once never share one.
+
+// execCached runs query outside a transaction through its cached statement.
+func (db *DB) execCached(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := db.stmts.get(ctx, db.db, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return db.db.ExecContext(ctx, query, args...)
+}
+
+// queryCached runs query outside a transaction through its cached statement.
+func (db *DB) queryCached(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := db.stmts.get(ctx, db.db, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return db.db.QueryContext(ctx, query, args...)
+}
+
+// queryRowCached runs query outside a transaction through its cached statement.
+func (db *DB) queryRowCached(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := db.stmts.get(ctx, db.db, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return db.db.QueryRowContext(ctx, query, args...)
+}
+
+// busy reports whether rows that query returned earlier in the transaction are still being
+// read: one SQLite statement runs once at a time, and running it again would reset the rows
+// under their reader (database/sql shares a connection's statement among the transaction's
+// uses of it). The query then runs unprepared.
+func (tx *writeTx) busy(query string) bool {
+	if len(tx.open) == 0 {
+		return false
+	}
+	r, ok := tx.open[query]
+	if !ok {
+		return false
+	}
+	if _, err := r.Columns(); err == nil {
+		return true // not closed yet
+	}
+	delete(tx.open, query)
+	return false
+}
+
+// opened records the rows query returned through its prepared statement, until they are closed.
+func (tx *writeTx) opened(query string, rows *sql.Rows) {
+	if tx.open == nil {
+		tx.open = map[string]*sql.Rows{}
+	}
+	tx.open[query] = rows
+}
+
+// cached returns the cached statement for query, nil when it is not to be used (cache full, or
+// busy).
+func (tx *writeTx) cached(ctx context.Context, query string) *sql.Stmt {
+	if tx.busy(query) {
+		return nil
+	}
+	return tx.db.stmts.get(ctx, tx.db.db, query)
+}
+
 // ExecContext runs query in the transaction through its cached statement.
 func (tx *writeTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := tx.db.stmts.get(ctx, tx.db.db, query); s != nil {
+	if s := tx.cached(ctx, query); s != nil {
 		return tx.Tx.StmtContext(ctx, s).ExecContext(ctx, args...)
 	}
 	return tx.Tx.ExecContext(ctx, query, args...)
 }
 
-// QueryRowContext runs query in the transaction through its cached statement. (QueryContext is
-// left unprepared: rows left open on a statement while the same statement runs again would
-// share SQLite's statement; a row is read and closed by Scan.)
+// QueryRowContext runs query in the transaction through its cached statement. Its row is read
+// and closed by Scan.
 func (tx *writeTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := tx.db.stmts.get(ctx, tx.db.db, query); s != nil {
+	if s := tx.cached(ctx, query); s != nil {
 		return tx.Tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
 	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// QueryContext runs query in the transaction through its cached statement, unless rows it
+// returned before are still open (busy): a query run again while its earlier rows are read, in
+// a loop over them, runs unprepared.
+func (tx *writeTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := tx.cached(ctx, query); s != nil {
+		rows, err := tx.Tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+		if err == nil {
+			tx.opened(query, rows)
+		}
+		return rows, err
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
 }
 
 // preparedTx runs a transaction's queries through statements prepared once each: a decision
@@ -83,7 +159,12 @@ type preparedTx struct {
 
 func prepared(tx *writeTx) *preparedTx { return &preparedTx{tx: tx, stmts: map[string]*sql.Stmt{}} }
 
+// stmt returns the transaction's statement for query, nil when rows it returned are still
+// being read (writeTx.busy).
 func (p *preparedTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if p.tx.busy(query) {
+		return nil, nil
+	}
 	if s, ok := p.stmts[query]; ok {
 		return s, nil
 	}
@@ -104,6 +185,8 @@ func (p *preparedTx) ExecContext(ctx context.Context, query string, args ...any)
 	s, err := p.stmt(ctx, query)
 	if err != nil {
 		return nil, err
+	} else if s == nil {
+		return p.tx.Tx.ExecContext(ctx, query, args...)
 	}
 	return s.ExecContext(ctx, args...)
 }
@@ -112,14 +195,20 @@ func (p *preparedTx) QueryContext(ctx context.Context, query string, args ...any
 	s, err := p.stmt(ctx, query)
 	if err != nil {
 		return nil, err
+	} else if s == nil {
+		return p.tx.Tx.QueryContext(ctx, query, args...)
 	}
-	return s.QueryContext(ctx, args...)
+	rows, err := s.QueryContext(ctx, args...)
+	if err == nil {
+		p.tx.opened(query, rows)
+	}
+	return rows, err
 }
 
 func (p *preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	s, err := p.stmt(ctx, query)
-	if err != nil {
-		return p.tx.QueryRowContext(ctx, query, args...) // its Scan reports the same error
+	if err != nil || s == nil {
+		return p.tx.Tx.QueryRowContext(ctx, query, args...) // its Scan reports the same error
 	}
 	return s.QueryRowContext(ctx, args...)
 }

@@ -113,10 +113,14 @@ func (db *DB) FailedTasks(ctx context.Context) ([]FailedTask, error) { return fa
 // FailedTasks returns the tasks refused by the directory.
 func (t *Tx) FailedTasks() ([]FailedTask, error) { return failedTasks(t.ctx, t.tx) }
 
-func failedTasks(ctx context.Context, q queryer) ([]FailedTask, error) {
-	rows, err := q.QueryContext(ctx, `SELECT c.name, s.uai, s.name, p.kind, coalesce(p.last_error, ''), p.next_attempt_at FROM provisioning p
+// failedTasksQuery reads the refused tasks on provisioning_failed, in their order, never the
+// directory work done over the years.
+const failedTasksQuery = `SELECT c.name, s.uai, s.name, p.kind, coalesce(p.last_error, ''), p.next_attempt_at FROM provisioning p
 		JOIN schools s ON s.id = p.school_id JOIN communes c ON c.id = s.commune_id WHERE p.state = 'failed'
-		AND NOT EXISTS (SELECT 1 FROM provisioning p2 WHERE p2.school_id = p.school_id AND p2.id > p.id AND p2.state = 'done') ORDER BY p.id`)
+		AND NOT EXISTS (SELECT 1 FROM provisioning p2 WHERE p2.school_id = p.school_id AND p2.id > p.id AND p2.state = 'done') ORDER BY p.id`
+
+func failedTasks(ctx context.Context, q queryer) ([]FailedTask, error) {
+	rows, err := q.QueryContext(ctx, failedTasksQuery)
 	if err != nil {
 		return nil, err
 	}

@@ -196,18 +196,37 @@ func readSchools(ctx context.Context, q queryer, where string, args []any) (map[
 
 // scanSchool reads the row of schoolsQuery rows is on.
 func scanSchool(rows *sql.Rows) (convention.School, error) {
+	s, _, err := scanSchoolFrom(rows.Scan)
+	return s, err
+}
+
+// schoolByUAIQuery is schoolsQuery for one school, by UAI, its id first.
+const schoolByUAIQuery = `SELECT s.id, c.name, s.uai, s.name, s.status, s.admin, s.received_at, s.due_at,
+		s.active_at, s.remove_at, s.removed_at FROM schools s JOIN communes c ON c.id = s.commune_id WHERE s.uai = ?`
+
+// schoolByUAI reads school uai as it stands, with its id and its administrator as stored (the
+// history's "before"); sql.ErrNoRows when there is none.
+func schoolByUAI(ctx context.Context, q queryer, uai string) (id int64, s convention.School, admin sql.NullString, err error) {
+	s, admin.String, err = scanSchoolFrom(q.QueryRowContext(ctx, schoolByUAIQuery, uai).Scan, &id)
+	admin.Valid = err == nil
+	return id, s, admin, err
+}
+
+// scanSchoolFrom reads with scan a row of schoolsQuery's columns after the first ones, and
+// returns the administrator as stored too.
+func scanSchoolFrom(scan func(...any) error, first ...any) (convention.School, string, error) {
 	var s convention.School
 	var admin, received, due string
 	var active, removeAt, removed sql.NullString
-	if err := rows.Scan(&s.Commune, &s.UAI, &s.Name, &s.Status, &admin, &received, &due, &active, &removeAt, &removed); err != nil {
-		return s, err
+	if err := scan(append(first, &s.Commune, &s.UAI, &s.Name, &s.Status, &admin, &received, &due, &active, &removeAt, &removed)...); err != nil {
+		return s, "", err
 	}
 	if err := decodeAdmin(admin, &s.Admin); err != nil {
-		return s, fmt.Errorf("school %s: admin: %w", s.UAI, err)
+		return s, "", fmt.Errorf("school %s: admin: %w", s.UAI, err)
 	}
 	s.ReceivedAt, s.DueAt = parseTime(received), parseTime(due)
 	s.ActiveAt, s.RemoveAt, s.RemovedAt = parseTimePtr(active), parseTimePtr(removeAt), parseTimePtr(removed)
-	return s, nil
+	return s, admin, nil
 }
 
 // The state columns of a school (name, status, administrator, dates) are written from a

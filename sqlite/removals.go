@@ -14,16 +14,23 @@ type ScheduledRemoval struct {
 	RemoveAt  time.Time
 }
 
+// removalsScheduledQuery starts from the schools whose removal is still scheduled
+// (schools_removing; CROSS JOIN keeps them the outer loop) and reads each one's schedulings
+// (changes_school_schedule_remove): never the schedulings of ten years. Its arguments are the
+// span twice.
+const removalsScheduledQuery = `SELECT DISTINCT c.name, s.uai, s.name, ch.request_id, s.remove_at
+		FROM schools s CROSS JOIN changes ch ON ch.school_id = s.id AND ch.kind = 'schedule_remove'
+		JOIN requests r ON r.id = ch.request_id JOIN communes c ON c.id = s.commune_id
+		LEFT JOIN staff_actions sa ON sa.id = ch.staff_action_id
+		WHERE s.remove_at IS NOT NULL AND s.status <> 'removed'
+		AND ((sa.id IS NULL AND r.decided_at >= ? AND r.decided_at < ?) OR (sa.at >= ? AND sa.at < ?))
+		ORDER BY c.name, s.uai`
+
 // RemovalsScheduledBetween returns the removals still scheduled that were scheduled in [from,
 // to): by a request decided then, or by staff confirming held removals then; by commune then
 // UAI.
 func (t *Tx) RemovalsScheduledBetween(from, to time.Time) ([]ScheduledRemoval, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT DISTINCT c.name, s.uai, s.name, ch.request_id, s.remove_at
-		FROM changes ch JOIN requests r ON r.id = ch.request_id JOIN schools s ON s.id = ch.school_id JOIN communes c ON c.id = s.commune_id
-		LEFT JOIN staff_actions sa ON sa.id = ch.staff_action_id
-		WHERE ch.kind = 'schedule_remove' AND s.remove_at IS NOT NULL AND s.status <> 'removed'
-		AND ((sa.id IS NULL AND r.decided_at >= ? AND r.decided_at < ?) OR (sa.at >= ? AND sa.at < ?))
-		ORDER BY c.name, s.uai`, fmtTime(from), fmtTime(to), fmtTime(from), fmtTime(to))
+	rows, err := t.tx.QueryContext(t.ctx, removalsScheduledQuery, fmtTime(from), fmtTime(to), fmtTime(from), fmtTime(to))
 	if err != nil {
 		return nil, fmt.Errorf("read the removals scheduled: %w", err)
 	}

@@ -16,7 +16,7 @@ import (
 // MailboxState returns the mailbox's last known UIDVALIDITY and the highest UID handled, or
 // ErrNotFound the first time.
 func (db *DB) MailboxState(ctx context.Context, mailbox string) (uidValidity, lastUID uint32, err error) {
-	err = db.db.QueryRowContext(ctx, `SELECT uid_validity, last_uid FROM mailbox_state WHERE mailbox = ?`, mailbox).Scan(&uidValidity, &lastUID)
+	err = db.queryRowCached(ctx, `SELECT uid_validity, last_uid FROM mailbox_state WHERE mailbox = ?`, mailbox).Scan(&uidValidity, &lastUID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, ErrNotFound
 	}
@@ -91,7 +91,19 @@ func (db *DB) claim(ctx context.Context, key MessageKey, receivedAt time.Time, r
 	return r, tx.Commit()
 }
 
-func getRequest(ctx context.Context, q queryer, where string, args ...any) (*Request, error) {
+// rowQueryer runs a query of one row: a transaction, or the store's cached statements.
+type rowQueryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// cachedRows runs the store's queries through its cached statements.
+type cachedRows struct{ db *DB }
+
+func (c cachedRows) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.db.queryRowCached(ctx, query, args...)
+}
+
+func getRequest(ctx context.Context, q rowQueryer, where string, args ...any) (*Request, error) {
 	var r Request
 	var received string
 	var target, moved sql.NullString
@@ -113,7 +125,7 @@ func getRequest(ctx context.Context, q queryer, where string, args ...any) (*Req
 
 // RequestByKey returns the request claimed for a message, or ErrNotFound.
 func (db *DB) RequestByKey(ctx context.Context, key MessageKey) (*Request, error) {
-	return getRequest(ctx, db.db, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
+	return getRequest(ctx, cachedRows{db}, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
 }
 
 // MarkMoved records, in one transaction, that the messages of requests ids now sit in their
@@ -127,14 +139,9 @@ func (db *DB) MarkMoved(ctx context.Context, ids ...int64) error {
 		return err
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `UPDATE requests SET moved_at = ? WHERE id = ? AND moved_at IS NULL`)
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
 	at := fmtTime(db.now())
 	for _, id := range ids {
-		if _, err := stmt.ExecContext(ctx, at, id); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE requests SET moved_at = ? WHERE id = ? AND moved_at IS NULL`, at, id); err != nil {
 			return fmt.Errorf("mark request %d moved: %w", id, err)
 		}
 	}
@@ -229,7 +236,8 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 		}
 	}
 	var view DecideView
-	if view.Registry, err = registryOf(ctx, tx, in.Commune, in.UAIs); err != nil {
+	var reg *communeRegistry
+	if view.Registry, reg, err = db.decisionRegistry(ctx, tx, in.Commune, in.UAIs); err != nil {
 		return nil, err
 	}
 	if view.DuplicateOf, err = duplicateOf(ctx, tx, in); err != nil {
@@ -290,7 +298,7 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 	ptx := prepared(tx) // the same statements for every school
 	var rows changeRows
 	for _, ch := range d.Changes {
-		if err := applyChange(ctx, ptx, &rows, communeID.Int64, in.RequestID, receivedAt, ch); err != nil {
+		if err := applyChange(ctx, ptx, &rows, reg, communeID.Int64, in.RequestID, receivedAt, ch); err != nil {
 			return nil, fmt.Errorf("request %d: %s %s: %w", in.RequestID, ch.Kind, ch.UAI, err)
 		}
 	}
@@ -352,7 +360,15 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 			return nil, fmt.Errorf("decide request %d: keep its text: %w", in.RequestID, err)
 		}
 	}
-	return d, tx.Commit()
+	keep, err := reg.settle(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return d, err
+	}
+	keep()
+	return d, nil
 }
 
 // ErrAlreadyDecided is returned by Decide for a request decided before.
@@ -402,12 +418,10 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 	return id, err
 }
 
-// applyChange writes one change to its school, and gathers in rows its history and the
-// directory work it calls for.
-func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, requestID int64, receivedAt string, ch convention.Change) error {
-	var schoolID int64
-	var before sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT id, admin FROM schools WHERE uai = ?`, ch.UAI).Scan(&schoolID, &before)
+// applyChange writes one change to its school, gathers in rows its history and the directory
+// work it calls for, and tells reg of the school rows it wrote.
+func applyChange(ctx context.Context, tx queryer, rows *changeRows, reg *communeRegistry, communeID, requestID int64, receivedAt string, ch convention.Change) error {
+	schoolID, school, before, err := schoolByUAI(ctx, tx, ch.UAI)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
@@ -418,7 +432,10 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, r
 		if exists {
 			// A school listed again, maybe by another commune: it is that commune's now.
 			if _, err = tx.ExecContext(ctx, `UPDATE schools SET commune_id = ? WHERE id = ?`, communeID, schoolID); err == nil {
-				_, _, err = applyTo(ctx, tx, schoolID, ch, ch.At)
+				reg.wrote(ch.UAI, 1)
+				if err = writeSchool(ctx, tx, schoolID, school.Apply(ch, ch.At)); err == nil {
+					reg.wrote(ch.UAI, 1)
+				}
 			}
 		} else {
 			s := convention.School{UAI: ch.UAI}.Apply(ch, ch.At)
@@ -426,6 +443,7 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, r
 			res, err = tx.ExecContext(ctx, `INSERT INTO schools (commune_id, uai, name, status, admin, received_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 				communeID, s.UAI, s.Name, s.Status, encodeJSON(s.Admin), fmtTime(s.ReceivedAt), fmtTime(s.DueAt))
 			if err == nil {
+				reg.wrote(ch.UAI, 1)
 				schoolID, err = res.LastInsertId()
 			}
 		}
@@ -436,7 +454,9 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, communeID, r
 		if !exists {
 			return ErrNotFound
 		}
-		_, _, err = applyTo(ctx, tx, schoolID, ch, ch.At)
+		if err = writeSchool(ctx, tx, schoolID, school.Apply(ch, ch.At)); err == nil {
+			reg.wrote(ch.UAI, 1)
+		}
 	case convention.ChangeHoldRemoval:
 		if !exists {
 			return ErrNotFound

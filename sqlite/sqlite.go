@@ -47,6 +47,8 @@ type DB struct {
 	accessNotifier atomic.Pointer[AccessNotifier]
 	// stmts are the write transactions' statements, prepared once (see writeTx).
 	stmts stmtCache
+	// registry keeps the schools of the communes decided lately (see registryCache).
+	registry registryCache
 }
 
 // writeTurn is a lock on writing to the store where urgent writers go first. The outbox's
@@ -94,6 +96,9 @@ type writeTx struct {
 	*sql.Tx
 	db      *DB
 	release func()
+	// open holds, by query, the last rows a cached statement returned in the transaction
+	// (busy).
+	open map[string]*sql.Rows
 }
 
 // Commit commits and gives the write turn back.
@@ -120,18 +125,19 @@ func (db *DB) begin(ctx context.Context) (*writeTx, error) {
 	return &writeTx{Tx: tx, db: db, release: func() { once.Do(db.turn.unlock) }}, nil
 }
 
-// exec runs one writing statement in its own transaction, in turn.
+// exec runs one writing statement in its own transaction, in turn, through its cached
+// statement.
 func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	db.turn.lock(false)
 	defer db.turn.unlock()
-	return db.db.ExecContext(ctx, query, args...)
+	return db.execCached(ctx, query, args...)
 }
 
 // execUrgent is exec ahead of the writers waiting.
 func (db *DB) execUrgent(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	db.turn.lock(true)
 	defer db.turn.unlock()
-	return db.db.ExecContext(ctx, query, args...)
+	return db.execCached(ctx, query, args...)
 }
 
 // Open opens (creating it if needed) the SQLite file at path and brings its schema up to date.

@@ -94,7 +94,7 @@ func release(ctx context.Context, q queryer, r *Release, requestID, communeID in
 // declared by `intaked release --add-sender` at once).
 func (db *DB) SenderCommune(ctx context.Context, addr string) (string, error) {
 	var name string
-	err := db.db.QueryRowContext(ctx, `SELECT c.name FROM commune_senders cs JOIN communes c ON c.id = cs.commune_id WHERE cs.address = ? ORDER BY cs.id LIMIT 1`,
+	err := db.queryRowCached(ctx, `SELECT c.name FROM commune_senders cs JOIN communes c ON c.id = cs.commune_id WHERE cs.address = ? ORDER BY cs.id LIMIT 1`,
 		strings.ToLower(strings.TrimSpace(addr))).Scan(&name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound

@@ -198,12 +198,12 @@ func (a *staffActions) schoolYear(year string) error {
 	return nil
 }
 
-// FeeStatement draws the fee statement of year from the whole store.
+// FeeStatement draws the fee statement of year from the store's facts of that year.
 func (a *staffActions) FeeStatement(ctx context.Context, year string) (report.FeeStatement, error) {
 	if err := a.schoolYear(year); err != nil {
 		return report.FeeStatement{}, err
 	}
-	facts, err := scheduler.Facts(ctx, a.store, a.config().CommuneDates())
+	facts, err := scheduler.YearFacts(ctx, a.store, a.config().CommuneDates(), year, a.config().Location())
 	if err != nil {
 		return report.FeeStatement{}, err
 	}
@@ -216,11 +216,11 @@ func (a *staffActions) ActivityReport(ctx context.Context, year string) (report.
 	if err := a.schoolYear(year); err != nil {
 		return report.ActivityReport{}, nil, err
 	}
-	facts, err := scheduler.Facts(ctx, a.store, a.config().CommuneDates())
+	loc := a.config().Location()
+	facts, err := scheduler.YearFacts(ctx, a.store, a.config().CommuneDates(), year, loc)
 	if err != nil {
 		return report.ActivityReport{}, nil, err
 	}
-	loc := a.config().Location()
 	return report.Activity(facts, year, loc), scheduler.History(facts, year, loc), nil
 }
 

@@ -1,0 +1,209 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/laclasse/intake/convention"
+)
+
+// maxCachedSchools bounds the schools registryCache keeps, all communes together (a few MB):
+// the Métropole's registry fits many times over; on a national store the communes decided
+// least lately are let go.
+const maxCachedSchools = 10_000
+
+// registryCache keeps, for the communes decided lately, their schools as the store last had
+// them, so that a decision does not read and decode its commune's whole registry from SQLite
+// again (a sixth of the daemon's CPU per message, with communes of 200 schools).
+//
+// Implementation notes: an entry is valid for one communes.registry_version, which SQLite's own
+// triggers move on every write of one of the commune's schools, whoever writes (this process,
+// the command line in another, the console, a calendar job; migration 0013). A decision reads
+// the version inside its write transaction and uses the entry only when it matches. It takes
+// the entry out of the cache for the time of its transaction, folds into it the schools it
+// wrote, read back from the store before the commit, and puts it back after the commit only if
+// the version moved by exactly the number of school rows it wrote: any write it did not track
+// drops the entry, and a transaction rolled back leaves nothing behind. The decision itself gets
+// a copy: it never holds the entry's map nor its pointers.
+type registryCache struct {
+	mu      sync.Mutex
+	entries map[int64]*cachedRegistry // by commune id
+	schools int                       // in all entries
+	tick    uint64
+	// hits and misses count the lookups, for tests.
+	hits, misses int
+}
+
+// cachedRegistry is one commune's schools at one registry version.
+type cachedRegistry struct {
+	version int64
+	schools map[string]convention.School // by UAI
+	used    uint64                       // registryCache.tick at its last use
+}
+
+// take removes and returns the entry of commune id if it holds version, nil otherwise (and
+// then drops a stale entry).
+func (c *registryCache) take(id, version int64) *cachedRegistry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[id]
+	if e != nil {
+		delete(c.entries, id)
+		c.schools -= len(e.schools)
+	}
+	if e == nil || e.version != version {
+		c.misses++
+		return nil
+	}
+	c.hits++
+	return e
+}
+
+// put installs e as the entry of commune id, letting go of the entries used least lately to
+// stay within maxCachedSchools.
+func (c *registryCache) put(id int64, e *cachedRegistry) {
+	if len(e.schools) > maxCachedSchools {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old := c.entries[id]; old != nil { // not expected: the decisions take turns
+		c.schools -= len(old.schools)
+	}
+	for c.schools+len(e.schools) > maxCachedSchools {
+		var oldest int64
+		var first = true
+		for cid, o := range c.entries {
+			if first || o.used < c.entries[oldest].used {
+				oldest, first = cid, false
+			}
+		}
+		c.schools -= len(c.entries[oldest].schools)
+		delete(c.entries, oldest)
+	}
+	if c.entries == nil {
+		c.entries = map[int64]*cachedRegistry{}
+	}
+	c.tick++
+	e.used = c.tick
+	c.entries[id] = e
+	c.schools += len(e.schools)
+}
+
+// communeRegistry is a decision's read of its commune's registry, to be folded and put back in
+// the cache once the decision is written.
+type communeRegistry struct {
+	cache     *registryCache
+	communeID int64
+	version   int64                        // registry_version when read
+	schools   map[string]convention.School // the commune's schools at version, the decision's to keep
+	written   int64                        // school rows the decision wrote in the commune (wrote)
+	uais      []string                     // the schools written
+}
+
+// decisionRegistry returns the schools of commune and the schools named (uais), keyed by UAI, as
+// registryOf does, reading the commune's own from the cache when it is up to date. The map is
+// the caller's. The communeRegistry returned (nil when commune is not in the store) is to be
+// told of the decision's writes (wrote) and settled before the commit (settle).
+func (db *DB) decisionRegistry(ctx context.Context, tx queryer, commune string, uais []string) (map[string]convention.School, *communeRegistry, error) {
+	if commune == "" || !hasRegistryVersion { // TEMPORARY until migration 0013 is in the tree
+		m, err := registryOf(ctx, tx, commune, uais)
+		return m, nil, err
+	}
+	r := &communeRegistry{cache: &db.registry}
+	err := tx.QueryRowContext(ctx, `SELECT id, registry_version FROM communes WHERE name = ?`, commune).Scan(&r.communeID, &r.version)
+	if errors.Is(err, sql.ErrNoRows) {
+		m, err := registryOf(ctx, tx, commune, uais)
+		return m, nil, err
+	} else if err != nil {
+		return nil, nil, fmt.Errorf("read registry version of %s: %w", commune, err)
+	}
+	if e := r.cache.take(r.communeID, r.version); e != nil {
+		r.schools = e.schools
+	} else if r.schools, err = readSchools(ctx, tx, `WHERE s.commune_id = ?`, []any{r.communeID}); err != nil {
+		return nil, nil, err
+	}
+	view := cloneSchools(r.schools, len(uais))
+	if len(uais) > 0 {
+		others, err := readSchools(ctx, tx, otherCommunesWhere, []any{encodeJSON(uais), r.communeID})
+		if err != nil {
+			return nil, nil, err
+		}
+		for uai, s := range others {
+			view[uai] = s
+		}
+	}
+	return view, r, nil
+}
+
+// hasRegistryVersion: TEMPORARY, until migration 0013 can be numbered (0012 is helper R's).
+var hasRegistryVersion = SchemaVersion() >= 13
+
+// otherCommunesWhere selects the schools named (a JSON array of UAIs) that belong to another
+// commune than the one given, through the UAI's index.
+const otherCommunesWhere = `WHERE s.uai IN (SELECT value FROM json_each(?)) AND s.commune_id <> ?`
+
+// writtenWhere selects the schools named (a JSON array of UAIs) that belong to the commune given.
+const writtenWhere = `WHERE s.uai IN (SELECT value FROM json_each(?)) AND s.commune_id = ?`
+
+// wrote records that the decision wrote n rows of schools of the commune (an INSERT, or an
+// UPDATE of the columns the registry reads), uai's.
+func (r *communeRegistry) wrote(uai string, n int64) {
+	if r == nil {
+		return
+	}
+	r.written += n
+	r.uais = append(r.uais, uai)
+}
+
+// settle folds into the commune's schools the ones the decision wrote, read back from the
+// store, if the registry version moved by exactly the rows the decision wrote, and returns what
+// to do after a successful commit (nothing when the schools are not to be kept).
+func (r *communeRegistry) settle(ctx context.Context, tx queryer) (func(), error) {
+	if r == nil {
+		return func() {}, nil
+	}
+	var version int64
+	if err := tx.QueryRowContext(ctx, `SELECT registry_version FROM communes WHERE id = ?`, r.communeID).Scan(&version); err != nil {
+		return nil, fmt.Errorf("read registry version: %w", err)
+	}
+	if version != r.version+r.written {
+		return func() {}, nil // written by something else too: read afresh next time
+	}
+	if len(r.uais) > 0 {
+		written, err := readSchools(ctx, tx, writtenWhere, []any{encodeJSON(r.uais), r.communeID})
+		if err != nil {
+			return nil, err
+		}
+		for uai, s := range written {
+			r.schools[uai] = s
+		}
+	}
+	e := &cachedRegistry{version: version, schools: r.schools}
+	return func() { r.cache.put(r.communeID, e) }, nil
+}
+
+// cloneSchools copies m, and the times its schools point to, with room for extra more.
+func cloneSchools(m map[string]convention.School, extra int) map[string]convention.School {
+	out := make(map[string]convention.School, len(m)+extra)
+	var times []time.Time // the copies of the times, a chunk at a time
+	copyTime := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		if len(times) == cap(times) {
+			times = make([]time.Time, 0, 32)
+		}
+		times = append(times, *t)
+		return &times[len(times)-1]
+	}
+	for uai, s := range m {
+		s.ActiveAt, s.RemoveAt, s.RemovedAt = copyTime(s.ActiveAt), copyTime(s.RemoveAt), copyTime(s.RemovedAt)
+		out[uai] = s
+	}
+	return out
+}
