@@ -44,6 +44,10 @@ func TestCalendarQueriesUseIndexes(t *testing.T) {
 		// The directory's warnings of the requests decided in the span, not every problem.
 		{"directory warnings", directoryWarningsQuery, append([]any{"uai"}, day...), []string{"SCAN p\x00", "SCAN problems"}, []string{"r"}, nil,
 			"SEARCH r USING INDEX requests_decided"},
+		// The registry walked once, each school's directory row by its key: never the directory
+		// scanned, nor a temporary b-tree.
+		{"directory watch", directoryWatchQuery, nil, []string{"SCAN d", "SCAN directory", "USE TEMP B-TREE"}, nil, nil,
+			"SEARCH d USING PRIMARY KEY (uai=?)"},
 		// The schools whose removal is scheduled, then their schedulings: never every scheduling.
 		{"removals scheduled", removalsScheduledQuery, append(day, day...), nil, []string{"ch", "r", "sa"}, nil,
 			"SEARCH s USING INDEX schools_removing"},

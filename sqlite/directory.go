@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -200,42 +199,67 @@ type DirectoryWatched struct {
 	Elsewhere bool
 }
 
+// directoryWatchQuery walks the registered schools not removed, each with its directory row
+// (by its primary key) and its commune's code: no administrator decoded, no commune's counts,
+// no list of every UAI sent to the directory.
+const directoryWatchQuery = `SELECT s.uai, c.insee, d.uai IS NOT NULL, coalesce(d.name, ''), coalesce(d.type, ''), coalesce(d.nature, ''),
+		coalesce(d.public, 0), coalesce(d.commune_insee, ''), coalesce(d.commune, ''), coalesce(d.mail, ''), coalesce(d.state, ''), coalesce(d.opened, '')
+		FROM schools s JOIN communes c ON c.id = s.commune_id LEFT JOIN directory d ON d.uai = s.uai WHERE s.status <> 'removed'`
+
 // DirectoryWatch returns, from the transaction, the schools of the registry not removed that
 // the directory says close or no longer lists, or places in another commune (none when no
-// directory was loaded): a closed school, or a neighbour's, must not keep being billed.
+// directory was loaded), by commune then UAI: a closed school, or a neighbour's, must not keep
+// being billed. Only the schools it returns are read whole.
 func (t *Tx) DirectoryWatch() ([]DirectoryWatched, error) {
-	schools, err := t.Schools()
+	var loaded int
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce((SELECT rows FROM directory_state WHERE id = 1 AND loaded_at IS NOT NULL), 0)`).Scan(&loaded); err != nil {
+		return nil, fmt.Errorf("read the directory: %w", err)
+	}
+	if loaded == 0 {
+		return nil, nil
+	}
+	rows, err := t.tx.QueryContext(t.ctx, directoryWatchQuery)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("watch the registry in the directory: %w", err)
 	}
-	infos, err := t.Communes()
-	if err != nil {
-		return nil, err
-	}
-	insee := map[string]string{}
-	for _, c := range infos {
-		insee[strings.ToLower(c.Name)] = c.INSEE
-	}
+	defer rows.Close()
+	watched := map[string]DirectoryWatched{}
 	var uais []string
-	for _, s := range schools {
-		if s.Status != convention.StatusRemoved {
-			uais = append(uais, s.UAI)
+	for rows.Next() {
+		var uai, insee, opened string
+		var w DirectoryWatched
+		e := &w.Entry
+		if err := rows.Scan(&uai, &insee, &w.Listed, &e.Name, &e.Type, &e.Nature, &e.Public, &e.CommuneINSEE, &e.Commune, &e.Mail, &e.State, &opened); err != nil {
+			return nil, fmt.Errorf("watch the registry in the directory: %w", err)
+		}
+		if w.Listed {
+			e.UAI = uai
+			if opened != "" {
+				e.Opened, _ = time.Parse("2006-01-02", opened)
+			}
+		}
+		w.Elsewhere = w.Listed && !convention.InCommune(e.CommuneINSEE, insee)
+		if !w.Listed || e.Closing() || w.Elsewhere {
+			watched[uai] = w
+			uais = append(uais, uai)
 		}
 	}
-	entries, loaded, err := directoryEntries(t.ctx, t.tx, uais)
-	if err != nil || !loaded {
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("watch the registry in the directory: %w", err)
+	}
+	rows.Close()
+	if len(uais) == 0 {
+		return nil, nil
+	}
+	reg, err := readSchools(t.ctx, t.tx, `WHERE s.uai IN (SELECT value FROM json_each(?))`, []any{encodeJSON(uais)})
+	if err != nil {
 		return nil, err
 	}
-	var out []DirectoryWatched
-	for _, s := range schools {
-		if s.Status == convention.StatusRemoved {
-			continue
-		}
-		e, ok := entries[s.UAI]
-		elsewhere := ok && !convention.InCommune(e.CommuneINSEE, insee[strings.ToLower(s.Commune)])
-		if !ok || e.Closing() || elsewhere {
-			out = append(out, DirectoryWatched{School: s, Entry: e, Listed: ok, Elsewhere: elsewhere})
-		}
+	out := make([]DirectoryWatched, 0, len(uais))
+	for _, s := range sortedSchools(reg) {
+		w := watched[s.UAI]
+		w.School = s
+		out = append(out, w)
 	}
 	return out, nil
 }

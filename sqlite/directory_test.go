@@ -161,6 +161,15 @@ func TestDirectoryRegistry(t *testing.T) {
 	for _, w := range watched {
 		elsewhere[w.School.UAI] = w.Elsewhere
 	}
+	// Each school watched is read whole, in the registry's order.
+	for i, w := range watched {
+		if w.School.Commune != "Givors" || w.School.Admin.Email != "x@y.fr" || w.School.Status != convention.StatusPending || i > 0 && watched[i-1].School.UAI >= w.School.UAI {
+			t.Errorf("watched[%d] = %+v: not the school as the registry has it, in its order", i, w.School)
+		}
+		if w.Listed != (w.Entry.UAI == w.School.UAI) {
+			t.Errorf("watched[%d]: listed %v with the directory's row %+v", i, w.Listed, w.Entry)
+		}
+	}
 	// Registered for Givors, all three: Fresnes' and Créteil's by the directory.
 	if len(got) != 3 || !got["0941874B"] || !got["0940176F"] || got["0690101K"] || !elsewhere["0940176F"] || elsewhere["0690101K"] {
 		t.Errorf("watched %+v, want 0941874B (closing, elsewhere), 0940176F (elsewhere) and 0690101K (not listed)", watched)

@@ -56,14 +56,19 @@ func requestFacts(ctx context.Context, q queryer) ([]RequestFact, error) {
 	return requestFactsWhere(ctx, q, "")
 }
 
-// requestFactsWhere returns the decided requests of a declared commune that where (a condition
-// on r, joined with AND; "" for none) selects, oldest first.
-func requestFactsWhere(ctx context.Context, q queryer, where string, args ...any) ([]RequestFact, error) {
+// requestFactsQuery reads the decided requests of a declared commune that where selects.
+func requestFactsQuery(where string) string {
 	if where != "" {
 		where = " AND " + where
 	}
-	rows, err := q.QueryContext(ctx, `SELECT r.id, c.name, r.received_at, r.state, r.refused_rows FROM requests r JOIN communes c ON c.id = r.commune_id
-		WHERE r.state <> 'claimed'`+where+` ORDER BY r.received_at, r.id`, args...)
+	return `SELECT r.id, c.name, r.received_at, r.state, r.refused_rows FROM requests r JOIN communes c ON c.id = r.commune_id
+		WHERE r.state <> 'claimed'` + where + ` ORDER BY r.received_at, r.id`
+}
+
+// requestFactsWhere returns the decided requests of a declared commune that where (a condition
+// on r, joined with AND; "" for none) selects, oldest first.
+func requestFactsWhere(ctx context.Context, q queryer, where string, args ...any) ([]RequestFact, error) {
+	rows, err := q.QueryContext(ctx, requestFactsQuery(where), args...)
 	if err != nil {
 		return nil, err
 	}

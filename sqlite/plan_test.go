@@ -22,7 +22,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		// of other communes, and those a decision wrote.
 		{"registry of a commune", schoolsQuery + `WHERE s.commune_id = ?`, []any{1}, []string{"SCAN s", "SCAN schools"}},
 		{"schools named elsewhere", schoolsQuery + otherCommunesWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools"}},
-		{"schools written", schoolsQuery + writtenWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools"}},
+		{"schools written", schoolsQuery + writtenWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools", "SEARCH s USING INDEX schools_commune"}},
 		{"school of a change", schoolByUAIQuery, []any{"0690001A"}, []string{"SCAN s", "SCAN schools"}},
 		// From the files, never through the commune's requests: walking those (an index on
 		// requests, then each row past its raw message) grew with every request of the year.
