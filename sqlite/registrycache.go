@@ -129,8 +129,15 @@ func (db *DB) decisionRegistry(ctx context.Context, tx queryer, commune string, 
 		return nil, nil, err
 	}
 	view := cloneSchools(r.schools)
-	if len(uais) > 0 {
-		others, err := readSchools(ctx, tx, otherCommunesWhere, []any{encodeJSON(uais), r.communeID})
+	// A school named that is the commune's is in its schools: only the others are read.
+	var elsewhere []string
+	for _, u := range uais {
+		if _, ok := r.schools[u]; !ok {
+			elsewhere = append(elsewhere, u)
+		}
+	}
+	if len(elsewhere) > 0 {
+		others, err := readSchools(ctx, tx, otherCommunesWhere, []any{encodeJSON(elsewhere), r.communeID})
 		if err != nil {
 			return nil, nil, err
 		}
