@@ -73,7 +73,7 @@ func undisturbed[R interface{ wasDisturbed() bool }](rs []R) []R {
 func TestBenchmarks(t *testing.T) {
 	mode := os.Getenv("INTAKE_BENCH")
 	if mode == "" {
-		t.Skip("set INTAKE_BENCH=1 to run the benchmarks (about 30 minutes; see bench/doc.go)")
+		t.Skip("set INTAKE_BENCH=1 to run the benchmarks (about 37 minutes; see bench/doc.go)")
 	}
 	// The servers are part of the measurement: their absence is a failure, not a skip.
 	t.Setenv("INTAKE_REAL_SERVERS", "require")
