@@ -221,10 +221,7 @@ func consoleSignIn(e *env, cfg, base, now string) (*http.Client, string, error) 
 // consoleSection writes the console's measurement.
 func (r *report) consoleSection(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("## The staff console\n\n")
-	if r.consoleErr != "" {
-		p("**Not complete:** %s\n\n", codeBlock(r.consoleErr))
-	}
+	sectionHead(b, "The staff console", r.consoleErr)
 	c := r.console
 	if c == nil {
 		return

@@ -122,10 +122,7 @@ func TestDirectoryLoadChild(t *testing.T) {
 // directorySection writes the directory's measurement.
 func (r *report) directorySection(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("## The national directory of schools\n\n")
-	if r.directoryErr != "" {
-		p("**Not complete:** %s\n\n", codeBlock(r.directoryErr))
-	}
+	sectionHead(b, "The national directory of schools", r.directoryErr)
 	d := r.directory
 	if d == nil {
 		return

@@ -391,10 +391,7 @@ func (r *report) latencyAll() []float64 {
 
 func (r *report) latencySection(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("## 1. Intake latency\n\n")
-	if r.latencyErr != "" {
-		p("**Not complete:** %s\n\n", codeBlock(r.latencyErr))
-	}
+	sectionHead(b, "1. Intake latency", r.latencyErr)
 	if len(r.latency) == 0 {
 		return
 	}
@@ -463,10 +460,7 @@ func (r *report) latencySection(b *strings.Builder) {
 
 func (r *report) backlogSection(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("## 2. Backlog at a cold start\n\n")
-	if r.backlogErr != "" {
-		p("**Not complete:** %s\n\n", codeBlock(r.backlogErr))
-	}
+	sectionHead(b, "2. Backlog at a cold start", r.backlogErr)
 	if len(r.backlog) == 0 {
 		return
 	}
@@ -566,10 +560,7 @@ func nsOf(ls []benchLine) []float64 {
 
 func (r *report) parseSection(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("## 3. Parsing\n\n")
-	if r.parseErr != "" {
-		p("**Not complete:** %s\n\n", codeBlock(r.parseErr))
-	}
+	sectionHead(b, "3. Parsing", r.parseErr)
 	pr := r.parse
 	if pr == nil {
 		return
@@ -624,10 +615,7 @@ func (r *report) parseSection(b *strings.Builder) {
 
 func (r *report) idleSection(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("## 4. Idle footprint\n\n")
-	if r.idleErr != "" {
-		p("**Not complete:** %s\n\n", codeBlock(r.idleErr))
-	}
+	sectionHead(b, "4. Idle footprint", r.idleErr)
 	if len(r.idle) == 0 {
 		return
 	}
@@ -703,4 +691,13 @@ func spreadDur(ns []float64) string {
 	}
 	lo, hi := minMax(ns)
 	return fmt.Sprintf("%s (%s–%s, %s)", m, dur(time.Duration(lo)), dur(time.Duration(hi)), runs(len(ns)))
+}
+
+// sectionHead writes a section's heading, and says so when its measurement did not complete
+// (err, what went wrong).
+func sectionHead(b *strings.Builder, title, err string) {
+	fmt.Fprintf(b, "## %s\n\n", title)
+	if err != "" {
+		fmt.Fprintf(b, "**Not complete:** %s\n\n", codeBlock(err))
+	}
 }

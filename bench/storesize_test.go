@@ -188,10 +188,7 @@ func describeStore(s *sized) storeInfo {
 // storeSizeSection writes the measurement of the costs on the two stores.
 func (r *report) storeSizeSection(b *strings.Builder) {
 	p := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	p("## Costs on a ten-year store\n\n")
-	if r.storeSizeErr != "" {
-		p("**Not complete:** %s\n\n", codeBlock(r.storeSizeErr))
-	}
+	sectionHead(b, "Costs on a ten-year store", r.storeSizeErr)
 	s := r.storeSize
 	if s == nil {
 		return

@@ -45,12 +45,7 @@ func cacheHits(db *DB) int {
 // sees, whatever it wrote, and so is a renamed commune.
 func TestRegistryCacheSeesOtherWriters(t *testing.T) {
 	ctx := context.Background()
-	db, path := open(t)
-	other, err := Open(ctx, path, func() time.Time { return t0 })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	db, other := openTwice(t)
 	uid := uint32(0)
 	decide := func(check func(map[string]convention.School), changes ...convention.Change) {
 		t.Helper()
@@ -155,12 +150,7 @@ func TestRegistryCacheRollback(t *testing.T) {
 // registryOf reads from the store, and what it does to its copy never reaches the cache.
 func TestRegistryCacheIsTheStore(t *testing.T) {
 	ctx := context.Background()
-	db, path := open(t)
-	other, err := Open(ctx, path, func() time.Time { return t0 })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	db, other := openTwice(t)
 	rng := rand.New(rand.NewPCG(17, 2))
 	communes := []string{"Givors", "Grigny"}
 	known := map[string]string{} // UAI → commune, as the test wrote it
@@ -236,4 +226,17 @@ func TestRegistryCacheIsTheStore(t *testing.T) {
 	if cacheHits(db) < 100 {
 		t.Errorf("%d decisions of 300 served from the cache", cacheHits(db))
 	}
+}
+
+// openTwice opens a new store and a second handle on the same file: another writer, as the
+// command line in another process is.
+func openTwice(t *testing.T) (db, other *DB) {
+	t.Helper()
+	db, path := open(t)
+	other, err := Open(context.Background(), path, func() time.Time { return t0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return db, other
 }

@@ -17,8 +17,7 @@ type ReportFacts struct {
 // transaction: writers go on meanwhile (WAL), and none waits for it, however long the reading.
 func (db *DB) ReportFacts(ctx context.Context) (ReportFacts, error) {
 	var f ReportFacts
-	// Read-only: a plain (deferred) BEGIN, not the DSN's BEGIN IMMEDIATE, which takes the write lock.
-	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return f, fmt.Errorf("read the reports' facts: %w", err)
 	}
@@ -33,4 +32,10 @@ func (db *DB) ReportFacts(ctx context.Context) (ReportFacts, error) {
 		return f, fmt.Errorf("read the renewals: %w", err)
 	}
 	return f, tx.Commit()
+}
+
+// beginRead starts a read-only transaction: a plain (deferred) BEGIN, not the DSN's BEGIN
+// IMMEDIATE, which takes the write lock. It reads the store as it was at one instant.
+func (db *DB) beginRead(ctx context.Context) (*sql.Tx, error) {
+	return db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 }

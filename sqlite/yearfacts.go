@@ -55,8 +55,7 @@ const factCommunesQuery = `SELECT c.name FROM communes c WHERE EXISTS (SELECT 1 
 // one instant, in one read transaction that no writer waits for.
 func (db *DB) YearFacts(ctx context.Context, start, end time.Time) (YearFacts, error) {
 	var f YearFacts
-	// Read-only: a plain (deferred) BEGIN, not the DSN's BEGIN IMMEDIATE, which takes the write lock.
-	tx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return f, fmt.Errorf("read the reports' facts: %w", err)
 	}
