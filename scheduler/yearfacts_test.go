@@ -76,6 +76,12 @@ func yearsStore(t *testing.T) *sqlite.DB {
 	y25 := at(2025, time.May, 12)
 	decide(y25, "Givors", convention.StateApplied, nil, school(convention.ChangeReadd, "0690002B", y25), school(convention.ChangeAdmin, "0690001A", y25))
 	activate(y25.AddDate(0, 0, 10), "0690002B", "0690001A", "0690003C")
+	// On the edges of school years in Paris time, a day apart in UTC: a list of 1 September 2024
+	// at 00:30 (31 August, 22:30 UTC) belongs to 2024-2025, a school added on 1 September 2025
+	// at 00:30 to 2025-2026.
+	decide(time.Date(2024, time.August, 31, 22, 30, 0, 0, time.UTC), "Givors", convention.StateRefused, nil)
+	late := time.Date(2025, time.August, 31, 22, 30, 0, 0, time.UTC)
+	decide(late, "Givors", convention.StateApplied, nil, school(convention.ChangeAdd, "0690004D", late))
 	return db
 }
 
@@ -115,9 +121,13 @@ func TestYearFactsOfYearsStore(t *testing.T) {
 		}
 	}
 	// The year's facts hold the year's changes and requests only.
+	start, end, err := report.ParseSchoolYear("2024-2025", paris)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range facts["2024-2025"].Changes {
-		if c.At.Before(time.Date(2024, 8, 31, 0, 0, 0, 0, time.UTC)) || c.At.After(time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)) {
-			t.Errorf("change %+v outside 2024-2025", c)
+		if c.At.Before(start) || !c.At.Before(end) {
+			t.Errorf("change %+v outside 2024-2025 (from %v to %v)", c, start, end)
 		}
 	}
 	if n := len(facts["2024-2025"].Changes); n != 5 { // readd, change_admin and three activations
@@ -125,6 +135,12 @@ func TestYearFactsOfYearsStore(t *testing.T) {
 	}
 	if n := len(facts["2023-2024"].Requests); n != 5 { // three lists in 2023, the scheduling and the refused one in 2024
 		t.Errorf("%d requests in 2023-2024, want 5", n)
+	}
+	if r := facts["2024-2025"].Requests; len(r) == 0 || !r[0].ReceivedAt.Equal(time.Date(2024, time.August, 31, 22, 30, 0, 0, time.UTC)) {
+		t.Errorf("requests in 2024-2025: %+v, want first the one of 1 September 2024, 00:30", r)
+	}
+	if n := len(facts["2025-2026"].Changes); n != 1 || facts["2025-2026"].Changes[0].UAI != "0690004D" { // the school added on 1 September, 00:30
+		t.Errorf("changes in 2025-2026: %+v, want the addition of 0690004D", facts["2025-2026"].Changes)
 	}
 	act := report.Activity(facts["2023-2024"], "2023-2024", paris)
 	if len(act.Communes) != 4 || act.Total.RefusedRows != 3 || act.Total.Removed != 1 || act.Total.SchoolsAtEnd != 3 {
