@@ -72,8 +72,9 @@ func (c *registryCache) put(id int64, e *cachedRegistry) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if old := c.entries[id]; old != nil { // not expected: the decisions take turns
+	if old := c.entries[id]; old != nil { // a decision that committed after this one and put first
 		c.schools -= len(old.schools)
+		delete(c.entries, id)
 	}
 	for c.schools+len(e.schools) > maxCachedSchools {
 		var oldest int64

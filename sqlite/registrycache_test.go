@@ -240,3 +240,39 @@ func openTwice(t *testing.T) (db, other *DB) {
 	t.Cleanup(func() { other.Close() })
 	return db, other
 }
+
+// TestRegistryCacheOutlivesSyncCommunes: every command of the command line syncs the
+// configuration's communes, setting each name again; that keeps the registries the daemon holds,
+// and a change of a name's case, which the schools read show, does not.
+func TestRegistryCacheOutlivesSyncCommunes(t *testing.T) {
+	ctx := context.Background()
+	db, other := openTwice(t)
+	uid := uint32(0)
+	decide := func(check func(map[string]convention.School), changes ...convention.Change) {
+		t.Helper()
+		uid++
+		if err := cacheDecide(t, db, uid, "Givors", nil, check, changes...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	decide(nil, addition("0690001A"))
+	decide(nil, adminChange("0690001A", "Y")) // the registry is now cached
+	communes := []convention.Commune{{Name: "Givors", INSEE: "69091"}, {Name: "Grigny", INSEE: "69096"}}
+	if err := other.SyncCommunes(ctx, communes); err != nil {
+		t.Fatal(err)
+	}
+	hits := cacheHits(db)
+	decide(nil, adminChange("0690001A", "Z"))
+	if cacheHits(db) != hits+1 {
+		t.Errorf("the same communes synced again: the next decision read the registry afresh (hits %d → %d)", hits, cacheHits(db))
+	}
+	communes[0].Name = "GIVORS"
+	if err := other.SyncCommunes(ctx, communes); err != nil {
+		t.Fatal(err)
+	}
+	decide(func(m map[string]convention.School) {
+		if got := m["0690001A"].Commune; got != "GIVORS" {
+			t.Errorf("after a change of case, the school's commune reads %q, want GIVORS", got)
+		}
+	}, adminChange("0690001A", "W"))
+}

@@ -19,6 +19,10 @@ CREATE TRIGGER schools_delete_registry_version AFTER DELETE ON schools BEGIN
 	UPDATE communes SET registry_version = registry_version + 1 WHERE id = OLD.commune_id;
 END;
 
-CREATE TRIGGER communes_rename_registry_version AFTER UPDATE OF name ON communes BEGIN
+-- Only a real rename: every command syncs the configuration's communes (an upsert setting each
+-- name again), which must not make the daemon read every registry afresh. BINARY, since names
+-- compare without case and a change of case is a rename the schools read show.
+CREATE TRIGGER communes_rename_registry_version AFTER UPDATE OF name ON communes
+	WHEN OLD.name IS NOT NEW.name COLLATE BINARY BEGIN
 	UPDATE communes SET registry_version = registry_version + 1 WHERE id = NEW.id;
 END;
