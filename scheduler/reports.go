@@ -23,7 +23,8 @@ type CommuneDates struct {
 
 // Facts gathers from the store what the reports need: each school's spans in the convention,
 // the requests with their refused rows, the changes and the renewals by default, as the store
-// stood at one instant. It reads in one read transaction, which no writer waits for.
+// stood at one instant. It reads in one read transaction, which no writer waits for. The reports
+// read YearFacts; Facts, the whole store read plainly, is the reference the tests hold it to.
 func Facts(ctx context.Context, store *sqlite.DB, communes []CommuneDates) (report.Facts, error) {
 	var f report.Facts
 	insee := map[string]string{}

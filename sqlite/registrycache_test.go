@@ -46,14 +46,7 @@ func cacheHits(db *DB) int {
 func TestRegistryCacheSeesOtherWriters(t *testing.T) {
 	ctx := context.Background()
 	db, other := openTwice(t)
-	uid := uint32(0)
-	decide := func(check func(map[string]convention.School), changes ...convention.Change) {
-		t.Helper()
-		uid++
-		if err := cacheDecide(t, db, uid, "Givors", nil, check, changes...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	decide := givorsDecider(t, db)
 	decide(nil, addition("0690001A"), addition("0690002B"))
 	decide(nil, adminChange("0690002B", "Y")) // the registry is now cached
 	hits := cacheHits(db)
@@ -247,14 +240,7 @@ func openTwice(t *testing.T) (db, other *DB) {
 func TestRegistryCacheOutlivesSyncCommunes(t *testing.T) {
 	ctx := context.Background()
 	db, other := openTwice(t)
-	uid := uint32(0)
-	decide := func(check func(map[string]convention.School), changes ...convention.Change) {
-		t.Helper()
-		uid++
-		if err := cacheDecide(t, db, uid, "Givors", nil, check, changes...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	decide := givorsDecider(t, db)
 	decide(nil, addition("0690001A"))
 	decide(nil, adminChange("0690001A", "Y")) // the registry is now cached
 	communes := []convention.Commune{{Name: "Givors", INSEE: "69091"}, {Name: "Grigny", INSEE: "69096"}}
@@ -275,4 +261,17 @@ func TestRegistryCacheOutlivesSyncCommunes(t *testing.T) {
 			t.Errorf("after a change of case, the school's commune reads %q, want GIVORS", got)
 		}
 	}, adminChange("0690001A", "W"))
+}
+
+// givorsDecider returns a function that decides, each time under a message of its own, a list of
+// Givors naming no school with changes, check looking at the registry the decision was given.
+func givorsDecider(t *testing.T, db *DB) func(check func(map[string]convention.School), changes ...convention.Change) {
+	uid := uint32(0)
+	return func(check func(map[string]convention.School), changes ...convention.Change) {
+		t.Helper()
+		uid++
+		if err := cacheDecide(t, db, uid, "Givors", nil, check, changes...); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
