@@ -466,20 +466,30 @@ func firstUAI(message string, entries []convention.SchoolEntry) string {
 	return ""
 }
 
+// describe writes a contact as a reply lists it: "name (role), email, phone", the parts it has.
 func describe(c convention.Contact) string {
-	var parts []string
-	name := c.FullName()
-	if c.Role != "" {
-		name += " (" + c.Role + ")"
+	var b strings.Builder
+	phone := ""
+	if c.Phone != "" {
+		phone = convention.ReadablePhone(c.Phone)
 	}
-	parts = append(parts, name)
+	name := c.FullName()
+	b.Grow(len(name) + len(c.Role) + len(c.Email) + len(phone) + 7)
+	b.WriteString(name)
+	if c.Role != "" {
+		b.WriteString(" (")
+		b.WriteString(c.Role)
+		b.WriteString(")")
+	}
 	if c.Email != "" {
-		parts = append(parts, c.Email)
+		b.WriteString(", ")
+		b.WriteString(c.Email)
 	}
 	if c.Phone != "" {
-		parts = append(parts, convention.ReadablePhone(c.Phone))
+		b.WriteString(", ")
+		b.WriteString(phone)
 	}
-	return strings.Join(parts, ", ")
+	return b.String()
 }
 
 // where locates a row for the commune; csv holds the names of the csv files, whose one sheet

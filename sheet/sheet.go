@@ -5,9 +5,10 @@
 // chargée de suivre le projet"). It also writes the model spreadsheet the convention promises
 // ("Un modèle est proposé ci-dessous").
 //
-// Reading works from the file's content, never its name: xlsx/xlsm (excelize, streaming, macros
-// never run), ods (a streaming reader of content.xml), legacy xls (its own BIFF8/BIFF5 record
-// reader), and csv (separator and encoding guessed). The layout is found rather than assumed: the
+// Reading works from the file's content, never its name: xlsx/xlsm (a streaming reader of the
+// worksheets on encoding/xml that gives exactly excelize's rows, excelize reading the workbooks it
+// is not sure of; macros never run), ods (a streaming reader of content.xml), legacy xls (its own
+// BIFF8/BIFF5 record reader), and csv (separator and encoding guessed). The layout is found rather than assumed: the
 // header row may sit under title rows, its words may be any of the usual French variants, several
 // sheets may list schools, and the commune's contacts may be a second sheet or a block of rows.
 //
@@ -142,8 +143,8 @@ const (
 // warning; a missing school name or function is a warning, never a refusal.
 //
 // Memory: reading holds the file, the list being built (about 260 bytes a school) and what the
-// format's parser needs, which stays bounded (an xlsx sheet larger than 16 MB is read from a
-// temporary file). Go's collector lets the heap grow to twice what is live: a daemon that must
+// format's parser needs, which stays bounded (xlsx worksheets are streamed; a shared strings table larger than 16 MB
+// goes to excelize, which keeps it in a temporary file). Go's collector lets the heap grow to twice what is live: a daemon that must
 // stay within a budget sets GOMEMLIMIT.
 func Read(ctx context.Context, name string, data []byte, lim Limits) (list *convention.List, err error) {
 	lim = lim.withDefaults()

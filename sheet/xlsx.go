@@ -13,9 +13,11 @@ import (
 // than in memory, so that a large sheet is read with bounded memory.
 const xlsxMemoryLimit = 16 << 20
 
-// readXLSX streams every worksheet of an xlsx or xlsm workbook with excelize. Raw values are read
-// (a phone typed as a number comes as 472103540, whatever its display format); formulas are never
-// computed and macros never run.
+// readXLSX streams every worksheet of an xlsx or xlsm workbook. Raw values are read (a phone
+// typed as a number comes as 472103540, whatever its display format); formulas are never computed
+// and macros never run. The streaming reader of xlsxfast.go reads what ordinary producers write;
+// whatever it is not sure to read exactly as excelize would goes to readXLSXExcelize, from the
+// start or from the row the fast reader stopped at, so that both paths give the same rows.
 func readXLSX(data []byte, lim Limits, sink rowSink) error {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -24,6 +26,24 @@ func readXLSX(data []byte, lim Limits, sink rowSink) error {
 	if err := checkZip(zr, lim); err != nil {
 		return err
 	}
+	from, err := readXLSXFast(zr, lim, sink)
+	if err != errUnsure {
+		return err
+	}
+	return readXLSXExcelize(zr, lim, sink, from)
+}
+
+// xlsxResume is where readXLSXExcelize starts: the sheet at index sheet of GetSheetList, whose
+// sheet event was already sent when started is set, after its first rows iterations.
+type xlsxResume struct {
+	sheet   int
+	rows    int
+	started bool
+}
+
+// readXLSXExcelize streams the worksheets with excelize, from the point from: the reference the
+// fast reader is checked against, and the reader of the workbooks it is not sure of.
+func readXLSXExcelize(zr *zip.Reader, lim Limits, sink rowSink, from xlsxResume) error {
 	slim, err := slimXLSX(zr)
 	if err != nil {
 		return unreadable(err, reasonDamaged)
@@ -40,14 +60,23 @@ func readXLSX(data []byte, lim Limits, sink rowSink) error {
 	}
 	defer f.Close()
 	raw := excelize.Options{RawCellValue: true}
-	for _, name := range f.GetSheetList() {
+	for i, name := range f.GetSheetList() {
+		if i < from.sheet {
+			continue
+		}
 		rows, err := f.Rows(name)
 		if err != nil {
-			continue // a chart sheet, or a sheet whose part is missing
+			continue // a sheet whose part is missing, or whose name excelize refuses
 		}
-		if err := sink.sheet(name); err != nil {
-			rows.Close()
-			return err
+		skip := 0
+		if i == from.sheet {
+			skip = from.rows
+		}
+		if i != from.sheet || !from.started {
+			if err := sink.sheet(name); err != nil {
+				rows.Close()
+				return err
+			}
 		}
 		n := 0
 		for rows.Next() {
@@ -57,7 +86,7 @@ func readXLSX(data []byte, lim Limits, sink rowSink) error {
 				rows.Close()
 				return unreadable(err, reasonDamaged)
 			}
-			if len(cols) == 0 {
+			if len(cols) == 0 || n <= skip {
 				continue
 			}
 			if err := sink.row(n, cols); err != nil {

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/bits"
 	"mime"
 	"strings"
 	"time"
@@ -90,6 +91,7 @@ func Compose(m Mail) ([]byte, error) {
 	h.Set("X-Auto-Response-Suppress", "All")
 
 	var buf bytes.Buffer
+	buf.Grow(composedSize(m))
 	w, err := mail.CreateWriter(&buf, h)
 	if err != nil {
 		return nil, fmt.Errorf("compose: %w", err)
@@ -139,6 +141,41 @@ func Compose(m Mail) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// composedSize is about the size of the message Compose writes for m, so that its buffer is
+// allocated once: the header and the parts' headers, the bodies in quoted-printable and the files
+// in base64 (4/3, and a line break every 76).
+func composedSize(m Mail) int {
+	n := 2048 + len(m.Subject)*3 + len(m.References)*80
+	n += qpSize(m.Text) + qpSize(m.HTML)
+	for _, f := range m.Files {
+		n += 512 + len(f.Name)*3 + (len(f.Data)+2)/3*4*78/76
+	}
+	return n
+}
+
+// qpSize is about the size of s in quoted-printable: 3 bytes for each byte escaped (those of
+// accented letters, "="), a CR before each LF, and a soft line break every 73 bytes or so.
+func qpSize(s string) int {
+	n := len(s) + 2*highBytes(s) + 2*strings.Count(s, "=") + strings.Count(s, "\n")
+	return n + n/73*3
+}
+
+// highBytes counts the bytes of s over 0x7f, eight at a time.
+func highBytes(s string) int {
+	n := 0
+	for ; len(s) >= 8; s = s[8:] {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		n += bits.OnesCount64(w & 0x8080808080808080)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			n++
+		}
+	}
+	return n
 }
 
 func newMessageID(from string) string {

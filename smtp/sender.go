@@ -29,13 +29,15 @@ type Server struct {
 	TLSConfig *tls.Config
 }
 
-// client is one SMTP connection, reused for the mails of one flush of the outbox.
+// client is one SMTP connection, reused for the mails of a flush of the outbox and, while mails
+// keep coming, of the next flushes.
 type client struct {
-	server Server
-	conn   net.Conn
-	c      *gosmtp.Client
-	sent   int
-	broken bool // the session is in a state we cannot use again
+	server   Server
+	conn     net.Conn
+	c        *gosmtp.Client
+	sent     int
+	broken   bool      // the session is in a state we cannot use again
+	lastUsed time.Time // when it last carried a mail, or was opened
 }
 
 func (s Server) timeout() time.Duration {
@@ -80,7 +82,7 @@ func (s Server) dial(ctx context.Context) (*client, error) {
 			return nil, fmt.Errorf("authenticate to %s: %w", s.Address, err)
 		}
 	}
-	return &client{server: s, conn: conn, c: c}, nil
+	return &client{server: s, conn: conn, c: c, lastUsed: time.Now()}, nil
 }
 
 // send hands one message over the connection, within the timeout. A mail under way is not
@@ -142,6 +144,7 @@ func (c *client) send(ctx context.Context, from string, to []string, data []byte
 		return c.dataError(to, err)
 	}
 	c.sent++
+	c.lastUsed = time.Now()
 	if len(refused) > 0 {
 		return &UndeliverableError{Recipients: refused, Err: refusal, Partial: true}
 	}
@@ -247,6 +250,71 @@ type Outbox struct {
 	// pausedUntil is set when the server could not be reached or took no mail: no flush tries
 	// again before it, so that a server that is down costs one attempt, not one per mail.
 	pausedUntil time.Time
+
+	idleMu sync.Mutex // guards idle and idleTimer, apart from mu: closing waits on no flush
+	// idle is the connection a flush left open for the next one (the daemon flushes after each
+	// message it decides): up to maxIdle after its last mail, then idleTimer closes it.
+	idle      *client
+	idleTimer *time.Timer
+}
+
+// maxIdle is how long a connection stays open after its last mail, waiting for the next flush:
+// well under the five minutes a server waits for a command (RFC 5321 4.5.3.2.7), and a server
+// that closes it sooner only costs a new connection (a MAIL refused is tried again on one).
+const maxIdle = 30 * time.Second
+
+// takeIdle returns the connection the last flush left open, if it is for the server configured
+// now, and nil otherwise.
+func (o *Outbox) takeIdle() *client {
+	o.idleMu.Lock()
+	c := o.idle
+	o.idle = nil
+	if o.idleTimer != nil {
+		o.idleTimer.Stop()
+		o.idleTimer = nil
+	}
+	o.idleMu.Unlock()
+	if c != nil && c.server != o.Server {
+		c.close()
+		return nil
+	}
+	return c
+}
+
+// keepIdle leaves c open for the next flush, until maxIdle after its last mail; a connection that
+// carried its share, or is broken, or whose flush was stopped, is closed.
+func (o *Outbox) keepIdle(ctx context.Context, c *client) {
+	if c == nil {
+		return
+	}
+	wait := maxIdle - time.Since(c.lastUsed)
+	if c.broken || c.sent >= maxPerConnection || ctx.Err() != nil || wait <= 0 {
+		c.close()
+		return
+	}
+	o.idleMu.Lock()
+	defer o.idleMu.Unlock()
+	o.idle = c
+	o.idleTimer = time.AfterFunc(wait, func() { o.closeIdle(c) })
+}
+
+// closeIdle closes c if it is still the connection left open.
+func (o *Outbox) closeIdle(c *client) {
+	o.idleMu.Lock()
+	if o.idle != c {
+		o.idleMu.Unlock()
+		return
+	}
+	o.idle, o.idleTimer = nil, nil
+	o.idleMu.Unlock()
+	c.close()
+}
+
+// Close closes the connection a flush left open, if any. The outbox can flush again after it.
+func (o *Outbox) Close() {
+	if c := o.takeIdle(); c != nil {
+		c.close()
+	}
 }
 
 // retryPolicy is the wait before a mail is tried again: 30 s doubling, capped at one hour.
@@ -256,10 +324,13 @@ var retryPolicy = backoff.Policy{Base: 30 * time.Second, Max: time.Hour}
 // jitter (internal/backoff).
 func Backoff(n int) time.Duration { return retryPolicy.Delay(n) }
 
-// Flush sends every mail due now, over one connection where the server allows it, and returns
-// how many were sent. A mail refused for good, or deferred, is recorded and the flush goes on
+// Flush sends every mail due now (one queued while it runs may wait for the next flush), over one
+// connection where the server allows it, and returns how many were sent. A mail refused for good, or deferred, is recorded and the flush goes on
 // with the next; it stops at the first failure of the server or the connection (the server is
 // likely down). The error returned is that failure, or else the first deferral.
+//
+// The connection stays open for the next flush, for maxIdle (Close closes it at once): while
+// mails keep coming, one connection carries them, up to maxPerConnection.
 func (o *Outbox) Flush(ctx context.Context) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -268,8 +339,8 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	var firstDeferral error
-	var c *client
-	defer func() { c.close() }()
+	c := o.takeIdle()
+	defer func() { o.keepIdle(ctx, c) }()
 	for ctx.Err() == nil {
 		batch, err := o.Queue.DueOutgoing(ctx, o.Now(), outboxBatch)
 		if err != nil {
@@ -332,6 +403,12 @@ func (o *Outbox) Flush(ctx context.Context) (int, error) {
 			if o.Logger != nil {
 				o.Logger.Info("mail sent", "outbox_id", m.ID, "kind", m.Kind, "to", m.To)
 			}
+		}
+		if len(batch) < outboxBatch {
+			// The queue held no more: a mail queued meanwhile goes with the next flush, which
+			// the daemon runs after each message decided (asking the store again costs a query
+			// per flush, that is per message).
+			return sent, firstDeferral
 		}
 	}
 	return sent, ctx.Err()

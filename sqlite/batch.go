@@ -4,28 +4,50 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math/bits"
+	"strings"
 
 	"github.com/laclasse/intake/convention"
 )
 
 // changeRows gathers the history and directory rows a decision writes for each school (into
-// changes and provisioning), and writes them a chunk at a time, one statement per chunk over a
-// JSON array: for a list of 40,000 schools, 80,000 statements fewer, and still a fixed number of
-// variables. The rows keep their order, and so their ids.
+// changes and provisioning), and writes them a chunk at a time, one multi-row INSERT per chunk:
+// for a list of 40,000 schools, 80,000 statements fewer, and still a bounded number of
+// variables. A chunk is a power of two rows, so that a few statements, prepared once each, write
+// lists of every length. The rows keep their order, and so their ids.
 type changeRows struct {
-	changes [][]any // school_id, request_id, kind, at, before, after, detail
-	tasks   [][]any // school_id, kind, before, at
+	changes []any // school_id, request_id, kind, at, before, after, detail; a row after another
+	tasks   []any // school_id, kind, before, at, at
 }
 
-// changeChunk is how many rows one statement writes.
-const changeChunk = 2000
+// changeColumns and taskColumns are the values of one row of each.
+const (
+	changeColumns = 7
+	taskColumns   = 5
+)
+
+// maxChunkShift bounds a chunk to 1<<maxChunkShift rows (7 × 256 variables at most).
+const maxChunkShift = 8
+
+// insertChanges and insertTasks are the INSERTs of 1<<i rows each.
+var insertChanges, insertTasks = chunkInserts(`INSERT INTO changes (school_id, request_id, kind, at, before, after, detail) VALUES `, changeColumns),
+	chunkInserts(`INSERT INTO provisioning (school_id, kind, before, created_at, next_attempt_at) VALUES `, taskColumns)
+
+func chunkInserts(head string, columns int) []string {
+	row := "(?" + strings.Repeat(", ?", columns-1) + ")"
+	out := make([]string, maxChunkShift+1)
+	for i := range out {
+		out[i] = head + row + strings.Repeat(", "+row, 1<<i-1)
+	}
+	return out
+}
 
 func (r *changeRows) change(schoolID, requestID int64, kind convention.ChangeKind, at string, before sql.NullString, after, detail string) {
-	r.changes = append(r.changes, []any{schoolID, requestID, string(kind), at, nullable(before), after, detail})
+	r.changes = append(r.changes, schoolID, requestID, string(kind), at, nullable(before), after, detail)
 }
 
 func (r *changeRows) task(schoolID int64, kind convention.TaskKind, before sql.NullString, at string) {
-	r.tasks = append(r.tasks, []any{schoolID, string(kind), nullable(before), at})
+	r.tasks = append(r.tasks, schoolID, string(kind), nullable(before), at, at)
 }
 
 func nullable(s sql.NullString) any {
@@ -37,23 +59,26 @@ func nullable(s sql.NullString) any {
 
 // flush writes the rows gathered.
 func (r *changeRows) flush(ctx context.Context, tx queryer) error {
-	for len(r.changes) > 0 {
-		n := min(len(r.changes), changeChunk)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO changes (school_id, request_id, kind, at, before, after, detail)
-			SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6 FROM json_each(?) ORDER BY key`,
-			encodeJSON(r.changes[:n])); err != nil {
-			return fmt.Errorf("record changes: %w", err)
-		}
-		r.changes = r.changes[n:]
+	if err := insertChunks(ctx, tx, insertChanges, changeColumns, r.changes); err != nil {
+		return fmt.Errorf("record changes: %w", err)
 	}
-	for len(r.tasks) > 0 {
-		n := min(len(r.tasks), changeChunk)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO provisioning (school_id, kind, before, created_at, next_attempt_at)
-			SELECT value->>0, value->>1, value->>2, value->>3, value->>3 FROM json_each(?) ORDER BY key`,
-			encodeJSON(r.tasks[:n])); err != nil {
-			return fmt.Errorf("queue directory work: %w", err)
+	r.changes = r.changes[:0]
+	if err := insertChunks(ctx, tx, insertTasks, taskColumns, r.tasks); err != nil {
+		return fmt.Errorf("queue directory work: %w", err)
+	}
+	r.tasks = r.tasks[:0]
+	return nil
+}
+
+// insertChunks writes values, rows of columns each, with the largest chunks of inserts first.
+func insertChunks(ctx context.Context, tx queryer, inserts []string, columns int, values []any) error {
+	for len(values) > 0 {
+		shift := min(bits.Len(uint(len(values)/columns))-1, maxChunkShift)
+		n := (1 << shift) * columns
+		if _, err := tx.ExecContext(ctx, inserts[shift], values[:n]...); err != nil {
+			return err
 		}
-		r.tasks = r.tasks[n:]
+		values = values[n:]
 	}
 	return nil
 }

@@ -18,17 +18,25 @@ import (
 // message of 20,000 bad rows writes kilobytes, not hundreds of megabytes.
 const MaxStoredProblems = 1000
 
-// recordProblemCounts writes the counts of a request's problems, all of them, stored or not.
-func recordProblemCounts(ctx context.Context, tx queryer, requestID int64, problems []convention.Problem) error {
-	var errs, warnings int
+// problemCounts are the counts of a request's problems, all of them, stored or not, as the
+// request's row keeps them.
+type problemCounts struct {
+	errors, warnings int
+	refusedRows      string // JSON {field: rows refused}
+	omitted          int
+}
+
+// countProblems counts problems.
+func countProblems(problems []convention.Problem) problemCounts {
+	var c problemCounts
 	byField := map[string]int{}
 	seen := map[[3]string]bool{}
 	for _, p := range problems {
 		if p.Severity != convention.SeverityError {
-			warnings++
+			c.warnings++
 			continue
 		}
-		errs++
+		c.errors++
 		// A refused row counts once, under the field of its first error.
 		key := [3]string{p.File, p.Sheet, fmt.Sprint(p.Row)}
 		if !seen[key] {
@@ -36,13 +44,9 @@ func recordProblemCounts(ctx context.Context, tx queryer, requestID int64, probl
 			byField[p.Field]++
 		}
 	}
-	omitted := max(len(problems)-MaxStoredProblems, 0)
-	_, err := tx.ExecContext(ctx, `UPDATE requests SET errors = ?, warnings = ?, refused_rows = ?, problems_omitted = ? WHERE id = ?`,
-		errs, warnings, encodeJSON(byField), omitted, requestID)
-	if err != nil {
-		return fmt.Errorf("count problems: %w", err)
-	}
-	return nil
+	c.refusedRows = encodeJSON(byField)
+	c.omitted = max(len(problems)-MaxStoredProblems, 0)
+	return c
 }
 
 // replyWindow is the period over which automatic mails to one address are counted.
@@ -77,11 +81,8 @@ func queueReplies(ctx context.Context, tx queryer, in DecideInput, mails []conve
 			continue
 		}
 		m.To = to // the envelope: an address withheld may stay in the header, it gets nothing
-		if err := enqueue(ctx, tx, m, sql.NullInt64{Int64: in.RequestID, Valid: true}, now); err != nil {
-			return nil, err
-		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `SELECT last_insert_rowid()`).Scan(&id); err != nil {
+		id, err := enqueueID(ctx, tx, m, sql.NullInt64{Int64: in.RequestID, Valid: true}, now)
+		if err != nil {
 			return nil, err
 		}
 		for _, addr := range to {

@@ -122,7 +122,7 @@ func TestPurgeBefore(t *testing.T) {
 		t.Errorf("purged %+v, want one message and one mail", purged)
 	}
 	var raw, data, problems, errs int
-	if err := db.db.QueryRow(`SELECT (SELECT length(raw) FROM requests), (SELECT length(data) FROM outbox), (SELECT count(*) FROM problems), (SELECT errors FROM requests)`).
+	if err := db.db.QueryRow(`SELECT (SELECT length(raw) FROM request_raws), (SELECT length(data) FROM outbox), (SELECT count(*) FROM problems), (SELECT errors FROM requests)`).
 		Scan(&raw, &data, &problems, &errs); err != nil {
 		t.Fatal(err)
 	}

@@ -248,7 +248,7 @@ func (db *DB) SchoolsAt(ctx context.Context, at time.Time) ([]convention.School,
 // at or before at.
 func (db *DB) LastLists(ctx context.Context, at time.Time) (map[string]time.Time, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT c.name, max(r.received_at) FROM requests r JOIN communes c ON c.id = r.commune_id
-		WHERE r.state IN ('applied', 'held') AND r.received_at <= ? GROUP BY c.name`, fmtTime(at))
+		WHERE r.state IN ('applied', 'held') AND r.state <> 'claimed' AND r.received_at <= ? GROUP BY c.name`, fmtTime(at))
 	if err != nil {
 		return nil, err
 	}

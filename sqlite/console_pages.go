@@ -320,7 +320,7 @@ func (db *DB) RequestDetail(ctx context.Context, id int64) (*RequestRecord, erro
 	var decided, purged, withheld sql.NullString
 	var size, errs sql.NullInt64
 	err := db.db.QueryRowContext(ctx, `SELECT r.id, r.received_at, r.decided_at, r.state, coalesce(c.name, ''), coalesce(r.sender, ''), coalesce(r.subject, ''),
-		coalesce(r.reason, ''), coalesce(r.kind, ''), coalesce(r.target, ''), r.header_only, r.size, r.raw, r.purged_at,
+		coalesce(r.reason, ''), coalesce(r.kind, ''), coalesce(r.target, ''), r.header_only, r.size, (SELECT w.raw FROM request_raws w WHERE w.request_id = r.id), r.purged_at,
 		coalesce(r.errors, (SELECT count(*) FROM problems p WHERE p.request_id = r.id AND p.severity = 'error')), r.problems_omitted, r.replies_withheld
 		FROM requests r LEFT JOIN communes c ON c.id = r.commune_id WHERE r.id = ?`, id).
 		Scan(&r.ID, &received, &decided, &r.State, &r.Commune, &r.Sender, &r.Subject, &r.Reason, &r.Kind, &r.Target, &r.HeaderOnly, &size, &r.Raw, &purged, &errs, &r.ProblemsOmitted, &withheld)

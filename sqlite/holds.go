@@ -1,10 +1,12 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/laclasse/intake/convention"
@@ -166,6 +168,14 @@ func (db *DB) ResolveHeld(ctx context.Context, r Resolve) ([]convention.Change, 
 	return out, tx.Commit()
 }
 
+// heldOfCommuneQuery reads the removals that other requests hold for staff among a commune's
+// schools. It starts from the removals waiting (held_removals_waiting, a few in the whole store),
+// never from the commune's schools, each looked up among every removal ever held; the unary +
+// keeps SQLite from the latter, and from preparing the statement again for every commune. The
+// caller puts them in order.
+const heldOfCommuneQuery = `SELECT h.id, h.request_id, s.id, s.uai, s.name, s.admin FROM held_removals h JOIN schools s ON s.id = h.school_id
+		WHERE h.state = 'held' AND h.request_id <> ? AND +s.commune_id = ?`
+
 // settleHeld brings the removals that earlier lists of the commune hold in line with the list
 // of request requestID, which named the schools named (a row, accepted or refused) and holds
 // again the schools reheld. A held school the list names again stays: its held removal is
@@ -181,8 +191,7 @@ func settleHeld(ctx context.Context, tx queryer, communeID, requestID int64, nam
 	for _, u := range reheld {
 		isReheld[u] = true
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT h.id, h.request_id, s.id, s.uai, s.name, s.admin FROM held_removals h JOIN schools s ON s.id = h.school_id
-		WHERE h.state = 'held' AND h.request_id <> ? AND s.commune_id = ? ORDER BY h.id`, requestID, communeID)
+	rows, err := tx.QueryContext(ctx, heldOfCommuneQuery, requestID, communeID)
 	if err != nil {
 		return fmt.Errorf("settle held removals: %w", err)
 	}
@@ -203,6 +212,7 @@ func settleHeld(ctx context.Context, tx queryer, communeID, requestID int64, nam
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("settle held removals: %w", err)
 	}
+	slices.SortFunc(list, func(a, b earlier) int { return cmp.Compare(a.id, b.id) })
 	by := settledBy(requestID)
 	touched := map[int64]bool{}
 	for _, e := range list {

@@ -11,12 +11,19 @@ import (
 )
 
 func enqueue(ctx context.Context, tx queryer, m convention.OutgoingMail, requestID sql.NullInt64, now time.Time) error {
+	_, err := enqueueID(ctx, tx, m, requestID, now)
+	return err
+}
+
+// enqueueID is enqueue, returning the mail's id in the outbox.
+func enqueueID(ctx context.Context, tx queryer, m convention.OutgoingMail, requestID sql.NullInt64, now time.Time) (int64, error) {
 	msgID, subject := sentHeader(m.Data)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO outbox (kind, request_id, mail_from, rcpt_to, data, created_at, next_attempt_at, message_id, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.Kind, requestID, m.From, encodeJSON(m.To), m.Data, fmtTime(now), fmtTime(now), msgID, subject); err != nil {
-		return fmt.Errorf("queue %s mail: %w", m.Kind, err)
+	var id int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO outbox (kind, request_id, mail_from, rcpt_to, data, created_at, next_attempt_at, message_id, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		m.Kind, requestID, m.From, encodeJSON(m.To), m.Data, fmtTime(now), fmtTime(now), msgID, subject).Scan(&id); err != nil {
+		return 0, fmt.Errorf("queue %s mail: %w", m.Kind, err)
 	}
-	return nil
+	return id, nil
 }
 
 // Enqueue adds mail to the outbox outside any request (e.g. a summary).

@@ -20,9 +20,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		{"registry of a decision", schoolsQuery + where, args, []string{"SCAN s", "SCAN schools"}},
 		// The registry cache's reads (registrycache.go): a commune's schools, the schools named
 		// of other communes, and those a decision wrote.
-		{"registry of a commune", schoolsQuery + `WHERE s.commune_id = ?`, []any{1}, []string{"SCAN s", "SCAN schools"}},
-		{"schools named elsewhere", schoolsQuery + otherCommunesWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools"}},
-		{"schools written", schoolsQuery + writtenWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools", "SEARCH s USING INDEX schools_commune"}},
+		{"registry of a commune", schoolRowsQuery + `WHERE s.commune_id = ?`, []any{1}, []string{"SCAN s", "SCAN schools"}},
+		{"schools named elsewhere", schoolRowsQuery + otherCommunesWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools"}},
+		{"schools written", schoolRowsQuery + writtenWhere, []any{`["0690001A"]`, 1}, []string{"SCAN s", "SCAN schools", "SEARCH s USING INDEX schools_commune"}},
 		{"school of a change", schoolByUAIQuery, []any{"0690001A"}, []string{"SCAN s", "SCAN schools"}},
 		// From the files, never through the commune's requests: walking those (an index on
 		// requests, then each row past its raw message) grew with every request of the year.
@@ -30,6 +30,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			[]string{"SCAN a", "SCAN attachments", "SCAN r", "SCAN requests", "SEARCH r USING INDEX", "SEARCH r USING COVERING INDEX"}},
 		{"due mail", dueOutgoingQuery, []any{"2026-09-14T10:00:00Z", 50}, []string{"SCAN outbox", "USE TEMP B-TREE"}},
 		{"due directory task", nextTaskQuery, []any{"2026-09-14T10:00:00Z"}, []string{"SCAN p", "SCAN provisioning", "USE TEMP B-TREE"}},
+		// From the removals waiting, never the commune's schools each looked up among every
+		// removal held (TestHeldOfCommuneOnTheWaitingIndex).
+		{"removals held in the commune", heldOfCommuneQuery, []any{7, 1}, []string{"SEARCH s USING INDEX", "SCAN s", "USE TEMP B-TREE", "SEARCH h USING INDEX"}},
 	} {
 		plan := queryPlan(t, db, q.query, q.args...)
 		for _, d := range plan {
@@ -39,6 +42,16 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestHeldOfCommuneOnTheWaitingIndex: a decision reads the removals held in its commune from
+// the removals waiting alone, not from every removal ever held.
+func TestHeldOfCommuneOnTheWaitingIndex(t *testing.T) {
+	db, _ := open(t)
+	plan := strings.Join(queryPlan(t, db, heldOfCommuneQuery, 7, 1), "\n")
+	if !strings.Contains(plan, "SCAN h USING INDEX held_removals_waiting") {
+		t.Errorf("the removals held are not read from held_removals_waiting:\n%s", plan)
 	}
 }
 

@@ -194,15 +194,38 @@ func readSchools(ctx context.Context, q queryer, where string, args []any) (map[
 	return m, rows.Err()
 }
 
+// readSchoolRows is readSchools with each school's row (storedSchool), by UAI.
+func readSchoolRows(ctx context.Context, q queryer, where string, args []any) (map[string]convention.School, map[string]storedSchool, error) {
+	rows, err := q.QueryContext(ctx, schoolRowsQuery+where, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read registry: %w", err)
+	}
+	defer rows.Close()
+	m, stored := map[string]convention.School{}, map[string]storedSchool{}
+	for rows.Next() {
+		var row storedSchool
+		s, admin, err := scanSchoolFrom(rows.Scan, &row.id)
+		if err != nil {
+			return nil, nil, err
+		}
+		row.admin = admin
+		m[s.UAI], stored[s.UAI] = s, row
+	}
+	return m, stored, rows.Err()
+}
+
 // scanSchool reads the row of schoolsQuery rows is on.
 func scanSchool(rows *sql.Rows) (convention.School, error) {
 	s, _, err := scanSchoolFrom(rows.Scan)
 	return s, err
 }
 
-// schoolByUAIQuery is schoolsQuery for one school, by UAI, its id first.
-const schoolByUAIQuery = `SELECT s.id, c.name, s.uai, s.name, s.status, s.admin, s.received_at, s.due_at,
-		s.active_at, s.remove_at, s.removed_at FROM schools s JOIN communes c ON c.id = s.commune_id WHERE s.uai = ?`
+// schoolRowsQuery is schoolsQuery with each school's id first.
+const schoolRowsQuery = `SELECT s.id, c.name, s.uai, s.name, s.status, s.admin, s.received_at, s.due_at,
+		s.active_at, s.remove_at, s.removed_at FROM schools s JOIN communes c ON c.id = s.commune_id `
+
+// schoolByUAIQuery is schoolRowsQuery for one school, by UAI.
+const schoolByUAIQuery = schoolRowsQuery + `WHERE s.uai = ?`
 
 // schoolByUAI reads school uai as it stands, with its id and its administrator as stored (the
 // history's "before"); sql.ErrNoRows when there is none.
@@ -248,12 +271,19 @@ func schoolByID(ctx context.Context, q queryer, id int64) (convention.School, er
 
 // writeSchool stores the state of school id as s holds it.
 func writeSchool(ctx context.Context, q queryer, id int64, s convention.School) error {
+	_, err := writeSchoolRow(ctx, q, id, s)
+	return err
+}
+
+// writeSchoolRow is writeSchool, returning the row written.
+func writeSchoolRow(ctx context.Context, q queryer, id int64, s convention.School) (storedSchool, error) {
+	row := storedSchool{id: id, admin: encodeJSON(s.Admin)}
 	_, err := q.ExecContext(ctx, `UPDATE schools SET name = ?, status = ?, admin = ?, received_at = ?, due_at = ?, active_at = ?, remove_at = ?, removed_at = ? WHERE id = ?`,
-		s.Name, s.Status, encodeJSON(s.Admin), fmtTime(s.ReceivedAt), fmtTime(s.DueAt), fmtTimePtr(s.ActiveAt), fmtTimePtr(s.RemoveAt), fmtTimePtr(s.RemovedAt), id)
+		s.Name, s.Status, row.admin, fmtTime(s.ReceivedAt), fmtTime(s.DueAt), fmtTimePtr(s.ActiveAt), fmtTimePtr(s.RemoveAt), fmtTimePtr(s.RemovedAt), id)
 	if err != nil {
-		return fmt.Errorf("write school %s: %w", s.UAI, err)
+		return row, fmt.Errorf("write school %s: %w", s.UAI, err)
 	}
-	return nil
+	return row, nil
 }
 
 // applyTo moves school id as change ch, made at at, moves it (convention.School.Apply), and

@@ -43,7 +43,15 @@ type registryCache struct {
 type cachedRegistry struct {
 	version int64
 	schools map[string]convention.School // by UAI
+	stored  map[string]storedSchool      // the same schools' rows, by UAI
 	used    uint64                       // registryCache.tick at its last use
+}
+
+// storedSchool is what a decision writing a school needs of its row beyond convention.School:
+// its id, and its administrator as stored (the history's "before").
+type storedSchool struct {
+	id    int64
+	admin string
 }
 
 // take removes and returns the entry of commune id if it holds version, nil otherwise (and
@@ -101,10 +109,27 @@ func (c *registryCache) put(id int64, e *cachedRegistry) {
 type communeRegistry struct {
 	cache     *registryCache
 	communeID int64
+	name      string                       // the commune's name as stored
 	version   int64                        // registry_version when read
 	schools   map[string]convention.School // the commune's schools at version, the decision's to keep
-	written   int64                        // school rows the decision wrote in the commune (wrote)
-	uais      []string                     // the schools written
+	stored    map[string]storedSchool      // their rows
+	// others are the schools named that belong to other communes, as read in the decision's
+	// transaction, and their rows.
+	others       map[string]convention.School
+	othersStored map[string]storedSchool
+	written      int64    // school rows the decision wrote in the commune (wrote)
+	uais         []string // the schools written
+	// touched are the schools the decision wrote, in any commune: their rows are read again
+	// from the store (known).
+	touched map[string]bool
+	// after holds, by UAI, what the decision last wrote of each school it wrote (wroteSchool).
+	after map[string]writtenSchool
+}
+
+// writtenSchool is a school's row as a decision wrote it.
+type writtenSchool struct {
+	school convention.School // the columns written
+	row    storedSchool
 }
 
 // decisionRegistry returns the schools of commune and the schools named (uais), keyed by UAI, as
@@ -117,7 +142,7 @@ func (db *DB) decisionRegistry(ctx context.Context, tx queryer, commune string, 
 		return m, nil, err
 	}
 	r := &communeRegistry{cache: &db.registry}
-	err := tx.QueryRowContext(ctx, `SELECT id, registry_version FROM communes WHERE name = ?`, commune).Scan(&r.communeID, &r.version)
+	err := tx.QueryRowContext(ctx, `SELECT id, name, registry_version FROM communes WHERE name = ?`, commune).Scan(&r.communeID, &r.name, &r.version)
 	if errors.Is(err, sql.ErrNoRows) {
 		m, err := registryOf(ctx, tx, commune, uais)
 		return m, nil, err
@@ -125,8 +150,8 @@ func (db *DB) decisionRegistry(ctx context.Context, tx queryer, commune string, 
 		return nil, nil, fmt.Errorf("read registry version of %s: %w", commune, err)
 	}
 	if e := r.cache.take(r.communeID, r.version); e != nil {
-		r.schools = e.schools
-	} else if r.schools, err = readSchools(ctx, tx, `WHERE s.commune_id = ?`, []any{r.communeID}); err != nil {
+		r.schools, r.stored = e.schools, e.stored
+	} else if r.schools, r.stored, err = readSchoolRows(ctx, tx, `WHERE s.commune_id = ?`, []any{r.communeID}); err != nil {
 		return nil, nil, err
 	}
 	view := cloneSchools(r.schools)
@@ -138,11 +163,10 @@ func (db *DB) decisionRegistry(ctx context.Context, tx queryer, commune string, 
 		}
 	}
 	if len(elsewhere) > 0 {
-		others, err := readSchools(ctx, tx, otherCommunesWhere, []any{encodeJSON(elsewhere), r.communeID})
-		if err != nil {
+		if r.others, r.othersStored, err = readSchoolRows(ctx, tx, otherCommunesWhere, []any{encodeJSON(elsewhere), r.communeID}); err != nil {
 			return nil, nil, err
 		}
-		for uai, s := range others {
+		for uai, s := range cloneSchools(r.others) {
 			view[uai] = s
 		}
 	}
@@ -165,6 +189,40 @@ func (r *communeRegistry) wrote(uai string, n int64) {
 	}
 	r.written += n
 	r.uais = append(r.uais, uai)
+	if r.touched == nil {
+		r.touched = map[string]bool{}
+	}
+	r.touched[uai] = true
+}
+
+// wroteSchool records that the decision's last write of school uai, of the commune, left its
+// row holding s (its administrator as row.admin, its times as written): settle folds it into the
+// commune's schools without reading it back.
+func (r *communeRegistry) wroteSchool(uai string, s convention.School, row storedSchool) {
+	if r == nil {
+		return
+	}
+	if r.after == nil {
+		r.after = map[string]writtenSchool{}
+	}
+	r.after[uai] = writtenSchool{school: s, row: row}
+}
+
+// known returns school uai as the decision's transaction read it, with its row, when the
+// decision has not written it since (ok false: read it from the store). Only the schools the
+// decision's view holds are known: the commune's, and the ones named in other communes.
+func (r *communeRegistry) known(uai string) (s convention.School, row storedSchool, ok bool) {
+	if r == nil || r.touched[uai] {
+		return s, row, false
+	}
+	if s, ok = r.schools[uai]; ok {
+		row, ok = r.stored[uai]
+		return s, row, ok
+	}
+	if s, ok = r.others[uai]; ok {
+		row, ok = r.othersStored[uai]
+	}
+	return s, row, ok
 }
 
 // settle folds into the commune's schools the ones the decision wrote, read back from the
@@ -181,17 +239,46 @@ func (r *communeRegistry) settle(ctx context.Context, tx queryer) (func(), error
 	if version != r.version+r.written {
 		return func() {}, nil // written by something else too: read afresh next time
 	}
-	if len(r.uais) > 0 {
-		written, err := readSchools(ctx, tx, writtenWhere, []any{encodeJSON(r.uais), r.communeID})
+	// The schools written are folded in as they were written, as the store reads them back;
+	// one whose last write was not recorded (wroteSchool) is read back.
+	var unknown []string
+	for _, uai := range r.uais {
+		w, ok := r.after[uai]
+		if !ok {
+			unknown = append(unknown, uai)
+			continue
+		}
+		s, err := storedForm(w.school, r.name, w.row.admin)
+		if err != nil {
+			return nil, err
+		}
+		r.schools[uai], r.stored[uai] = s, w.row
+	}
+	if len(unknown) > 0 {
+		written, rows, err := readSchoolRows(ctx, tx, writtenWhere, []any{encodeJSON(unknown), r.communeID})
 		if err != nil {
 			return nil, err
 		}
 		for uai, s := range written {
-			r.schools[uai] = s
+			r.schools[uai], r.stored[uai] = s, rows[uai]
 		}
 	}
-	e := &cachedRegistry{version: version, schools: r.schools}
+	e := &cachedRegistry{version: version, schools: r.schools, stored: r.stored}
 	return func() { r.cache.put(r.communeID, e) }, nil
+}
+
+// storedForm is school s of commune as readSchools reads it back once written with admin: its
+// administrator decoded from what was stored, its times at the precision and in the zone of the
+// store.
+func storedForm(s convention.School, commune, admin string) (convention.School, error) {
+	s.Commune = commune
+	s.Admin = convention.Contact{}
+	if err := decodeAdmin(admin, &s.Admin); err != nil {
+		return s, fmt.Errorf("school %s: admin: %w", s.UAI, err)
+	}
+	s.ReceivedAt, s.DueAt = parseTime(fmtTime(s.ReceivedAt)), parseTime(fmtTime(s.DueAt))
+	s.ActiveAt, s.RemoveAt, s.RemovedAt = parseTimePtr(fmtTimePtr(s.ActiveAt)), parseTimePtr(fmtTimePtr(s.RemoveAt)), parseTimePtr(fmtTimePtr(s.RemovedAt))
+	return s, nil
 }
 
 // cloneSchools copies m, and the times its schools point to. maps.Clone copies the map's

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -79,10 +80,23 @@ func (db *DB) claim(ctx context.Context, key MessageKey, receivedAt time.Time, r
 	}
 	defer tx.Rollback()
 	sum := sha256.Sum256(raw)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO requests (mailbox, uid_validity, uid, received_at, raw, raw_sha256, claimed_at, size, header_only)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING`,
-		key.Mailbox, key.UIDValidity, key.UID, fmtTime(receivedAt), raw, hex.EncodeToString(sum[:]), fmtTime(db.now()), size, headerOnly); err != nil {
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO requests (mailbox, uid_validity, uid, received_at, raw_sha256, claimed_at, size, header_only)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING RETURNING id`,
+		key.Mailbox, key.UIDValidity, key.UID, fmtTime(receivedAt), hex.EncodeToString(sum[:]), fmtTime(db.now()), size, headerOnly).Scan(&id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows): // claimed before: as it stands
+	case err != nil:
 		return nil, fmt.Errorf("claim message %d: %w", key.UID, err)
+	default:
+		// The raw bytes apart from the request's row, which its decision and its move rewrite.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO request_raws (request_id, raw) VALUES (?, ?)`, id, raw); err != nil {
+			return nil, fmt.Errorf("claim message %d: %w", key.UID, err)
+		}
+		// The request as just written, as getRequest would read it back.
+		r := &Request{ID: id, Key: key, ReceivedAt: parseTime(fmtTime(receivedAt)), Raw: bytes.Clone(raw), State: convention.StateClaimed,
+			HeaderOnly: headerOnly, Size: size}
+		return r, tx.Commit()
 	}
 	r, err := getRequest(ctx, tx, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
 	if err != nil {
@@ -109,7 +123,8 @@ func getRequest(ctx context.Context, q rowQueryer, where string, args ...any) (*
 	var target, moved sql.NullString
 	var size sql.NullInt64
 	var retryAt sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, mailbox, uid_validity, uid, received_at, raw, state, target, moved_at, header_only, size, attempts, retry_at FROM requests WHERE `+where, args...).
+	err := q.QueryRowContext(ctx, `SELECT id, mailbox, uid_validity, uid, received_at, coalesce(w.raw, x''), state, target, moved_at, header_only, size, attempts, retry_at
+		FROM requests LEFT JOIN request_raws w ON w.request_id = requests.id WHERE `+where, args...).
 		Scan(&r.ID, &r.Key.Mailbox, &r.Key.UIDValidity, &r.Key.UID, &received, &r.Raw, &r.State, &target, &moved, &r.HeaderOnly, &size, &r.Attempts, &retryAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
@@ -223,8 +238,8 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 		return nil, err
 	}
 	defer tx.Rollback()
-	var state string
-	if err := tx.QueryRowContext(ctx, `SELECT state FROM requests WHERE id = ?`, in.RequestID).Scan(&state); err != nil {
+	var state, receivedAt string
+	if err := tx.QueryRowContext(ctx, `SELECT state, received_at FROM requests WHERE id = ?`, in.RequestID).Scan(&state, &receivedAt); err != nil {
 		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
 	}
 	if state != string(convention.StateClaimed) && (in.Release == nil || state != string(convention.StateRejected)) {
@@ -264,13 +279,19 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 	}
 	now := db.now()
 	var communeID sql.NullInt64
-	if d.Commune != "" {
+	if reg != nil && d.Commune == in.Commune {
+		communeID = sql.NullInt64{Int64: reg.communeID, Valid: true} // read by decisionRegistry, by the same name
+	} else if d.Commune != "" {
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM communes WHERE name = ?`, d.Commune).Scan(&communeID); err != nil {
 			return nil, fmt.Errorf("decide request %d: commune %q: %w", in.RequestID, d.Commune, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ?, decided_at = ?, target = ?, commune_id = ?, message_id = ?, sender = ?, subject = ?, kind = ?, reason = ? WHERE id = ?`,
-		d.State, fmtTime(now), d.Target, communeID, d.MessageID, d.Sender, d.Subject, d.Kind, d.Reason, in.RequestID); err != nil {
+	// One UPDATE of the request, its counts of problems with it: each rewrites the row.
+	counts := countProblems(d.Problems)
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET state = ?, decided_at = ?, target = ?, commune_id = ?, message_id = ?, sender = ?, subject = ?, kind = ?, reason = ?,
+		errors = ?, warnings = ?, refused_rows = ?, problems_omitted = ? WHERE id = ?`,
+		d.State, fmtTime(now), d.Target, communeID, d.MessageID, d.Sender, d.Subject, d.Kind, d.Reason,
+		counts.errors, counts.warnings, counts.refusedRows, counts.omitted, in.RequestID); err != nil {
 		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
 	}
 	for _, a := range d.Attachments {
@@ -278,9 +299,6 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 			in.RequestID, a.Filename, a.ContentType, a.Format, a.SHA256, a.Size, a.Error); err != nil {
 			return nil, err
 		}
-	}
-	if err := recordProblemCounts(ctx, tx, in.RequestID, d.Problems); err != nil {
-		return nil, fmt.Errorf("decide request %d: %w", in.RequestID, err)
 	}
 	for i, p := range d.Problems {
 		if i >= MaxStoredProblems {
@@ -290,10 +308,6 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 			in.RequestID, p.File, p.Sheet, p.Row, p.Column, p.Field, p.Severity, p.Message); err != nil {
 			return nil, err
 		}
-	}
-	var receivedAt string
-	if err := tx.QueryRowContext(ctx, `SELECT received_at FROM requests WHERE id = ?`, in.RequestID).Scan(&receivedAt); err != nil {
-		return nil, err
 	}
 	ptx := prepared(tx) // the same statements for every school
 	var rows changeRows
@@ -321,21 +335,26 @@ func (db *DB) Decide(ctx context.Context, in DecideInput, decide func(DecideView
 			return nil, fmt.Errorf("request %d: %w", in.RequestID, err)
 		}
 	}
-	if d.Contacts != nil && communeID.Valid {
-		if c := d.Contacts.TechnicalReferent; c != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE communes SET technical_referent = ? WHERE id = ?`, encodeJSON(c), communeID); err != nil {
-				return nil, err
+	if communeID.Valid {
+		// The contacts the list gave, and its receipt if applied: one UPDATE, NULL keeping what
+		// the commune had.
+		var referent, lead, listAt any
+		if d.Contacts != nil {
+			if c := d.Contacts.TechnicalReferent; c != nil {
+				referent = encodeJSON(c)
+			}
+			if c := d.Contacts.ProjectLead; c != nil {
+				lead = encodeJSON(c)
 			}
 		}
-		if c := d.Contacts.ProjectLead; c != nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE communes SET project_lead = ? WHERE id = ?`, encodeJSON(c), communeID); err != nil {
+		if d.State == convention.StateApplied || d.State == convention.StateHeld {
+			listAt = receivedAt
+		}
+		if referent != nil || lead != nil || listAt != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE communes SET technical_referent = coalesce(?, technical_referent), project_lead = coalesce(?, project_lead),
+				last_list_at = coalesce(?, last_list_at) WHERE id = ?`, referent, lead, listAt, communeID); err != nil {
 				return nil, err
 			}
-		}
-	}
-	if (d.State == convention.StateApplied || d.State == convention.StateHeld) && communeID.Valid {
-		if _, err := tx.ExecContext(ctx, `UPDATE communes SET last_list_at = ? WHERE id = ?`, receivedAt, communeID); err != nil {
-			return nil, err
 		}
 	}
 	if in.Release != nil {
@@ -421,7 +440,15 @@ func duplicateOf(ctx context.Context, tx queryer, in DecideInput) (int64, error)
 // applyChange writes one change to its school, gathers in rows its history and the directory
 // work it calls for, and tells reg of the school rows it wrote.
 func applyChange(ctx context.Context, tx queryer, rows *changeRows, reg *communeRegistry, communeID, requestID int64, receivedAt string, ch convention.Change) error {
-	schoolID, school, before, err := schoolByUAI(ctx, tx, ch.UAI)
+	var schoolID int64
+	var school convention.School
+	var before sql.NullString
+	var err error
+	if s, row, ok := reg.known(ch.UAI); ok {
+		schoolID, school, before = row.id, s, sql.NullString{String: row.admin, Valid: true}
+	} else {
+		schoolID, school, before, err = schoolByUAI(ctx, tx, ch.UAI)
+	}
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
@@ -433,18 +460,26 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, reg *commune
 			// A school listed again, maybe by another commune: it is that commune's now.
 			if _, err = tx.ExecContext(ctx, `UPDATE schools SET commune_id = ? WHERE id = ?`, communeID, schoolID); err == nil {
 				reg.wrote(ch.UAI, 1)
-				if err = writeSchool(ctx, tx, schoolID, school.Apply(ch, ch.At)); err == nil {
+				after := school.Apply(ch, ch.At)
+				var row storedSchool
+				if row, err = writeSchoolRow(ctx, tx, schoolID, after); err == nil {
 					reg.wrote(ch.UAI, 1)
+					reg.wroteSchool(ch.UAI, after, row)
 				}
 			}
 		} else {
 			s := convention.School{UAI: ch.UAI}.Apply(ch, ch.At)
 			var res interface{ LastInsertId() (int64, error) }
+			admin := encodeJSON(s.Admin)
 			res, err = tx.ExecContext(ctx, `INSERT INTO schools (commune_id, uai, name, status, admin, received_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				communeID, s.UAI, s.Name, s.Status, encodeJSON(s.Admin), fmtTime(s.ReceivedAt), fmtTime(s.DueAt))
+				communeID, s.UAI, s.Name, s.Status, admin, fmtTime(s.ReceivedAt), fmtTime(s.DueAt))
 			if err == nil {
 				reg.wrote(ch.UAI, 1)
-				schoolID, err = res.LastInsertId()
+				if schoolID, err = res.LastInsertId(); err == nil {
+					// The columns the INSERT wrote; the others are NULL.
+					stored := convention.School{UAI: s.UAI, Name: s.Name, Status: s.Status, Admin: s.Admin, ReceivedAt: s.ReceivedAt, DueAt: s.DueAt}
+					reg.wroteSchool(ch.UAI, stored, storedSchool{id: schoolID, admin: admin})
+				}
 			}
 		}
 	case convention.ChangeAdmin, convention.ChangeRename, convention.ChangeAdminDetails, convention.ChangeScheduleRemov, convention.ChangeCancelRemoval:
@@ -454,8 +489,11 @@ func applyChange(ctx context.Context, tx queryer, rows *changeRows, reg *commune
 		if !exists {
 			return ErrNotFound
 		}
-		if err = writeSchool(ctx, tx, schoolID, school.Apply(ch, ch.At)); err == nil {
+		after := school.Apply(ch, ch.At)
+		var row storedSchool
+		if row, err = writeSchoolRow(ctx, tx, schoolID, after); err == nil {
 			reg.wrote(ch.UAI, 1)
+			reg.wroteSchool(ch.UAI, after, row)
 		}
 	case convention.ChangeHoldRemoval:
 		if !exists {

@@ -35,7 +35,10 @@ func (t *Tx) PurgeBefore(cutoff time.Time) (Purged, error) {
 	if _, err := t.tx.ExecContext(t.ctx, `DELETE FROM request_texts WHERE request_id IN (SELECT id FROM requests WHERE `+old+`)`, at); err != nil {
 		return p, fmt.Errorf("purge: texts: %w", err)
 	}
-	res, err := t.tx.ExecContext(t.ctx, `UPDATE requests SET raw = x'', purged_at = ? WHERE `+old, now, at)
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE request_raws SET raw = x'' WHERE request_id IN (SELECT id FROM requests WHERE `+old+`)`, at); err != nil {
+		return p, fmt.Errorf("purge: messages: %w", err)
+	}
+	res, err := t.tx.ExecContext(t.ctx, `UPDATE requests SET purged_at = ? WHERE `+old, now, at)
 	if err != nil {
 		return p, fmt.Errorf("purge: messages: %w", err)
 	}

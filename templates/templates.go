@@ -11,7 +11,9 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 	"unicode/utf8"
@@ -28,11 +30,11 @@ func FrenchDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	day := fmt.Sprint(t.Day())
+	day := strconv.Itoa(t.Day())
 	if t.Day() == 1 {
 		day = "1er"
 	}
-	return fmt.Sprintf("%s %s %d", day, months[t.Month()-1], t.Year())
+	return day + " " + months[t.Month()-1] + " " + strconv.Itoa(t.Year())
 }
 
 // FrenchDateTime adds the time of day: "12 décembre 2026 à 09 h 30".
@@ -40,7 +42,12 @@ func FrenchDateTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return fmt.Sprintf("%s à %02d h %02d", FrenchDate(t), t.Hour(), t.Minute())
+	return FrenchDate(t) + " à " + twoDigits(t.Hour()) + " h " + twoDigits(t.Minute())
+}
+
+// twoDigits writes n (0 to 99) on two digits, as %02d does.
+func twoDigits(n int) string {
+	return string([]byte{byte('0' + n/10), byte('0' + n%10)})
 }
 
 var funcs = map[string]any{
@@ -82,39 +89,73 @@ type Rendered struct {
 // render runs name.txt.tmpl and name.html.tmpl over data. The text template's first line,
 // "Subject: …", gives the subject.
 func render(name string, data any) (Rendered, error) {
-	var t, h bytes.Buffer
-	if err := textT.ExecuteTemplate(&t, name+".txt.tmpl", data); err != nil {
+	t, h := renderBuffers.Get().(*bytes.Buffer), renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(t)
+	defer putRenderBuffer(h)
+	if err := textT.ExecuteTemplate(t, name+".txt.tmpl", data); err != nil {
 		return Rendered{}, fmt.Errorf("render %s: %w", name, err)
 	}
-	if err := htmlT.ExecuteTemplate(&h, name+".html.tmpl", data); err != nil {
+	if err := htmlT.ExecuteTemplate(h, name+".html.tmpl", data); err != nil {
 		return Rendered{}, fmt.Errorf("render %s: %w", name, err)
 	}
-	subject, body, _ := strings.Cut(t.String(), "\n")
+	subject, body, _ := bytes.Cut(t.Bytes(), []byte("\n"))
 	return Rendered{
-		Subject: strings.TrimSpace(strings.TrimPrefix(subject, "Subject:")),
-		Text:    squeezeBlankLines(strings.TrimLeft(body, "\n")),
+		Subject: string(bytes.TrimSpace(bytes.TrimPrefix(subject, []byte("Subject:")))),
+		Text:    squeezeBlankLinesBytes(bytes.TrimLeft(body, "\n")),
 		HTML:    h.String(),
 	}, nil
 }
 
+// renderBuffers keeps the buffers templates are executed into, from one mail to the next: only
+// the strings copied out of them are kept.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledRender bounds the buffers renderBuffers keeps: a digest of a busy year may be large
+// once, and need not stay in memory.
+const maxPooledRender = 1 << 20
+
+func putRenderBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledRender {
+		return
+	}
+	b.Reset()
+	renderBuffers.Put(b)
+}
+
 // squeezeBlankLines keeps at most one blank line in a row, so templates can stay readable.
-func squeezeBlankLines(s string) string {
-	lines := strings.Split(s, "\n")
-	out := lines[:0]
+func squeezeBlankLines(s string) string { return squeezeBlankLinesBytes([]byte(s)) }
+
+// squeezeBlankLinesBytes is squeezeBlankLines over the bytes of a rendered text: its lines
+// without trailing spaces or tabs, no more than one blank line in a row, white space trimmed at
+// both ends, and one final line break.
+func squeezeBlankLinesBytes(s []byte) string {
+	out := make([]byte, 0, len(s)+1)
 	blank := 0
-	for _, l := range lines {
-		l = strings.TrimRight(l, " \t")
-		if l == "" {
+	for first := true; ; first = false {
+		l, rest, more := bytes.Cut(s, []byte("\n"))
+		l = bytes.TrimRight(l, " \t")
+		if len(l) == 0 {
 			blank++
-			if blank > 1 {
-				continue
-			}
 		} else {
 			blank = 0
 		}
-		out = append(out, l)
+		if blank <= 1 {
+			if !first {
+				out = append(out, '\n')
+			}
+			out = append(out, l...)
+		}
+		if !more {
+			break
+		}
+		s = rest
 	}
-	return strings.TrimSpace(strings.Join(out, "\n")) + "\n"
+	trimmed := bytes.TrimSpace(out)
+	var b strings.Builder
+	b.Grow(len(trimmed) + 1)
+	b.Write(trimmed)
+	b.WriteByte('\n')
+	return b.String()
 }
 
 // PlainHTML wraps plain text as a minimal HTML part, escaped, keeping its lines.

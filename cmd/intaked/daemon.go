@@ -47,6 +47,7 @@ func (m *Main) useLogConfig(cfg *Config) {
 
 // once handles the mailbox, runs the jobs due, and sends what the outbox holds.
 func (d *daemon) once(ctx context.Context, log *slog.Logger) error {
+	defer d.outbox.Close() // the SMTP connection the flushes keep open
 	// The replies go out while the mailbox is still being read, as in the daemon.
 	wake := make(chan struct{}, 1)
 	d.kickOnHandled(wake)
@@ -299,6 +300,7 @@ func (d *daemon) run(ctx context.Context, log *slog.Logger) {
 	if n, err := d.outbox.Flush(flushCtx); err != nil {
 		log.Warn("stopping with mail left in the outbox", "sent", n, "err", err)
 	}
+	d.outbox.Close() // the SMTP connection the flushes keep open
 }
 
 // kickOnHandled wakes the outbox each time a message is decided: its replies are queued, and go

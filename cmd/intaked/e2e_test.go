@@ -37,6 +37,8 @@ type servers struct {
 	sent                         func(t *testing.T) []sentMail
 	// refuse makes the SMTP server refuse a recipient for good (550); nil where it cannot.
 	refuse func(t *testing.T, addr string)
+	// smtpSessions is how many connections the SMTP server took; nil where it cannot tell.
+	smtpSessions func() int
 }
 
 func memServers(t *testing.T) servers {
@@ -83,7 +85,8 @@ func memServersWithIMAP(t *testing.T) (servers, *memserver.IMAP) {
 			}
 			return out
 		},
-		refuse: func(t *testing.T, addr string) { sm.RefuseRecipient(addr) },
+		refuse:       func(t *testing.T, addr string) { sm.RefuseRecipient(addr) },
+		smtpSessions: sm.Sessions,
 	}, im
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -69,6 +70,57 @@ func TestLooksBase64(t *testing.T) {
 	} {
 		if got := looksBase64([]byte(tc.in)); got != tc.want {
 			t.Errorf("looksBase64(%.30q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestBase64FastPath: the base64 decoder writes the same bytes whether clean lines go to the
+// standard decoder or through the tolerant loop, on encodings with lines of every length
+// (longer than the buffer too), CRLF or LF, padding inside, white space and garbage lines.
+func TestBase64FastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	decode := func(in string) []byte {
+		dec := newBase64Reader(strings.NewReader(in))
+		defer releaseDecoder(dec)
+		out, err := io.ReadAll(dec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for i := range 140 {
+		data := make([]byte, rng.IntN(150_000))
+		for j := range data {
+			data[j] = byte(rng.IntN(256))
+		}
+		enc := base64.StdEncoding.EncodeToString(data)
+		width := []int{4, 60, 76, 77, 1000, 70_000, len(enc) + 1}[i%7]
+		eol := []string{"\r\n", "\n"}[i%2]
+		var b strings.Builder
+		for k := 0; k < len(enc); k += width {
+			b.WriteString(enc[k:min(k+width, len(enc))])
+			b.WriteString(eol)
+			switch rng.IntN(40) {
+			case 0:
+				b.WriteString("-- pied de page ajouté !" + eol)
+			case 1:
+				b.WriteString("  " + eol)
+			case 2:
+				b.WriteString("QQ==" + eol) // a block of its own, padded
+			case 3:
+				b.WriteString(" QUJD\tREVG" + eol)
+			}
+		}
+		in := b.String()
+		fast := decode(in)
+		base64FastPath = false
+		slow := decode(in)
+		base64FastPath = true
+		if !bytes.Equal(fast, slow) {
+			t.Fatalf("case %d (lines of %d): the fast path writes %d bytes, the loop %d", i, width, len(fast), len(slow))
+		}
+		if !strings.Contains(in, "QQ==") && !strings.Contains(in, "QUJD") && !bytes.Equal(fast, data) {
+			t.Fatalf("case %d (lines of %d): %d bytes decoded, want the %d encoded", i, width, len(fast), len(data))
 		}
 	}
 }

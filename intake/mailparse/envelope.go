@@ -251,6 +251,11 @@ func parseDate(v string) time.Time {
 	if v == "" || len(v) > 200 {
 		return time.Time{}
 	}
+	// Most mail clients write RFC 5322's own form: read it at once. mail.ParseDate reads it the
+	// same (TestParseDateFastPath), after trying other layouts first.
+	if t, err := time.Parse(time.RFC1123Z, v); err == nil {
+		return t
+	}
 	if t, err := mail.ParseDate(v); err == nil {
 		return t
 	}

@@ -24,8 +24,10 @@ func readHeader(br *bufio.Reader) (textproto.Header, int) {
 	var block bytes.Buffer
 	fields := 0
 	inField := false // the previous line belongs to a field kept in block
+	var line []byte  // reused: each line is copied into block
 	for {
-		line, err := readLine(br, maxHeaderBytes)
+		var err error
+		line, err = readLine(br, maxHeaderBytes, line[:0])
 		if len(line) == 0 && err != nil {
 			break
 		}
@@ -55,14 +57,16 @@ func readHeader(br *bufio.Reader) (textproto.Header, int) {
 		}
 	}
 	block.WriteString("\r\n")
-	h, _ := textproto.ReadHeader(bufio.NewReader(&block))
+	// textproto.ReadHeader copies what it keeps: the reader's buffer can serve again.
+	hr := smallReader(&block)
+	h, _ := textproto.ReadHeader(hr)
+	putSmallReader(hr)
 	return h, fields
 }
 
-// readLine reads one line with its line ending. A line longer than max is cut: the rest of it is
-// read and dropped.
-func readLine(br *bufio.Reader, max int) ([]byte, error) {
-	var line []byte
+// readLine reads one line with its line ending, appended to line. A line longer than max is cut:
+// the rest of it is read and dropped.
+func readLine(br *bufio.Reader, max int, line []byte) ([]byte, error) {
 	cut := false
 	for {
 		chunk, err := br.ReadSlice('\n')

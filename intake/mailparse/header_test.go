@@ -2,6 +2,8 @@ package mailparse
 
 import (
 	"bufio"
+	"math/rand/v2"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -237,5 +239,49 @@ func TestParseFromField(t *testing.T) {
 				t.Errorf("FromError = %q, want %q", m.FromError, tc.problem)
 			}
 		})
+	}
+}
+
+// TestParseDateFastPath: wherever time.RFC1123Z reads a date, mail.ParseDate (which parseDate
+// used first before) reads the same instant in the same zone.
+func TestParseDateFastPath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 22))
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zones := []*time.Location{time.UTC, paris, time.FixedZone("", -7*3600), time.FixedZone("", 5*3600+1800), time.Local}
+	var inputs []string
+	for range 2000 {
+		d := time.Unix(rng.Int64N(4e9), 0).In(zones[rng.IntN(len(zones))])
+		for _, layout := range []string{time.RFC1123Z, time.RFC1123, "Mon, 2 Jan 2006 15:04:05 -0700", "02 Jan 2006 15:04:05 -0700", time.RFC1123Z + " (MST)"} {
+			inputs = append(inputs, d.Format(layout))
+		}
+	}
+	inputs = append(inputs, "Tue, 03 Sep 2024 10:15:00 +0200", "Wed, 03 Sep 2024 10:15:00 +0200", "Tue, 03 Sep 2024 24:15:00 +0200",
+		"Tue, 31 Feb 2024 10:15:00 +0200", "Tue, 03 Sep 2024 10:15:00 +9999", "Tue, 03 Sep 2024 10:15:00 -0000", "Tue, 03 Sep 24 10:15:00 +0200")
+	fast := 0
+	for _, in := range inputs {
+		got, err := time.Parse(time.RFC1123Z, in)
+		if err != nil {
+			continue
+		}
+		fast++
+		want, err := mail.ParseDate(in)
+		if err != nil {
+			t.Errorf("%q: RFC1123Z reads %v, mail.ParseDate fails: %v", in, got, err)
+			continue
+		}
+		gn, gOff := got.Zone()
+		wn, wo := want.Zone()
+		if !got.Equal(want) || gn != wn || gOff != wo || got.Location().String() != want.Location().String() {
+			t.Errorf("%q: RFC1123Z reads %v, mail.ParseDate %v", in, got, want)
+		}
+		if p := parseDate(in); !p.Equal(want) {
+			t.Errorf("parseDate(%q) = %v, want %v", in, p, want)
+		}
+	}
+	if fast < 4000 {
+		t.Errorf("the fast path read %d dates of %d", fast, len(inputs))
 	}
 }

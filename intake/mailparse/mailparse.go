@@ -7,7 +7,6 @@
 package mailparse
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -179,7 +178,10 @@ func parse(raw []byte, lim Limits) (m *Message, damaged bool, err error) {
 			damaged, err = true, nil
 		}
 	}()
-	br := bufio.NewReaderSize(io.LimitReader(bytes.NewReader(raw), lim.MaxMessageSize), 64<<10)
+	br, pooled := decodeReader(io.LimitReader(bytes.NewReader(raw), lim.MaxMessageSize))
+	if pooled {
+		defer putDecodeReader(br)
+	}
 	h, fields := readHeader(br)
 	if fields == 0 {
 		return nil, false, ErrNotMessage
@@ -267,9 +269,11 @@ func (w *walker) walkPart(h textproto.Header, body io.Reader, path string, depth
 		}
 		// A forwarded message: its attachments are the ones the secretary meant to send.
 		dec, _ := transferDecoder(h.Get("Content-Transfer-Encoding"), body)
-		br := bufio.NewReader(io.LimitReader(dec, w.lim.MaxMessageSize))
+		br := smallReader(io.LimitReader(dec, w.lim.MaxMessageSize))
 		inner, _ := readHeader(br)
 		w.walkMessage(inner, br, path, depth+1)
+		putSmallReader(br)
+		releaseDecoder(dec)
 		return
 	}
 	w.leaf(h, ct, body, path)
@@ -454,7 +458,8 @@ func (w *walker) leaf(h textproto.Header, ct headerValue, body io.Reader, path s
 	if !known {
 		w.problem(templates.AttachmentUnknownEncoding(describe(a), printable(cte)))
 	}
-	data, err := io.ReadAll(io.LimitReader(dec, w.lim.MaxAttachmentSize+1))
+	data, err := readAll(io.LimitReader(dec, w.lim.MaxAttachmentSize+1))
+	releaseDecoder(dec)
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
 		w.problem(templates.AttachmentUndecodable(describe(a)))
 		return
@@ -465,9 +470,11 @@ func (w *walker) leaf(h textproto.Header, ct headerValue, body io.Reader, path s
 	}
 	if encodingOf(cte) == encIdentity && !strings.HasPrefix(mediaType, "text/") && looksBase64(data) {
 		// A base64 attachment whose Content-Transfer-Encoding header was forgotten.
-		if decoded, err := io.ReadAll(newBase64Reader(bytes.NewReader(data))); err == nil {
+		dec := newBase64Reader(bytes.NewReader(data))
+		if decoded, err := readAll(dec); err == nil {
 			data = decoded
 		}
+		releaseDecoder(dec)
 	}
 	a.Data = data
 	w.msg.Attachments = append(w.msg.Attachments, a)

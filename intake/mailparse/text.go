@@ -26,7 +26,8 @@ func (w *walker) body(h textproto.Header, ct headerValue, body io.Reader) {
 	if isHTML {
 		limit = 8 * MaxTextBytes
 	}
-	data, err := io.ReadAll(io.LimitReader(dec, limit))
+	data, err := readAll(io.LimitReader(dec, limit))
+	releaseDecoder(dec)
 	if err != nil && len(data) == 0 {
 		return
 	}

@@ -96,7 +96,7 @@ func TestBigstoreCopiesMatchArchetypes(t *testing.T) {
 	s := generated(t)
 	db := openRO(t, s.Path)
 	for _, q := range []string{
-		`SELECT c.name, r.state || '/' || coalesce(r.kind, '') || '/' || (length(r.raw) > 0) || '/' || (r.purged_at IS NULL), count(*) FROM requests r JOIN communes c ON c.id = r.commune_id GROUP BY 1, 2`,
+		`SELECT c.name, r.state || '/' || coalesce(r.kind, '') || '/' || ((SELECT length(w.raw) FROM request_raws w WHERE w.request_id = r.id) > 0) || '/' || (r.purged_at IS NULL), count(*) FROM requests r JOIN communes c ON c.id = r.commune_id GROUP BY 1, 2`,
 		`SELECT c.name, ch.kind || '/' || coalesce(ch.job, '') || '/' || (ch.request_id IS NULL) || '/' || (ch.staff_action_id IS NULL), count(*) FROM changes ch JOIN schools s ON s.id = ch.school_id JOIN communes c ON c.id = s.commune_id GROUP BY 1, 2`,
 		`SELECT c.name, o.kind || '/' || (o.sent_at IS NULL) || '/' || (length(o.data) > 0), count(*) FROM outbox o JOIN requests r ON r.id = o.request_id JOIN communes c ON c.id = r.commune_id GROUP BY 1, 2`,
 		`SELECT c.name, s.status, count(*) FROM schools s JOIN communes c ON c.id = s.commune_id GROUP BY 1, 2`,
@@ -192,7 +192,7 @@ func TestBigstoreCopiesNameTheirOwn(t *testing.T) {
 		}
 	}
 	// The raw messages kept are what their hash says.
-	rows2, err := db.Query(`SELECT id, raw, raw_sha256 FROM requests WHERE length(raw) > 0 AND commune_id = ?`, cid)
+	rows2, err := db.Query(`SELECT r.id, w.raw, r.raw_sha256 FROM requests r JOIN request_raws w ON w.request_id = r.id WHERE length(w.raw) > 0 AND r.commune_id = ?`, cid)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,7 @@ import (
 var copied = []struct{ table, join string }{
 	{"schools", "arch_school a ON a.id = t.id"},
 	{"requests", "arch_request a ON a.id = t.id"},
+	{"request_raws", "arch_request a ON a.id = t.request_id"},
 	{"attachments", "arch_request a ON a.id = t.request_id"},
 	{"problems", "arch_request a ON a.id = t.request_id"},
 	{"request_texts", "arch_request a ON a.id = t.request_id"},
@@ -398,10 +399,10 @@ func (c *copier) insertQuery(ctx context.Context, tx *sql.Tx, table, join string
 		case table == "requests" && name == "uid":
 			e = fmt.Sprintf("t.uid + %d * ?1", c.offsets["uid"])
 		case table == "requests" && name == "raw_sha256":
-			e = "bigstore_sha256(bigstore_map(t.raw, a.arch, ?1, 1))"
+			e = "bigstore_sha256(bigstore_map((SELECT w.raw FROM request_raws w WHERE w.request_id = t.id), a.arch, ?1, 1))"
 		case strings.Contains(typ, "INT") || strings.Contains(typ, "REAL") || plain(name):
 			e = "t." + name
-		case (table == "requests" || table == "outbox") && (name == "raw" || name == "data" || name == "message_id"):
+		case (table == "requests" || table == "request_raws" || table == "outbox") && (name == "raw" || name == "data" || name == "message_id"):
 			e = "bigstore_map(t." + name + ", a.arch, ?1, 1)"
 		default:
 			e = "bigstore_map(t." + name + ", a.arch, ?1, 0)"

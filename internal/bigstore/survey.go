@@ -55,7 +55,7 @@ func (s *Store) survey(ctx context.Context, w *world, sim *simResult) error {
 		}
 		return id, err
 	}
-	recent := `SELECT r.id FROM requests r JOIN communes c ON c.id = r.commune_id WHERE c.name = ? AND r.state = 'applied' AND length(r.raw) > 0 ORDER BY r.received_at DESC LIMIT 1`
+	recent := `SELECT r.id FROM requests r JOIN communes c ON c.id = r.commune_id WHERE c.name = ? AND r.state = 'applied' AND (SELECT length(w.raw) FROM request_raws w WHERE w.request_id = r.id) > 0 ORDER BY r.received_at DESC LIMIT 1`
 	if s.Samples.Request, err = one(recent, big.name); err != nil {
 		return err
 	}
