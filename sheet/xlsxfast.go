@@ -249,6 +249,12 @@ func readMember(f *zip.File) ([]byte, error) {
 		rc.Close()
 		return nil, err
 	}
+	// To the end of the stream, as excelize reads every part: a damaged stream or a wrong
+	// checksum after the declared size is found here, not ignored.
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		rc.Close()
+		return nil, err
+	}
 	return data, rc.Close()
 }
 
@@ -296,8 +302,8 @@ func attrSpace(a xml.Attr, e xml.StartElement, path []xml.StartElement) string {
 		if i < len(path) {
 			el = path[i]
 		}
-		for _, d := range el.Attr {
-			if d.Name.Space == "xmlns" && d.Name.Local == a.Name.Space {
+		for j := len(el.Attr) - 1; j >= 0; j-- { // the last declaration wins, as in encoding/xml
+			if d := el.Attr[j]; d.Name.Space == "xmlns" && d.Name.Local == a.Name.Space {
 				return d.Value
 			}
 		}
@@ -476,6 +482,10 @@ type tokens struct {
 	buf   []byte // text being gathered
 }
 
+// maxNesting bounds the elements open at once, and the attributes of one element, that the fast
+// reader reads itself.
+const maxNesting = 1000
+
 func newTokens(r io.Reader) *tokens {
 	return &tokens{d: xml.NewDecoder(r)}
 }
@@ -497,6 +507,12 @@ func (t *tokens) next() xml.Token {
 	switch e := tok.(type) {
 	case xml.StartElement:
 		t.stack = append(t.stack, e.Name)
+		if len(t.stack) > maxNesting || len(e.Attr) > maxNesting {
+			// Far beyond any spreadsheet's, and near where encoding/xml's Decode, which
+			// excelize uses, stops (10,000 elements and declarations in scope): excelize says.
+			t.err = errUnsure
+			return nil
+		}
 	case xml.EndElement:
 		if len(t.stack) == 0 || t.stack[len(t.stack)-1] != e.Name {
 			t.err = errUnsure
@@ -619,7 +635,9 @@ func parseSharedStrings(data []byte) (*sharedStrings, error) {
 
 // elementSpace is the namespace of a root element, from its own declarations.
 func elementSpace(e xml.StartElement) string {
-	for _, a := range e.Attr {
+	// The last declaration wins, as in encoding/xml's Token.
+	for i := len(e.Attr) - 1; i >= 0; i-- {
+		a := e.Attr[i]
 		if (e.Name.Space == "" && a.Name.Space == "" && a.Name.Local == "xmlns") ||
 			(e.Name.Space != "" && a.Name.Space == "xmlns" && a.Name.Local == e.Name.Space) {
 			return a.Value
@@ -769,6 +787,12 @@ func (b *xlsxBook) readSheet(part *zip.File, sink rowSink) (n int, err error) {
 			return n, err
 		}
 		if !ok {
+			// The rest of the part, to its end: excelize inflates every part whole when it opens
+			// a workbook, and refuses one whose stream is damaged (or whose checksum is wrong)
+			// even after </sheetData>; excelize is left to say so.
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				return n, errUnsure
+			}
 			return n, nil
 		}
 		cols, err := r.columns()

@@ -3,8 +3,10 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -447,4 +449,53 @@ func TestXLSXFastMatchesExcelizeMutated(t *testing.T) {
 		}
 	}
 	t.Logf("%d mutations, %d read with excelize's help", n, fallbacks)
+}
+
+// TestXLSXFastDamagedPartIsRefused: a worksheet or a shared strings table whose compressed
+// stream goes on past its declared size and is then cut short is refused as damaged, as excelize
+// refuses it (it inflates every part to its end), rather than read.
+func TestXLSXFastDamagedPartIsRefused(t *testing.T) {
+	padding := "<!--" + strings.Repeat("padding ", 4000) + "-->"
+	sheet := sheetXML(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="inlineStr"><is><t>École</t></is></c></row>`)
+	sst := sstXML(`<si><t>UAI</t></si>`)
+	for _, bad := range []string{"xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"} {
+		t.Run(bad, func(t *testing.T) {
+			members := map[string]string{
+				"[Content_Types].xml": tContentTypes, "_rels/.rels": tRels, "xl/workbook.xml": tWorkbook,
+				"xl/_rels/workbook.xml.rels": tWorkbookRels, "xl/worksheets/sheet1.xml": sheet, "xl/sharedStrings.xml": sst,
+			}
+			var buf bytes.Buffer
+			w := zip.NewWriter(&buf)
+			for _, name := range sortedKeys(members) {
+				data := []byte(members[name])
+				var z bytes.Buffer
+				fw, _ := flate.NewWriter(&z, flate.DefaultCompression)
+				fw.Write(data)
+				if name == bad {
+					// More than the size declared, then the stream cut short.
+					fw.Write([]byte(padding))
+				}
+				fw.Close()
+				packed := z.Bytes()
+				if name == bad {
+					packed = packed[:len(packed)-8]
+				}
+				f, err := w.CreateRaw(&zip.FileHeader{Name: name, Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(data),
+					CompressedSize64: uint64(len(packed)), UncompressedSize64: uint64(len(data))})
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.Write(packed)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			sameAsExcelize(t, buf.Bytes(), DefaultLimits())
+			got := recSink{lim: DefaultLimits()}
+			var ue *UnreadableError
+			if err := readXLSX(buf.Bytes(), DefaultLimits(), &got); !errors.As(err, &ue) || ue.Reason != reasonDamaged {
+				t.Fatalf("read %v (%v), want the workbook refused as damaged", got.events, err)
+			}
+		})
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -146,12 +145,15 @@ func TestSIGTERMBacklog(t *testing.T) {
 
 	for round := 0; round < 3; round++ {
 		cmd := exec.Command(bin, "run", "--config", cfg)
-		var logs bytes.Buffer
+		var logs syncBuffer
 		cmd.Stderr = &logs
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(60+40*round) * time.Millisecond)
+		// Signalled once it is running (before, SIGTERM's default action would kill it on a
+		// loaded machine), then at a later point of the backlog each round.
+		logs.wait(t, "intaked started")
+		time.Sleep(time.Duration(20+40*round) * time.Millisecond)
 		stopped := time.Now()
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		if err := cmd.Wait(); err != nil {

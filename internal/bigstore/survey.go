@@ -66,8 +66,8 @@ func (s *Store) survey(ctx context.Context, w *world, sim *simResult) error {
 		id *int64
 		q  string
 	}{
-		{&s.Samples.Forwarded, `SELECT id FROM requests WHERE state = 'forwarded' ORDER BY received_at DESC LIMIT 1`},
-		{&s.Samples.Quarantined, `SELECT id FROM requests WHERE state = 'rejected' ORDER BY received_at DESC LIMIT 1`},
+		{&s.Samples.Forwarded, `SELECT id FROM requests WHERE state = 'forwarded' AND state <> 'claimed' ORDER BY received_at DESC LIMIT 1`},
+		{&s.Samples.Quarantined, `SELECT id FROM requests WHERE state = 'rejected' AND state <> 'claimed' ORDER BY received_at DESC LIMIT 1`},
 		{&s.Samples.Held, `SELECT request_id FROM held_removals ORDER BY held_at DESC LIMIT 1`},
 	} {
 		if *x.id, err = one(x.q); err != nil {
