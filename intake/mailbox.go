@@ -45,9 +45,11 @@ type MailboxConfig struct {
 //     client that re-enters IDLE after each pass always waits the whole delay, while one that
 //     never leaves hears of a message as soon as any idling client does;
 //   - the work connection does everything else: SELECT, SEARCH, FETCH, claim, decision and MOVE,
-//     one message at a time, in a pass woken by the idle connection, by its own EXISTS, or by the
-//     poll interval. Only the work connection changes the mailbox, so claim before effect,
-//     UIDVALIDITY and the moves in sets are those of a single connection.
+//     in a pass woken by the idle connection, by its own EXISTS, or by the poll interval. A pass
+//     claims the messages in chunks (claimChunk: one FETCH of their sizes, one of their bodies,
+//     one transaction), then decides them one at a time. Only the work connection changes the
+//     mailbox, so claim before effect, UIDVALIDITY and the moves in sets are those of a single
+//     connection.
 //
 // A server without IDLE gets only the work connection, which polls. The idle connection is only
 // ever a hint: losing it costs latency until it is back, never a message.
@@ -252,25 +254,36 @@ func (s *session) pass(ctx context.Context) error {
 	}
 	last := uint32(0)
 	s.moves, s.pendingMoves = map[string][]pendingMove{}, 0
-	for _, uid := range uids {
+	for len(uids) > 0 {
 		if ctx.Err() != nil {
-			// Move what is decided before stopping: left in the mailbox, it would only be
-			// moved by the next start.
-			if err := s.flushMoves(context.WithoutCancel(ctx)); err != nil {
-				return err
-			}
-			return ctx.Err()
+			return s.stop(ctx)
 		}
-		// Finish the message in hand even when asked to stop.
-		if err := s.handle(context.WithoutCancel(ctx), sel.UIDValidity, uid); err != nil {
+		// The chunk's claims all commit before any of them is decided: claim before effect.
+		reqs, err := s.claimChunk(context.WithoutCancel(ctx), sel.UIDValidity, uids[:min(chunkMessages, len(uids))])
+		if err != nil {
 			return err
 		}
-		if uint32(uid) > last {
-			last = uint32(uid)
-		}
-		if s.pendingMoves >= moveBatch {
-			if err := s.flushMoves(context.WithoutCancel(ctx)); err != nil {
-				return err
+		chunk := uids[:len(reqs)]
+		uids = uids[len(chunk):]
+		for i, uid := range chunk {
+			if ctx.Err() != nil {
+				// Those claimed and not yet decided are decided by the next pass.
+				return s.stop(ctx)
+			}
+			// Finish the message in hand even when asked to stop.
+			if reqs[i] != nil {
+				if err := s.handle(context.WithoutCancel(ctx), reqs[i]); err != nil {
+					return err
+				}
+				reqs[i] = nil // its bytes are no longer needed
+			}
+			if uint32(uid) > last {
+				last = uint32(uid)
+			}
+			if s.pendingMoves >= moveBatch {
+				if err := s.flushMoves(context.WithoutCancel(ctx)); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -288,21 +301,19 @@ func (s *session) pass(ctx context.Context) error {
 	return nil
 }
 
-// handle brings one message from the mailbox to its folder: claim, decide, move.
-func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) error {
-	w := s.w
-	key := sqlite.MessageKey{Mailbox: w.Config.Mailbox, UIDValidity: uidValidity, UID: uint32(uid)}
-	req, err := w.Store.RequestByKey(ctx, key)
-	if errors.Is(err, sqlite.ErrNotFound) {
-		req, err = s.claim(ctx, key, uid)
-		if errors.Is(err, errGone) {
-			return nil // expunged meanwhile by someone else
-		} else if err != nil {
-			return err
-		}
-	} else if err != nil {
+// stop ends a pass asked to stop: what is decided is moved first, since left in the mailbox it
+// would only be moved by the next start.
+func (s *session) stop(ctx context.Context) error {
+	if err := s.flushMoves(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
+	return ctx.Err()
+}
+
+// handle brings one claimed message from the mailbox to its folder: decide, move.
+func (s *session) handle(ctx context.Context, req *sqlite.Request) error {
+	w := s.w
+	key, uid := req.Key, req.Key.UID
 	out := Outcome{RequestID: req.ID, State: req.State, Target: req.Target}
 	if req.State == convention.StateClaimed && req.RetryAt.After(w.Now()) {
 		// Its handling failed lately for a reason of its own: not before its retry time.
@@ -350,61 +361,171 @@ func (s *session) handle(ctx context.Context, uidValidity uint32, uid imap.UID) 
 	if req.Moved {
 		return nil
 	}
-	s.moves[out.Target] = append(s.moves[out.Target], pendingMove{uid: uid, requestID: req.ID})
+	s.moves[out.Target] = append(s.moves[out.Target], pendingMove{uid: imap.UID(uid), requestID: req.ID})
 	s.pendingMoves++
 	return nil
 }
 
-// claim fetches a new message and records it. Its size comes first: a message over the
-// handler's size limit is never fetched whole, only its header is, so that the commune is still
-// told why nothing was read (or the message quarantined) without the daemon reading 60 MB or
-// more for nothing. The message itself stays on the server and is moved like any other.
-func (s *session) claim(ctx context.Context, key sqlite.MessageKey, uid imap.UID) (*sqlite.Request, error) {
+// chunkMessages is how many messages of a pass are claimed together (claimChunk): one FETCH of
+// their sizes, one of their bodies (and one of its header for each over the size limit), one
+// transaction for their claims, instead of two round trips and a commit each.
+const chunkMessages = 25
+
+// fetchBudget bounds the bytes of a chunk's messages in memory, and so of the bodies its one
+// FETCH brings back: a chunk ends where the next message would go over it, a message larger
+// than that is a chunk alone. Tests shorten it.
+var fetchBudget int64 = 8 << 20
+
+// claimChunk returns the requests of the first messages of uids, in their order, claiming in one
+// transaction those not yet claimed; a message no longer in the mailbox (expunged meanwhile by
+// someone else) gets nil. It takes as many of uids as fit in fetchBudget bytes (at least one),
+// so that a chunk's messages in memory stay bounded; the rest are for the next chunk, and the
+// new ones among those taken are fetched whole in one command. Their sizes come first: a message
+// over the handler's size limit is never fetched whole, only its header is (by itself), so that
+// the commune is still told why nothing was read (or the message quarantined) without the daemon
+// reading 60 MB or more for nothing. The message itself stays on the server and is moved like
+// any other. Responses are matched to messages by their UID, never by their order.
+func (s *session) claimChunk(ctx context.Context, uidValidity uint32, uids []imap.UID) ([]*sqlite.Request, error) {
 	w := s.w
-	var size int64
-	var internal time.Time
-	if err := s.wait(ctx, fmt.Sprintf("fetch size of %d", uid), func() error {
-		msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, InternalDate: true, RFC822Size: true}).Collect()
+	reqs := make([]*sqlite.Request, len(uids))
+	var want []imap.UID // not yet claimed
+	for i, uid := range uids {
+		req, err := w.Store.RequestByKey(ctx, sqlite.MessageKey{Mailbox: w.Config.Mailbox, UIDValidity: uidValidity, UID: uint32(uid)})
+		switch {
+		case errors.Is(err, sqlite.ErrNotFound):
+			want = append(want, uid)
+		case err != nil:
+			return nil, err
+		default:
+			reqs[i] = req
+		}
+	}
+	type sized struct {
+		size     int64
+		internal time.Time
+	}
+	sizes := make(map[imap.UID]sized, len(want))
+	if len(want) > 0 {
+		if err := s.fetchSizes(ctx, want, func(uid imap.UID, size int64, internal time.Time) {
+			sizes[uid] = sized{size, internal}
+		}); err != nil {
+			return nil, err
+		}
+	}
+	limit := w.maxMessageSize()
+	// Cut the chunk where its bytes would go over the budget.
+	var total int64
+	for i, uid := range uids {
+		var cost int64
+		if reqs[i] != nil {
+			cost = int64(len(reqs[i].Raw))
+		} else if m, ok := sizes[uid]; ok && m.size <= limit {
+			cost = m.size
+		}
+		if i > 0 && total+cost > fetchBudget {
+			uids, reqs = uids[:i], reqs[:i]
+			break
+		}
+		total += cost
+	}
+	var whole []imap.UID // new messages within the limit, fetched in one command
+	raws := make(map[imap.UID][]byte, len(want))
+	want = want[:0] // those of the chunk as cut
+	for i, uid := range uids {
+		if reqs[i] != nil {
+			continue // claimed before
+		}
+		want = append(want, uid)
+		m, ok := sizes[uid]
+		switch {
+		case !ok: // gone
+		case m.size > limit:
+			if err := s.fetchBodies(ctx, []imap.UID{uid}, imap.PartSpecifierHeader, raws); err != nil {
+				return nil, err
+			}
+		default:
+			whole = append(whole, uid)
+		}
+	}
+	if len(whole) > 0 {
+		if err := s.fetchBodies(ctx, whole, "", raws); err != nil {
+			return nil, err
+		}
+	}
+	in := make([]sqlite.ClaimInput, 0, len(want))
+	for _, uid := range want {
+		raw, ok := raws[uid]
+		if !ok {
+			continue // expunged meanwhile
+		}
+		m := sizes[uid]
+		if m.internal.IsZero() {
+			m.internal = w.Now()
+		}
+		c := sqlite.ClaimInput{Key: sqlite.MessageKey{Mailbox: w.Config.Mailbox, UIDValidity: uidValidity, UID: uint32(uid)}, ReceivedAt: m.internal, Raw: raw}
+		if m.size > limit {
+			w.Logger.Warn("message over the size limit: only its header was fetched", "uid", uid, "size", m.size, "limit", limit)
+			c.HeaderOnly, c.Size = true, m.size
+		}
+		in = append(in, c)
+	}
+	if len(in) == 0 {
+		return reqs, nil
+	}
+	claimed, err := w.Store.ClaimAll(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	byUID := make(map[uint32]*sqlite.Request, len(claimed))
+	for _, r := range claimed {
+		byUID[r.Key.UID] = r
+	}
+	for i, uid := range uids {
+		if reqs[i] == nil {
+			reqs[i] = byUID[uint32(uid)]
+		}
+	}
+	return reqs, nil
+}
+
+// fetchSizes fetches, in one command, the size and internal date of the messages uids, calling
+// got for each that comes back.
+func (s *session) fetchSizes(ctx context.Context, uids []imap.UID, got func(uid imap.UID, size int64, internal time.Time)) error {
+	set := imap.UIDSetNum(uids...)
+	return s.wait(ctx, fmt.Sprintf("fetch sizes of %v", set), func() error {
+		msgs, err := s.c.Fetch(set, &imap.FetchOptions{UID: true, InternalDate: true, RFC822Size: true}).Collect()
 		if err != nil {
 			return err
 		}
-		if len(msgs) == 0 {
-			return errGone
+		for _, m := range msgs {
+			if m.UID != 0 {
+				got(m.UID, m.RFC822Size, m.InternalDate)
+			}
 		}
-		internal, size = msgs[0].InternalDate, msgs[0].RFC822Size
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if internal.IsZero() {
-		internal = w.Now()
-	}
-	tooLarge := size > w.maxMessageSize()
-	section := &imap.FetchItemBodySection{Peek: true}
-	if tooLarge {
-		section.Specifier = imap.PartSpecifierHeader
-	}
-	var raw []byte
-	if err := s.wait(ctx, fmt.Sprintf("fetch %d", uid), func() error {
-		msgs, err := s.c.Fetch(imap.UIDSetNum(uid), &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	})
+}
+
+// fetchBodies fetches, in one command, the messages uids whole (spec empty) or the part spec of
+// each, into raws by UID. A message that does not come back was expunged meanwhile.
+func (s *session) fetchBodies(ctx context.Context, uids []imap.UID, spec imap.PartSpecifier, raws map[imap.UID][]byte) error {
+	set := imap.UIDSetNum(uids...)
+	section := &imap.FetchItemBodySection{Peek: true, Specifier: spec}
+	return s.wait(ctx, fmt.Sprintf("fetch %v", set), func() error {
+		msgs, err := s.c.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
 		if err != nil {
 			return err
 		}
-		if len(msgs) == 0 {
-			return errGone
-		}
-		for _, b := range msgs[0].BodySection {
-			raw = b.Bytes
+		for _, m := range msgs {
+			if m.UID == 0 {
+				continue
+			}
+			for _, b := range m.BodySection {
+				raws[m.UID] = b.Bytes
+			}
 		}
 		return nil
-	}); err != nil {
-		return nil, err
-	}
-	if tooLarge {
-		w.Logger.Warn("message over the size limit: only its header was fetched", "uid", uid, "size", size, "limit", w.maxMessageSize())
-		return w.Store.ClaimHeader(ctx, key, internal, raw, size)
-	}
-	return w.Store.Claim(ctx, key, internal, raw)
+	})
 }
 
 // maxMessageSize is the largest message fetched whole: the handler's own limit.
@@ -449,8 +570,6 @@ func (s *session) flushMoves(ctx context.Context) error {
 	s.pendingMoves = 0
 	return nil
 }
-
-var errGone = errors.New("message no longer in the mailbox")
 
 // move takes messages out of the watched mailbox. It never deletes a message: without MOVE it
 // copies first, and expunges only those UIDs, only with UIDPLUS.

@@ -74,16 +74,56 @@ func (db *DB) ClaimHeader(ctx context.Context, key MessageKey, receivedAt time.T
 }
 
 func (db *DB) claim(ctx context.Context, key MessageKey, receivedAt time.Time, raw []byte, size int64, headerOnly bool) (*Request, error) {
+	rs, err := db.ClaimAll(ctx, []ClaimInput{{Key: key, ReceivedAt: receivedAt, Raw: raw, Size: size, HeaderOnly: headerOnly}})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// ClaimInput is one message to claim: Raw is the whole message, or, with HeaderOnly, the header
+// of a message of Size bytes too large to be fetched whole (Size is then the message's, not
+// Raw's; without HeaderOnly a Size of zero means len(Raw)).
+type ClaimInput struct {
+	Key        MessageKey
+	ReceivedAt time.Time
+	Raw        []byte
+	Size       int64
+	HeaderOnly bool
+}
+
+// ClaimAll claims messages as Claim and ClaimHeader do, all in one transaction: one commit for
+// them all. The requests come back in the order of in; each already claimed is returned as it
+// stands.
+func (db *DB) ClaimAll(ctx context.Context, in []ClaimInput) ([]*Request, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
 	tx, err := db.begin(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Rollback()
+	out := make([]*Request, len(in))
+	for i, c := range in {
+		if out[i], err = claimTx(ctx, tx, db.now(), c); err != nil {
+			return nil, err
+		}
+	}
+	return out, tx.Commit()
+}
+
+// claimTx claims one message in tx.
+func claimTx(ctx context.Context, tx *writeTx, now time.Time, c ClaimInput) (*Request, error) {
+	key, raw, size := c.Key, c.Raw, c.Size
+	if !c.HeaderOnly && size == 0 {
+		size = int64(len(raw))
+	}
 	sum := sha256.Sum256(raw)
 	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO requests (mailbox, uid_validity, uid, received_at, raw_sha256, claimed_at, size, header_only)
+	err := tx.QueryRowContext(ctx, `INSERT INTO requests (mailbox, uid_validity, uid, received_at, raw_sha256, claimed_at, size, header_only)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (mailbox, uid_validity, uid) DO NOTHING RETURNING id`,
-		key.Mailbox, key.UIDValidity, key.UID, fmtTime(receivedAt), hex.EncodeToString(sum[:]), fmtTime(db.now()), size, headerOnly).Scan(&id)
+		key.Mailbox, key.UIDValidity, key.UID, fmtTime(c.ReceivedAt), hex.EncodeToString(sum[:]), fmtTime(now), size, c.HeaderOnly).Scan(&id)
 	switch {
 	case errors.Is(err, sql.ErrNoRows): // claimed before: as it stands
 	case err != nil:
@@ -94,15 +134,14 @@ func (db *DB) claim(ctx context.Context, key MessageKey, receivedAt time.Time, r
 			return nil, fmt.Errorf("claim message %d: %w", key.UID, err)
 		}
 		// The request as just written, as getRequest would read it back.
-		r := &Request{ID: id, Key: key, ReceivedAt: parseTime(fmtTime(receivedAt)), Raw: bytes.Clone(raw), State: convention.StateClaimed,
-			HeaderOnly: headerOnly, Size: size}
-		return r, tx.Commit()
+		return &Request{ID: id, Key: key, ReceivedAt: parseTime(fmtTime(c.ReceivedAt)), Raw: bytes.Clone(raw), State: convention.StateClaimed,
+			HeaderOnly: c.HeaderOnly, Size: size}, nil
 	}
 	r, err := getRequest(ctx, tx, `mailbox = ? AND uid_validity = ? AND uid = ?`, key.Mailbox, key.UIDValidity, key.UID)
 	if err != nil {
 		return nil, fmt.Errorf("claim message %d: %w", key.UID, err)
 	}
-	return r, tx.Commit()
+	return r, nil
 }
 
 // rowQueryer runs a query of one row: a transaction, or the store's cached statements.
