@@ -5,13 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	gomail "github.com/emersion/go-message/mail"
-
+	"github.com/laclasse/intake/internal/golden"
 	"github.com/laclasse/intake/internal/samples"
 )
 
@@ -72,23 +71,5 @@ func TestRepliesGolden(t *testing.T) {
 			}
 		}
 	}
-	path := filepath.Join("testdata", "replies.golden")
-	if *updateReplies {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("replies differ from %s at line %d:\ngot  %q\nwant %q", path, i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("replies differ from %s: %d lines, want %d", path, len(gl), len(wl))
-	}
+	golden.Check(t, filepath.Join("testdata", "replies.golden"), b.String(), *updateReplies, "replies")
 }

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/laclasse/intake/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/composed.golden from Compose as it writes now")
@@ -44,25 +45,7 @@ func TestComposeGolden(t *testing.T) {
 		s = msgid.ReplaceAllString(s, "<ID@")
 		fmt.Fprintf(&b, "== %d %v\n%s\n", i, err, s)
 	}
-	path := filepath.Join("testdata", "composed.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("composed mails differ from %s at line %d:\ngot  %q\nwant %q", path, i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("composed mails differ from %s: %d lines, want %d", path, len(gl), len(wl))
-	}
+	golden.Check(t, filepath.Join("testdata", "composed.golden"), b.String(), *update, "composed mails")
 }
 
 // TestComposedSize: the buffer Compose allocates up front holds the whole message (it is not

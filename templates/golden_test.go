@@ -3,12 +3,13 @@ package templates
 import (
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/laclasse/intake/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/rendered.golden from the templates as they render now")
@@ -47,23 +48,5 @@ func TestRenderGolden(t *testing.T) {
 	for _, s := range []string{"", "\n", "a\n\n\n b \t\n\n", "\u00a0\n\nx\n\n\n\n\u00a0 ", "x\r\n\r\n\r\ny", " \t\n"} {
 		fmt.Fprintf(&b, "%q\n", squeezeBlankLines(s))
 	}
-	path := filepath.Join("testdata", "rendered.golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := b.String(); got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gl), len(wl)) {
-			if gl[i] != wl[i] {
-				t.Fatalf("rendered mails differ from %s at line %d:\ngot  %.300s\nwant %.300s", path, i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("rendered mails differ from %s: %d lines, want %d", path, len(gl), len(wl))
-	}
+	golden.Check(t, filepath.Join("testdata", "rendered.golden"), b.String(), *update, "rendered mails")
 }
