@@ -95,11 +95,7 @@ func enqueueOne(t *testing.T, store *sqlite.DB, i int) {
 // recorded sent by its own flush, and Close closes the connection left open.
 func TestOutboxKeepsConnectionAcrossFlushes(t *testing.T) {
 	ctx := context.Background()
-	srv, err := memserver.StartSMTP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startSMTP(t)
 	proxy := startCutter(t, srv.Addr)
 	now := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
 	store := outboxStore(t, &now)
@@ -146,11 +142,7 @@ func TestOutboxKeepsConnectionAcrossFlushes(t *testing.T) {
 // and the outbox not paused.
 func TestOutboxReconnectsAfterDrop(t *testing.T) {
 	ctx := context.Background()
-	srv, err := memserver.StartSMTP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startSMTP(t)
 	proxy := startCutter(t, srv.Addr)
 	now := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
 	store := outboxStore(t, &now)
@@ -186,11 +178,7 @@ func TestOutboxReconnectsAfterDrop(t *testing.T) {
 // mail, and the next flush opens a new one; a change of server opens one to the new server.
 func TestOutboxIdleConnectionCloses(t *testing.T) {
 	ctx := context.Background()
-	srv, err := memserver.StartSMTP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startSMTP(t)
 	proxy := startCutter(t, srv.Addr)
 	now := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
 	store := outboxStore(t, &now)
@@ -250,11 +238,7 @@ func (q *countingQueue) DueOutgoing(ctx context.Context, now time.Time, limit in
 // batch after batch when it holds more, until every mail due went.
 func TestFlushReadsQueueOnce(t *testing.T) {
 	ctx := context.Background()
-	srv, err := memserver.StartSMTP()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startSMTP(t)
 	now := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
 	store := outboxStore(t, &now)
 	q := &countingQueue{Queue: store}
@@ -275,4 +259,15 @@ func TestFlushReadsQueueOnce(t *testing.T) {
 			t.Errorf("%d mails: %d left due, %v", tc.mails, len(due), err)
 		}
 	}
+}
+
+// startSMTP starts an in-process SMTP server, closed when t ends.
+func startSMTP(t *testing.T) *memserver.SMTP {
+	t.Helper()
+	srv, err := memserver.StartSMTP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
 }
