@@ -169,12 +169,12 @@ func (db *DB) ResolveHeld(ctx context.Context, r Resolve) ([]convention.Change, 
 }
 
 // heldOfCommuneQuery reads the removals that other requests hold for staff among a commune's
-// schools. It starts from the removals waiting (held_removals_waiting, a few in the whole store),
-// never from the commune's schools, each looked up among every removal ever held; the unary +
-// keeps SQLite from the latter, and from preparing the statement again for every commune. The
-// caller puts them in order.
-const heldOfCommuneQuery = `SELECT h.id, h.request_id, s.id, s.uai, s.name, s.admin FROM held_removals h JOIN schools s ON s.id = h.school_id
-		WHERE h.state = 'held' AND h.request_id <> ? AND +s.commune_id = ?`
+// schools: from its schools (schools_commune), each looked up among the removals held only
+// (held_removals_held_school, partial), so that it costs a lookup a school of the commune,
+// never a walk of the removals held in the whole store nor of those decided over the years.
+// CROSS JOIN keeps that order. The caller puts them in order.
+const heldOfCommuneQuery = `SELECT h.id, h.request_id, s.id, s.uai, s.name, s.admin FROM schools s CROSS JOIN held_removals h
+		WHERE s.commune_id = ? AND h.school_id = s.id AND h.state = 'held' AND h.request_id <> ?`
 
 // settleHeld brings the removals that earlier lists of the commune hold in line with the list
 // of request requestID, which named the schools named (a row, accepted or refused) and holds
@@ -191,7 +191,7 @@ func settleHeld(ctx context.Context, tx queryer, communeID, requestID int64, nam
 	for _, u := range reheld {
 		isReheld[u] = true
 	}
-	rows, err := tx.QueryContext(ctx, heldOfCommuneQuery, requestID, communeID)
+	rows, err := tx.QueryContext(ctx, heldOfCommuneQuery, communeID, requestID)
 	if err != nil {
 		return fmt.Errorf("settle held removals: %w", err)
 	}

@@ -30,9 +30,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			[]string{"SCAN a", "SCAN attachments", "SCAN r", "SCAN requests", "SEARCH r USING INDEX", "SEARCH r USING COVERING INDEX"}},
 		{"due mail", dueOutgoingQuery, []any{"2026-09-14T10:00:00Z", 50}, []string{"SCAN outbox", "USE TEMP B-TREE"}},
 		{"due directory task", nextTaskQuery, []any{"2026-09-14T10:00:00Z"}, []string{"SCAN p", "SCAN provisioning", "USE TEMP B-TREE"}},
-		// From the removals waiting, never the commune's schools each looked up among every
-		// removal held (TestHeldOfCommuneOnTheWaitingIndex).
-		{"removals held in the commune", heldOfCommuneQuery, []any{7, 1}, []string{"SEARCH s USING INDEX", "SCAN s", "USE TEMP B-TREE", "SEARCH h USING INDEX"}},
+		// From the commune's schools, each among the removals held only: never the removals
+		// held in the whole store (TestHeldOfCommuneFromItsSchools).
+		{"removals held in the commune", heldOfCommuneQuery, []any{1, 7}, []string{"SCAN s", "SCAN h", "USE TEMP B-TREE", "SEARCH h USING INDEX held_removals_waiting", "SEARCH h USING INDEX held_removals_school "}},
 	} {
 		plan := queryPlan(t, db, q.query, q.args...)
 		for _, d := range plan {
@@ -45,13 +45,19 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	}
 }
 
-// TestHeldOfCommuneOnTheWaitingIndex: a decision reads the removals held in its commune from
-// the removals waiting alone, not from every removal ever held.
-func TestHeldOfCommuneOnTheWaitingIndex(t *testing.T) {
+// TestHeldOfCommuneFromItsSchools: a decision reads the removals held in its commune from the
+// commune's schools, each looked up among the removals held only, not from every removal held
+// in the store (held_removals_waiting) nor among every removal ever held (held_removals_school).
+func TestHeldOfCommuneFromItsSchools(t *testing.T) {
 	db, _ := open(t)
-	plan := strings.Join(queryPlan(t, db, heldOfCommuneQuery, 7, 1), "\n")
-	if !strings.Contains(plan, "SCAN h USING INDEX held_removals_waiting") {
-		t.Errorf("the removals held are not read from held_removals_waiting:\n%s", plan)
+	plan := strings.Join(queryPlan(t, db, heldOfCommuneQuery, 1, 7), "\n")
+	for _, want := range []string{"SEARCH s USING ", "SEARCH h USING INDEX held_removals_held_school (school_id=?)"} {
+		if !strings.Contains(plan, want) {
+			t.Errorf("%q not in the plan of the removals held in a commune:\n%s", want, plan)
+		}
+	}
+	if strings.Index(plan, "SEARCH s") > strings.Index(plan, "SEARCH h") {
+		t.Errorf("the removals held are not read from the commune's schools:\n%s", plan)
 	}
 }
 

@@ -69,7 +69,7 @@ func TestDecisionsReuseStatements(t *testing.T) {
 		t.Errorf("%d statements prepared for the first message, %d after three more of the same shape", first, db.stmts.prepares)
 	}
 	for _, q := range []string{"w.request_id = requests.id WHERE mailbox = ?", "FROM commune_senders", dueOutgoingQuery, "UPDATE outbox SET sent_at",
-		"UPDATE requests SET moved_at", "FROM held_removals h JOIN schools s", schoolRowsQuery + otherCommunesWhere} {
+		"UPDATE requests SET moved_at", heldOfCommuneQuery, schoolRowsQuery + otherCommunesWhere} {
 		kept := false
 		for query := range db.stmts.stmts {
 			kept = kept || strings.Contains(query, q)
