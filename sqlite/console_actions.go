@@ -42,7 +42,8 @@ func (db *DB) MarkHandled(ctx context.Context, id int64, by string, at time.Time
 	defer tx.Rollback()
 	var state string
 	var communeID sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT state, commune_id FROM requests WHERE id = ?`, id).Scan(&state, &communeID)
+	var handledAt sql.NullString
+	err = tx.QueryRowContext(ctx, `SELECT state, commune_id, handled_at FROM requests WHERE id = ?`, id).Scan(&state, &communeID, &handledAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("request %d: %w", id, ErrNotFound)
 	} else if err != nil {
@@ -51,15 +52,15 @@ func (db *DB) MarkHandled(ctx context.Context, id int64, by string, at time.Time
 	if convention.RequestState(state) != convention.StateForwarded {
 		return fmt.Errorf("request %d is %s: %w", id, state, ErrNotForwarded)
 	}
-	var done bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM staff_actions WHERE request_id = ? AND kind = ?)`, id, StaffHandled).Scan(&done); err != nil {
-		return fmt.Errorf("mark request %d handled: %w", id, err)
-	}
-	if done {
+	if handledAt.Valid {
 		return fmt.Errorf("request %d: %w", id, ErrAlreadyHandled)
 	}
 	if _, err := recordStaffAction(ctx, tx, StaffAction{Kind: StaffHandled, By: by, At: at, RequestID: id, CommuneID: communeID.Int64, Detail: templates.StaffHandledDetail}); err != nil {
 		return err
+	}
+	// The request leaves requests_forwarded_unhandled, the messages to handle (migration 0016).
+	if _, err := tx.ExecContext(ctx, `UPDATE requests SET handled_at = ? WHERE id = ?`, fmtTime(at), id); err != nil {
+		return fmt.Errorf("mark request %d handled: %w", id, err)
 	}
 	return tx.Commit()
 }

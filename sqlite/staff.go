@@ -145,7 +145,8 @@ type RequestFilter struct {
 	CommuneID int64
 	// Sender selects the requests of one bare address, lower case (the console's search).
 	Sender string
-	// Unhandled leaves out the requests a staff member marked handled (StaffHandled).
+	// Unhandled leaves out the requests a staff member marked handled (MarkHandled sets their
+	// handled_at).
 	Unhandled bool
 }
 
@@ -191,15 +192,23 @@ func requestsQuery(f RequestFilter) (string, []any) {
 // requestsWhere is the WHERE clause on requests r that selects what f selects, and its
 // arguments.
 func requestsWhere(f RequestFilter) (string, []any) {
-	where := []string{`r.state <> 'claimed'`}
+	var where []string
 	var args []any
 	if f.Commune != "" {
 		where = append(where, `r.commune_id = (SELECT id FROM communes WHERE name = ?)`)
 		args = append(args, f.Commune)
 	}
-	if f.State != "" {
-		where = append(where, `r.state = ?`)
+	switch {
+	case f.State == convention.StateForwarded && f.Unhandled:
+		// Literal, and without the "not claimed" it implies (which requests_state_received
+		// would serve), so that the partial index of the forwarded messages still to handle
+		// serves it: their count walks those, not every message forwarded over the years.
+		where = append(where, `r.state = 'forwarded' AND r.handled_at IS NULL`)
+	case f.State != "":
+		where = append(where, `r.state <> 'claimed'`, `r.state = ?`)
 		args = append(args, f.State)
+	default:
+		where = append(where, `r.state <> 'claimed'`)
 	}
 	if !f.Since.IsZero() {
 		where = append(where, `r.received_at >= ?`)
@@ -213,8 +222,8 @@ func requestsWhere(f RequestFilter) (string, []any) {
 		where = append(where, `r.sender = ?`)
 		args = append(args, f.Sender)
 	}
-	if f.Unhandled {
-		where = append(where, `NOT EXISTS (SELECT 1 FROM staff_actions sa WHERE sa.request_id = r.id AND sa.kind = '`+StaffHandled+`')`)
+	if f.Unhandled && f.State != convention.StateForwarded {
+		where = append(where, `r.handled_at IS NULL`) // set by MarkHandled
 	}
 	return `WHERE ` + strings.Join(where, " AND "), args
 }
