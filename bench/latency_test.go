@@ -39,10 +39,10 @@ func (r *latencyRun) wasDisturbed() bool { return r.disturbed }
 
 // measureLatency starts `intaked run` on fresh servers, lets it settle in IDLE, then appends n
 // messages one at a time, at times that do not depend on the daemon: each 600 to 900 ms after
-// the one before, and at least 20 ms after the reply to it arrived. Were each APPEND made a fixed pause after the reply, it
-// would come at the same point of Dovecot's 500 ms notification cycle for the daemon, which
-// restarts that cycle with its own MOVE, and at random points for the second idle client: the
-// two would not be measured alike.
+// the one before, and at least 20 ms after the reply to it arrived. Were each APPEND made a
+// fixed pause after the reply, it would come at the same point of Dovecot's 500 ms notification
+// cycle for the daemon, which restarts that cycle with its own MOVE, and at random points for
+// the second idle client: the two would not be measured alike.
 func measureLatency(t *testing.T, e *env, round, n int) (*latencyRun, error) {
 	warm := generate(3, func(i int) benchMessage { return latencyMessage(fmt.Sprintf("warm%d", round), i, 50_000+i*5) })
 	msgs := generate(n, func(i int) benchMessage { return latencyMessage(fmt.Sprintf("lat%d", round), i, 1_000+i*5) })
