@@ -58,10 +58,8 @@ func (db *DB) MarkHandled(ctx context.Context, id int64, by string, at time.Time
 	if _, err := recordStaffAction(ctx, tx, StaffAction{Kind: StaffHandled, By: by, At: at, RequestID: id, CommuneID: communeID.Int64, Detail: templates.StaffHandledDetail}); err != nil {
 		return err
 	}
-	// The request leaves requests_forwarded_unhandled, the messages to handle (migration 0016).
-	if _, err := tx.ExecContext(ctx, `UPDATE requests SET handled_at = ? WHERE id = ?`, fmtTime(at), id); err != nil {
-		return fmt.Errorf("mark request %d handled: %w", id, err)
-	}
+	// The store's trigger sets the request's handled_at from the action (migration 0016): it
+	// leaves requests_forwarded_unhandled, the messages to handle.
 	return tx.Commit()
 }
 

@@ -24,6 +24,12 @@ func TestForwardedToHandleOnTheirIndex(t *testing.T) {
 		if !strings.Contains(plan, "USING INDEX requests_forwarded_unhandled") && !strings.Contains(plan, "USING COVERING INDEX requests_forwarded_unhandled") {
 			t.Errorf("the %s of the forwarded messages to handle is not read from requests_forwarded_unhandled:\n%s", name, plan)
 		}
+		if name == "count" && !strings.HasPrefix(plan, "SCAN r USING COVERING INDEX requests_forwarded_unhandled") {
+			t.Errorf("the count of the forwarded messages to handle reads their rows:\n%s", plan)
+		}
+		if strings.Contains(plan, "USE TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("the %s of the forwarded messages to handle sorts them:\n%s", name, plan)
+		}
 	}
 }
 
@@ -50,7 +56,7 @@ func TestHandledSurvivesMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, stmt := range []string{`DROP INDEX requests_forwarded_unhandled`, `ALTER TABLE requests DROP COLUMN handled_at`, `PRAGMA user_version = 15`} {
+	for _, stmt := range []string{`DROP TRIGGER staff_actions_handled_at`, `DROP INDEX requests_forwarded_unhandled`, `ALTER TABLE requests DROP COLUMN handled_at`, `PRAGMA user_version = 15`} {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
@@ -83,5 +89,33 @@ func TestHandledSurvivesMigration(t *testing.T) {
 	}
 	if th, err := db.WaitingForStaff(ctx, 10); err != nil || th.ForwardedTotal != 1 || len(th.Forwarded) != 1 || th.Forwarded[0].ID != ids[3] {
 		t.Errorf("after one more handled: %+v (%v), want request %d alone", th.Forwarded, err, ids[3])
+	}
+}
+
+// TestHandledByAnOlderBinary: a message marked handled by a writer that knows nothing of
+// handled_at (a daemon still running the binary of before migration 0016, whose first command
+// of the new binary migrated the store) is handled for the new one too: the store's trigger sets
+// it from the staff action.
+func TestHandledByAnOlderBinary(t *testing.T) {
+	ctx := context.Background()
+	db, _ := open(t)
+	a, b := decideForwarded(t, db, 1), decideForwarded(t, db, 2)
+	// What the binary of before wrote: the staff action alone.
+	if _, err := db.db.ExecContext(ctx, `INSERT INTO staff_actions (kind, by, at, request_id, commune_id, detail) VALUES ('handled', 'camille', ?, ?, 1, 'x')`, fmtTime(t0), a); err != nil {
+		t.Fatal(err)
+	}
+	th, err := db.WaitingForStaff(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if th.ForwardedTotal != 1 || len(th.Forwarded) != 1 || th.Forwarded[0].ID != b {
+		t.Errorf("to handle: %+v (%d in all), want request %d alone", th.Forwarded, th.ForwardedTotal, b)
+	}
+	if err := db.MarkHandled(ctx, a, "x", t0.Add(time.Hour)); !errors.Is(err, ErrAlreadyHandled) {
+		t.Errorf("request %d, handled by the older binary, marked handled again: %v", a, err)
+	}
+	var at string
+	if err := db.db.QueryRowContext(ctx, `SELECT handled_at FROM requests WHERE id = ?`, a).Scan(&at); err != nil || at != fmtTime(t0) {
+		t.Errorf("handled_at = %q (%v), want the action's time %q", at, err, fmtTime(t0))
 	}
 }

@@ -152,7 +152,8 @@ type RequestFilter struct {
 
 // Requests returns the decided requests that f selects, newest first. A request still being
 // decided (claimed) is left out. The query has at most three variables, and is served by the
-// indexes on received_at, (commune_id, received_at) and (state, moved_at).
+// indexes on received_at, (commune_id, received_at), (state, received_at) and, for the forwarded
+// messages still to handle, requests_forwarded_unhandled.
 func (db *DB) Requests(ctx context.Context, f RequestFilter) ([]RequestLine, error) {
 	query, args := requestsQuery(f)
 	out, err := queryList(ctx, db.db, scanRequestLine, query, args...)
