@@ -136,13 +136,19 @@ func openXLSXBook(zr *zip.Reader, lim Limits) (*xlsxBook, error) {
 		data, err := readMember(f)
 		return data, true, err
 	}
-
-	rels, ok, err := readPart("_rels/.rels")
-	if err != nil || !ok {
-		return nil, errUnsure
+	// readRels reads and parses the relationships part name; ok is false when it is missing or
+	// unreadable.
+	readRels := func(name string) ([]xlsxRel, bool) {
+		data, ok, err := readPart(name)
+		if err != nil || !ok {
+			return nil, false
+		}
+		rels, err := parseRels(data)
+		return rels, err == nil
 	}
-	pkgRels, err := parseRels(rels)
-	if err != nil {
+
+	pkgRels, ok := readRels("_rels/.rels")
+	if !ok {
 		return nil, errUnsure
 	}
 	wbPath := ""
@@ -167,12 +173,8 @@ func openXLSXBook(zr *zip.Reader, lim Limits) (*xlsxBook, error) {
 	if filepath.Dir(wbPath) == "." {
 		relsPath = "_rels/" + filepath.Base(wbPath) + ".rels"
 	}
-	wbRelsData, ok, err := readPart(relsPath)
-	if err != nil || !ok {
-		return nil, errUnsure
-	}
-	wbRels, err := parseRels(wbRelsData)
-	if err != nil {
+	wbRels, ok := readRels(relsPath)
+	if !ok {
 		return nil, errUnsure
 	}
 	if ct, ok, err := readPart(xlsxContentTypesPart); err != nil {

@@ -81,6 +81,19 @@ func (p *cutter) Open(want int) int {
 	}
 }
 
+// cutOutbox starts an SMTP server behind a cutter and an outbox sending to it through the
+// cutter, from a store whose clock stands at cutNow.
+func cutOutbox(t *testing.T) (*memserver.SMTP, *cutter, *sqlite.DB, *Outbox) {
+	t.Helper()
+	srv := startSMTP(t)
+	proxy := startCutter(t, srv.Addr)
+	now := cutNow
+	store := outboxStore(t, &now)
+	return srv, proxy, store, &Outbox{Queue: store, Server: Server{Address: proxy.Addr, TLS: "none"}, Now: func() time.Time { return now }}
+}
+
+var cutNow = time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
+
 // enqueueOne queues mail i, to ci@givors.fr.
 func enqueueOne(t *testing.T, store *sqlite.DB, i int) {
 	t.Helper()
@@ -95,18 +108,14 @@ func enqueueOne(t *testing.T, store *sqlite.DB, i int) {
 // recorded sent by its own flush, and Close closes the connection left open.
 func TestOutboxKeepsConnectionAcrossFlushes(t *testing.T) {
 	ctx := context.Background()
-	srv := startSMTP(t)
-	proxy := startCutter(t, srv.Addr)
-	now := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
-	store := outboxStore(t, &now)
-	o := &Outbox{Queue: store, Server: Server{Address: proxy.Addr, TLS: "none"}, Now: func() time.Time { return now }}
+	srv, proxy, store, o := cutOutbox(t)
 	const mails = 45
 	for i := range mails {
 		enqueueOne(t, store, i)
 		if n, err := o.Flush(ctx); err != nil || n != 1 {
 			t.Fatalf("flush %d: sent %d, %v; want 1", i, n, err)
 		}
-		if due, err := store.DueOutgoing(ctx, now, 10); err != nil || len(due) != 0 {
+		if due, err := store.DueOutgoing(ctx, cutNow, 10); err != nil || len(due) != 0 {
 			t.Fatalf("after flush %d: %d mails still due, %v", i, len(due), err)
 		}
 		if got := len(srv.Mails()); got != i+1 {
@@ -142,11 +151,7 @@ func TestOutboxKeepsConnectionAcrossFlushes(t *testing.T) {
 // and the outbox not paused.
 func TestOutboxReconnectsAfterDrop(t *testing.T) {
 	ctx := context.Background()
-	srv := startSMTP(t)
-	proxy := startCutter(t, srv.Addr)
-	now := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
-	store := outboxStore(t, &now)
-	o := &Outbox{Queue: store, Server: Server{Address: proxy.Addr, TLS: "none"}, Now: func() time.Time { return now }}
+	srv, proxy, store, o := cutOutbox(t)
 	defer o.Close()
 	for i := range 3 {
 		enqueueOne(t, store, i)
@@ -178,11 +183,7 @@ func TestOutboxReconnectsAfterDrop(t *testing.T) {
 // mail, and the next flush opens a new one; a change of server opens one to the new server.
 func TestOutboxIdleConnectionCloses(t *testing.T) {
 	ctx := context.Background()
-	srv := startSMTP(t)
-	proxy := startCutter(t, srv.Addr)
-	now := time.Date(2026, 9, 14, 10, 0, 0, 0, time.UTC)
-	store := outboxStore(t, &now)
-	o := &Outbox{Queue: store, Server: Server{Address: proxy.Addr, TLS: "none"}, Now: func() time.Time { return now }}
+	srv, proxy, store, o := cutOutbox(t)
 	defer o.Close()
 	enqueueOne(t, store, 0)
 	if n, err := o.Flush(ctx); err != nil || n != 1 {
@@ -255,7 +256,7 @@ func TestFlushReadsQueueOnce(t *testing.T) {
 		if q.reads != tc.reads {
 			t.Errorf("%d mails: %d reads of the queue, want %d", tc.mails, q.reads, tc.reads)
 		}
-		if due, err := store.DueOutgoing(ctx, now, 10); err != nil || len(due) != 0 {
+		if due, err := store.DueOutgoing(ctx, cutNow, 10); err != nil || len(due) != 0 {
 			t.Errorf("%d mails: %d left due, %v", tc.mails, len(due), err)
 		}
 	}
